@@ -1,0 +1,43 @@
+import { Type } from 'typebox';
+import { parseMinor, parseRateE8 } from '../../money.ts';
+import { createMerchant } from '../../merchants/merchants.ts';
+import { ApiError } from '../errors.ts';
+import { DecimalInput, responses } from '../schemas.ts';
+import type { ApiServer, Deps } from '../server.ts';
+
+const CreateMerchantBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    commission: Type.Optional(
+      Type.Object(
+        { fixed: Type.Optional(DecimalInput), rate: Type.Optional(DecimalInput) },
+        { additionalProperties: false, description: 'per paid item: fixed + rate × amount, rounded half-up' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const CreatedMerchant = Type.Object({
+  merchantId: Type.Integer(),
+  apiKey: Type.String(),
+  secretKey: Type.String({ description: 'shown once; store it now' }),
+});
+
+export function adminMerchantRoutes(app: ApiServer, deps: Deps): void {
+  app.post(
+    '/admin/v1/merchants',
+    { schema: { tags: ['admin'], security: [{ adminToken: [] }], body: CreateMerchantBody, response: responses(CreatedMerchant, 201) } },
+    async (request, reply) => {
+      const fixed = request.body.commission?.fixed;
+      const rate = request.body.commission?.rate;
+      const fixedMinor = fixed === undefined ? 0n : parseMinor(fixed);
+      const rateE8 = rate === undefined ? 0n : parseRateE8(rate);
+      if (fixedMinor === undefined) throw new ApiError('INVALID_REQUEST', 'commission.fixed must be a decimal ≥ 0 with at most 2 fraction digits');
+      if (rateE8 === undefined) throw new ApiError('INVALID_REQUEST', 'commission.rate must be a decimal between 0 and 1 with at most 8 fraction digits');
+      const created = await deps.db.transaction((tx) => createMerchant(tx, deps.box, request.body.name, { fixedMinor, rateE8 }));
+      reply.status(201);
+      return { merchantId: Number(created.merchantId), apiKey: created.apiKey, secretKey: created.secretKey };
+    },
+  );
+}

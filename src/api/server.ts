@@ -1,0 +1,108 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/port.ts';
+import { limits } from '../limits.ts';
+import type { SecretBox } from '../merchants/secret-box.ts';
+import { requireAdminToken } from './admin-auth.ts';
+import { failure } from './envelope.ts';
+import { ApiError } from './errors.ts';
+import { requireSignature } from './merchant-auth.ts';
+import { captureRawBodies } from './raw-body.ts';
+import { adminRoutes, merchantRoutes } from './routes/index.ts';
+
+export type ApiServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What every route may use. Built once at start; tests build their own. */
+export interface Deps {
+  db: Db;
+  box: SecretBox;
+  config: Config;
+  adminToken: string;
+}
+
+export interface ServerOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<ApiServer> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.smallBodyBytesMax,
+    requestTimeout: limits.requestTimeoutMs,
+    // Strict schemas: unknown fields and wrong types are the client's mistake, reported, never dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.entry.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+    if (apiError.entry.httpStatus >= 500 && !options.logger) console.error(error);
+    reply.status(apiError.entry.httpStatus).send(failure(request, apiError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(failure(request, new ApiError('NOT_FOUND')));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'masspayout',
+        version: '0.1.0',
+        description:
+          "Mass payouts over iyzico's Mass Payout API. Merchant routes are signed with IYZWSv2; admin routes take `Authorization: Bearer <MASSPAYOUT_ADMIN_TOKEN>`.",
+      },
+      components: {
+        securitySchemes: {
+          IYZWSv2: { type: 'apiKey', in: 'header', name: 'Authorization' },
+          adminToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  captureRawBodies(app);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await deps.db.query('select 1');
+    return { status: 'ok' };
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (scope) => {
+    requireSignature(scope, deps.db, deps.box);
+    merchantRoutes(scope as ApiServer, deps);
+  });
+  await app.register(async (scope) => {
+    requireAdminToken(scope, deps.adminToken);
+    adminRoutes(scope as ApiServer, deps);
+  });
+  await app.ready();
+  return app;
+}
+
+/** Every failure becomes a catalogue entry; anything unexpected is a 500 that says nothing inside. */
+function toApiError(error: FastifyError | ApiError): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) {
+    const first = error.validation[0];
+    const where = `${error.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
+    return new ApiError('INVALID_REQUEST', `${where} ${first?.message ?? 'is invalid'}`.slice(0, 200));
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('BODY_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('MALFORMED_JSON');
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError('INVALID_REQUEST');
+  }
+  return new ApiError('SYSTEM_ERROR');
+}

@@ -1,0 +1,64 @@
+import type { Tx } from '../db/port.ts';
+import { eventHash, genesisHash } from './canonical.ts';
+
+/** Who made a change: a merchant's API key, an operator, or the engine's own workers. */
+export type Actor = `merchant:${string}` | 'admin' | `worker:${string}` | 'system';
+
+export interface AuditInput {
+  action: string;
+  entity: string;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+export interface AuditContext {
+  /** The merchant whose chain the events join; 0n for platform events (members, …). */
+  chainId: bigint;
+  actor: Actor;
+  /** The batch (requestId) the events belong to, if any. */
+  requestId?: string | null;
+}
+
+/**
+ * Appends events to a chain in the caller's transaction. The chain head row is locked for the rest
+ * of the transaction, so concurrent writers of one chain line up and every seq has one predecessor.
+ * Values in before/after must be JSON-safe (bigints as strings).
+ */
+export async function appendAudit(tx: Tx, context: AuditContext, events: readonly AuditInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2) on conflict (chain_id) do nothing`,
+    [context.chainId, genesisHash],
+  );
+  const head = await tx.query<{ last_seq: bigint; last_hash: string }>(
+    'select last_seq, last_hash from audit_heads where chain_id = $1 for update',
+    [context.chainId],
+  );
+  let { last_seq: seq, last_hash: prevHash } = head.rows[0];
+  const at = new Date().toISOString();
+  const requestId = context.requestId ?? null;
+  const columns = { seq: [] as string[], prev: [] as string[], hash: [] as string[], action: [] as string[], entity: [] as string[], before: [] as (string | null)[], after: [] as (string | null)[] };
+  for (const event of events) {
+    seq += 1n;
+    const before = event.before ?? null;
+    const after = event.after ?? null;
+    const hash = eventHash(prevHash, { chainId: context.chainId, seq, at, actor: context.actor, action: event.action, entity: event.entity, requestId, before, after });
+    columns.seq.push(seq.toString());
+    columns.prev.push(prevHash);
+    columns.hash.push(hash);
+    columns.action.push(event.action);
+    columns.entity.push(event.entity);
+    columns.before.push(before === null ? null : JSON.stringify(before));
+    columns.after.push(after === null ? null : JSON.stringify(after));
+    prevHash = hash;
+  }
+  await tx.query(
+    `insert into audit_events (chain_id, seq, at, actor, action, entity, request_id, before, after, prev_hash, hash)
+     select $1, e.seq, $2, $3, e.action, e.entity, $4, e.before, e.after, e.prev, e.hash
+     from unnest($5::int8[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[])
+       as e(seq, action, entity, before, after, prev, hash)`,
+    [context.chainId, at, context.actor, requestId, columns.seq, columns.action, columns.entity, columns.before, columns.after, columns.prev, columns.hash],
+  );
+  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [context.chainId, seq, prevHash]);
+  if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');
+}

@@ -1,0 +1,36 @@
+import { limits } from './limits.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  queueUrl?: string;
+  adminToken?: string;
+  /** 32-byte key (hex or base64) that seals merchants' secret keys; generated into dataDir when unset. */
+  masterKey?: string;
+  itemsPerBatchMax: number;
+  requestBodyBytesMax: number;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: intFromEnv(env, 'PORT', 8080),
+    host: env.HOST || '0.0.0.0',
+    dataDir: env.MASSPAYOUT_DATA_DIR || './data',
+    databaseUrl: env.DATABASE_URL || undefined,
+    queueUrl: env.QUEUE_URL || undefined,
+    adminToken: env.MASSPAYOUT_ADMIN_TOKEN || undefined,
+    masterKey: env.MASSPAYOUT_MASTER_KEY || undefined,
+    itemsPerBatchMax: intFromEnv(env, 'MASSPAYOUT_ITEMS_PER_BATCH_MAX', limits.itemsPerBatchMax),
+    requestBodyBytesMax: intFromEnv(env, 'MASSPAYOUT_BODY_BYTES_MAX', limits.requestBodyBytesMax),
+  };
+}

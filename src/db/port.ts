@@ -1,0 +1,22 @@
+/**
+ * The one database port the domain code talks to. The same parameterised SQL runs on PGlite (embedded)
+ * and on a PostgreSQL server; `int8` comes back as `bigint` on both.
+ */
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
+
+/** A transaction handle. Domain code receives it and never reaches for the outer pool inside it. */
+export type Tx = Queryable;
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

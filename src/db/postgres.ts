@@ -1,0 +1,50 @@
+import pg from 'pg';
+import { parse as parseArray } from 'postgres-array';
+import type { Db, QueryResult, Tx } from './port.ts';
+
+pg.types.setTypeParser(20, (value: string) => BigInt(value));
+pg.types.setTypeParser(1016 as never, (value: string) => parseArray(value, (v) => BigInt(v)));
+
+export interface PostgresOptions {
+  url: string;
+  poolSize?: number;
+  /** Every connection of this pool uses this schema first (tests isolate themselves this way). */
+  schema?: string;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    options: options.schema ? `-c search_path=${options.schema}` : undefined,
+    statement_timeout: 120_000,
+  });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', (error) => console.error('postgres pool error:', error.message));
+  const wrap = (client: pg.Pool | pg.PoolClient): Tx => ({
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await client.query(sql, params as unknown[]);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    },
+  });
+  const outer = wrap(pool);
+  return {
+    kind: 'postgres',
+    query: outer.query,
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(wrap(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,21 @@
+/** Every limit of the system in one place, each named with its unit. Env overrides are read in config.ts. */
+export const limits = {
+  itemsPerBatchMax: 100_000,
+  requestBodyBytesMax: 64 * 1024 * 1024,
+  /** Bodies of everything but init are small; a tight limit keeps junk out early. */
+  smallBodyBytesMax: 64 * 1024,
+  itemExternalIdCharsMax: 64,
+  externalIdCharsMax: 64,
+  conversationIdCharsMax: 128,
+  recipientNameCharsMax: 128,
+  recipientInfoCharsMax: 64,
+  descriptionCharsMax: 256,
+  /** 10,000,000.00 in minor units: above it an item is INVALID. */
+  itemAmountMinorMax: 1_000_000_000n,
+  retrievePageSizeMax: 1000,
+  /** A (merchant, randomKey) pair seen within this window is a replay. */
+  replayWindowMs: 15 * 60 * 1000,
+  requestTimeoutMs: 120_000,
+  /** Rows per INSERT … SELECT FROM unnest(…) statement: bounds one statement's parameter payload. */
+  insertChunkRows: 20_000,
+} as const;

@@ -1,0 +1,37 @@
+import { buildServer, type ApiServer } from './api/server.ts';
+import { resolveAdminToken } from './admin-token.ts';
+import type { Config } from './config.ts';
+import { openDb } from './db/open.ts';
+import type { Db } from './db/port.ts';
+import { loadMasterKey, SecretBox } from './merchants/secret-box.ts';
+
+export interface RunningService {
+  app: ApiServer;
+  db: Db;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `masspayout serve`: the database, the HTTP API, and (from the processing issue on) the workers. */
+export async function startService(config: Config, log: (line: string) => void = console.log): Promise<RunningService> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
+  const admin = await resolveAdminToken(config.adminToken, config.dataDir);
+  const app = await buildServer({ db, box, config, adminToken: admin.token }, { logger: { level: 'warn' } });
+  await app.listen({ port: config.port, host: config.host });
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${shownHost}:${config.port}`;
+  log(`masspayout listening on ${url} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`);
+  if (admin.source === 'generated') log(`admin token (generated, kept in ${admin.file}): ${admin.token}`);
+  if (admin.source === 'file') log(`admin token: in ${admin.file}`);
+  log(`API docs: ${url}/docs`);
+  return {
+    app,
+    db,
+    url,
+    async stop() {
+      await app.close();
+      await db.close();
+    },
+  };
+}

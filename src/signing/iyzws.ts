@@ -1,0 +1,44 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * IYZWSv2, the one implementation shared by the server's verification and the SDK's signing:
+ *   signature = hex(HMAC-SHA256(secretKey, randomKey + path + rawBody))
+ *   Authorization: IYZWSv2 base64("apiKey:" + apiKey + "&randomKey:" + randomKey + "&signature:" + signature)
+ * `path` has no scheme, host or query; `rawBody` is the exact bytes sent (possibly empty).
+ */
+export const scheme = 'IYZWSv2';
+
+export interface Credentials {
+  apiKey: string;
+  randomKey: string;
+  signature: string;
+}
+
+export function computeSignature(secretKey: string, randomKey: string, path: string, rawBody: Buffer | string): string {
+  return createHmac('sha256', secretKey).update(randomKey + path).update(rawBody).digest('hex');
+}
+
+export function authorizationHeader(apiKey: string, secretKey: string, randomKey: string, path: string, rawBody: Buffer | string): string {
+  const signature = computeSignature(secretKey, randomKey, path, rawBody);
+  const token = `apiKey:${apiKey}&randomKey:${randomKey}&signature:${signature}`;
+  return `${scheme} ${Buffer.from(token, 'utf8').toString('base64')}`;
+}
+
+const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
+const tokenPattern = /^apiKey:([^&]{1,128})&randomKey:([^&]{1,128})&signature:([0-9a-fA-F]{64})$/;
+
+/** The three parts of an Authorization value, or undefined when it is not a well-formed IYZWSv2 value. */
+export function parseAuthorization(header: string): Credentials | undefined {
+  const match = /^IYZWSv2 (\S+)$/.exec(header.trim());
+  if (!match || !base64Pattern.test(match[1]) || match[1].length > 1024) return undefined;
+  const parts = tokenPattern.exec(Buffer.from(match[1], 'base64').toString('utf8'));
+  if (!parts) return undefined;
+  return { apiKey: parts[1], randomKey: parts[2], signature: parts[3].toLowerCase() };
+}
+
+/** Constant-time comparison of the presented signature with the one the secret key yields. */
+export function signatureMatches(secretKey: string, credentials: Credentials, path: string, rawBody: Buffer): boolean {
+  const expected = Buffer.from(computeSignature(secretKey, credentials.randomKey, path, rawBody), 'hex');
+  const presented = Buffer.from(credentials.signature, 'hex');
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
