@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { openDb } from './db/open.ts';
 import type { Db } from './db/port.ts';
 import { loadMasterKey, SecretBox } from './merchants/secret-box.ts';
+import { tableQueue } from './queue/table-queue.ts';
 
 export interface RunningService {
   app: ApiServer;
@@ -17,7 +18,7 @@ export async function startService(config: Config, log: (line: string) => void =
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
-  const app = await buildServer({ db, box, config, adminToken: admin.token }, { logger: { level: 'warn' } });
+  const app = await buildServer({ db, box, config, adminToken: admin.token, queue: tableQueue }, { logger: { level: 'warn' } });
   await app.listen({ port: config.port, host: config.host });
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${shownHost}:${config.port}`;

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
+import type { BatchQueue } from '../queue/port.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { failure } from './envelope.ts';
 import { ApiError } from './errors.ts';
@@ -22,6 +23,7 @@ export interface Deps {
   box: SecretBox;
   config: Config;
   adminToken: string;
+  queue: BatchQueue;
 }
 
 export interface ServerOptions {

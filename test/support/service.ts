@@ -5,6 +5,7 @@ import { configFromEnv } from '../../src/config.ts';
 import type { Db } from '../../src/db/port.ts';
 import { trialBalance } from '../../src/ledger/balances.ts';
 import { SecretBox } from '../../src/merchants/secret-box.ts';
+import { tableQueue } from '../../src/queue/table-queue.ts';
 import { authorizationHeader } from '../../src/signing/iyzws.ts';
 import { freshDb } from './db.ts';
 import { httpRequest, type HttpResponse } from './http.ts';
@@ -41,7 +42,7 @@ export async function startTestService(overrides: Partial<ReturnType<typeof conf
   const { db, drop } = await freshDb();
   const adminToken = randomBytes(16).toString('hex');
   const config = { ...configFromEnv({}), ...overrides };
-  const app = await buildServer({ db, box: new SecretBox(randomBytes(32)), config, adminToken });
+  const app = await buildServer({ db, box: new SecretBox(randomBytes(32)), config, adminToken, queue: tableQueue });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');

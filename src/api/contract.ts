@@ -1,0 +1,124 @@
+import { Type, type Static } from 'typebox';
+import { batchStatuses, itemStatuses, purposes, recipientTypes } from '../payouts/statuses.ts';
+import { currencies } from '../money.ts';
+import { Amount, RequestBody, SuccessResponse } from './schemas.ts';
+
+/**
+ * The merchant API's wire contract (../shared/spec/API.md §3) as TypeBox schemas. The routes
+ * validate and serialise with them, the OpenAPI document is generated from them, and the SDK's
+ * types are derived from them.
+ */
+const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const paths = {
+  init: '/v1/mass/payout/init',
+  auth: '/v1/mass/payout/auth',
+  cancel: '/v1/mass/payout/cancel/:requestId',
+  retrieve: '/v1/mass/payout/retrieve',
+  item: '/v1/mass/payout/retrieve/items/:referenceCode',
+  balance: '/v1/mass/payout/balance',
+} as const;
+
+/**
+ * One item as submitted. Deliberately loose: a bad item is stored INVALID with its reasons (one bad
+ * line never rejects the request), so the per-item rules live in payouts/validate-item.ts.
+ */
+export const InitItem = Type.Object(
+  {
+    itemExternalId: Type.Optional(Type.Unknown({ description: 'required, ≤ 64 chars, unique within the batch' })),
+    recipientType: Type.Optional(Type.Unknown({ description: recipientTypes.join(' | ') })),
+    recipientInfo: Type.Optional(Type.Unknown({ description: 'IBAN, member id, identity number or E.164 phone' })),
+    recipientName: Type.Optional(Type.Unknown({ description: 'required for IBAN, ≤ 128 chars' })),
+    description: Type.Optional(Type.Unknown({ description: '≤ 256 chars' })),
+    amount: Type.Optional(Type.Unknown({ description: '{ value: number | decimal string, currency: TRY | USD | EUR }' })),
+  },
+  { additionalProperties: true },
+);
+
+/** The typed shape an integrator sends (what the SDK accepts). */
+export const InitItemInput = Type.Object({
+  itemExternalId: Type.String({ maxLength: 64 }),
+  recipientType: literals(recipientTypes),
+  recipientInfo: Type.String(),
+  recipientName: Type.Optional(Type.String({ maxLength: 128 })),
+  description: Type.Optional(Type.String({ maxLength: 256 })),
+  amount: Type.Object({ value: Type.Union([Type.Number(), Type.String()]), currency: literals(currencies) }),
+});
+export type InitItemInput = Static<typeof InitItemInput>;
+
+export const InitRequest = RequestBody({
+  externalId: Type.String({ minLength: 1, maxLength: 64 }),
+  purpose: Type.Optional(literals(purposes)),
+  items: Type.Array(InitItem, { description: '1..MASSPAYOUT_ITEMS_PER_BATCH_MAX items; the limit is checked in code' }),
+});
+export type InitRequest = Omit<Static<typeof InitRequest>, 'items'> & { items: InitItemInput[] };
+
+export const InvalidItem = Type.Object({ externalId: Type.Union([Type.String(), Type.Null()]), errorCode: Type.String(), errorMessage: Type.String() });
+export const InitResponse = SuccessResponse({ requestId: Type.String({ format: 'uuid' }), invalidItems: Type.Array(InvalidItem) });
+
+export const AuthRequest = RequestBody({ requestId: Type.String({ format: 'uuid' }) });
+export const EnvelopeResponse = SuccessResponse({});
+
+export const CancelParams = Type.Object({ requestId: Type.String({ format: 'uuid' }) });
+
+export const RetrieveRequest = RequestBody({
+  requestId: Type.Optional(Type.String({ format: 'uuid' })),
+  externalMassPayoutId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  page: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  size: Type.Integer({ minimum: 1, maximum: 1000 }),
+  itemType: Type.Optional(literals(['VALID', 'INVALID'] as const)),
+});
+
+export const MassPayout = Type.Object({
+  requestId: Type.String(),
+  externalId: Type.String(),
+  merchantId: Type.Integer(),
+  massPayoutStatus: literals(batchStatuses),
+  currency: Type.String(),
+  totalAmount: Amount,
+  totalSuccessfulAmount: Amount,
+  totalCommissionAmount: Amount,
+  itemCount: Type.Integer(),
+  receivedDate: Type.String({ format: 'date-time' }),
+  completedDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  canceledDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const PayoutItem = Type.Object({
+  itemExternalId: Type.String(),
+  referenceCode: Type.String(),
+  massPayoutRequestId: Type.String(),
+  recipientType: Type.String(),
+  recipientInfo: Type.String(),
+  recipientName: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  itemStatus: literals(itemStatuses),
+  errorMessages: Type.Array(Type.String()),
+  errorMessage: Type.Union([Type.String(), Type.Null()]),
+  totalAmount: Amount,
+  commissionAmount: Amount,
+  currencyCode: Type.String(),
+});
+
+const pageFields = { page: Type.Integer(), size: Type.Integer(), total: Type.Integer() };
+export const RetrieveResponse = SuccessResponse({
+  massPayout: MassPayout,
+  massPayoutItems: Type.Object({ items: Type.Array(PayoutItem), ...pageFields }),
+  ...pageFields,
+});
+
+export const ItemParams = Type.Object({ referenceCode: Type.String({ format: 'uuid' }) });
+export const ItemResponse = SuccessResponse({ item: PayoutItem });
+
+export const BalanceResponse = SuccessResponse({
+  balance: Type.String({ description: 'available amount as a decimal string, e.g. "25399393.5"' }),
+  balances: Type.Array(Type.Object({ currency: Type.String(), available: Type.String(), reserved: Type.String() })),
+});
+
+export type InitResponse = Static<typeof InitResponse>;
+export type RetrieveRequest = Omit<Static<typeof RetrieveRequest>, 'locale'>;
+export type RetrieveResponse = Static<typeof RetrieveResponse>;
+export type ItemResponse = Static<typeof ItemResponse>;
+export type BalanceResponse = Static<typeof BalanceResponse>;
+export type MassPayout = Static<typeof MassPayout>;
+export type PayoutItem = Static<typeof PayoutItem>;
