@@ -2,11 +2,15 @@ import type { ApiServer, Deps } from '../server.ts';
 import { adminDepositRoutes } from './admin-deposits.ts';
 import { adminMemberRoutes } from './admin-members.ts';
 import { adminMerchantRoutes } from './admin-merchants.ts';
+import { authRoute } from './auth.ts';
+import { balanceRoute } from './balance.ts';
+import { cancelRoute } from './cancel.ts';
 
 /** The merchant API, under /v1/mass/payout, every route signed (IYZWSv2). */
 export function merchantRoutes(app: ApiServer, deps: Deps): void {
-  void app;
-  void deps;
+  authRoute(app, deps);
+  cancelRoute(app, deps);
+  balanceRoute(app, deps);
 }
 
 /** The operator API, under /admin/v1, every route behind the admin token. */

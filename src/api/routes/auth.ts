@@ -1,0 +1,41 @@
+import { authorizeBatch, type AuthorizeFailure } from '../../payouts/authorize-batch.ts';
+import { AuthRequest, EnvelopeResponse, paths } from '../contract.ts';
+import { success } from '../envelope.ts';
+import { ApiError, type ErrorName } from '../errors.ts';
+import { merchantOf } from '../merchant-auth.ts';
+import { LocaleQuery, responses } from '../schemas.ts';
+import type { ApiServer, Deps } from '../server.ts';
+
+const failures: Record<AuthorizeFailure, ErrorName> = {
+  MASS_PAYOUT_NOT_FOUND: 'MASS_PAYOUT_NOT_FOUND',
+  MASS_PAYOUT_CANCELED: 'MASS_PAYOUT_CANCELED',
+  NO_VALID_ITEMS: 'NO_VALID_ITEMS',
+  INSUFFICIENT_BALANCE: 'INSUFFICIENT_BALANCE',
+};
+
+/** POST /v1/mass/payout/auth: reserve, move to PROCESSING, queue. A retry of a done auth succeeds. */
+export function authRoute(app: ApiServer, deps: Deps): void {
+  app.post(
+    paths.auth,
+    {
+      schema: {
+        tags: ['mass payout'],
+        summary: 'Authorise a batch: reserve its funds and queue its valid items',
+        security: [{ IYZWSv2: [] }],
+        querystring: LocaleQuery,
+        body: AuthRequest,
+        response: responses(EnvelopeResponse),
+      },
+    },
+    async (request) => {
+      const merchant = merchantOf(request);
+      const outcome = await authorizeBatch(deps.db, deps.queue, {
+        merchantId: merchant.id,
+        batchId: request.body.requestId,
+        actor: `merchant:${merchant.apiKey}`,
+      });
+      if (!outcome.ok) throw new ApiError(failures[outcome.code]);
+      return success(request, {});
+    },
+  );
+}

@@ -1,0 +1,47 @@
+import { Type } from 'typebox';
+import { cancelBatch, type CancelFailure } from '../../payouts/cancel-batch.ts';
+import { CancelParams, EnvelopeResponse, paths } from '../contract.ts';
+import { success } from '../envelope.ts';
+import { ApiError, type ErrorName } from '../errors.ts';
+import { merchantOf } from '../merchant-auth.ts';
+import { LocaleQuery, RequestBody, responses } from '../schemas.ts';
+import type { ApiServer, Deps } from '../server.ts';
+
+const failures: Record<CancelFailure, ErrorName> = {
+  MASS_PAYOUT_NOT_FOUND: 'MASS_PAYOUT_NOT_FOUND',
+  ALREADY_AUTHORIZED: 'ALREADY_AUTHORIZED',
+};
+
+/**
+ * No body is needed: the Java and PHP clients send none, the Node client sends `{}`, and a body may
+ * still carry `locale` and `conversationId`.
+ */
+const CancelBody = Type.Union([RequestBody({}), Type.Null()]);
+
+/** POST /v1/mass/payout/cancel/{requestId}: only before auth; canceling again succeeds. */
+export function cancelRoute(app: ApiServer, deps: Deps): void {
+  app.post(
+    paths.cancel,
+    {
+      schema: {
+        tags: ['mass payout'],
+        summary: 'Cancel a batch that is not yet authorised',
+        security: [{ IYZWSv2: [] }],
+        params: CancelParams,
+        querystring: LocaleQuery,
+        body: CancelBody,
+        response: responses(EnvelopeResponse),
+      },
+    },
+    async (request) => {
+      const merchant = merchantOf(request);
+      const outcome = await cancelBatch(deps.db, {
+        merchantId: merchant.id,
+        batchId: request.params.requestId,
+        actor: `merchant:${merchant.apiKey}`,
+      });
+      if (!outcome.ok) throw new ApiError(failures[outcome.code]);
+      return success(request, {});
+    },
+  );
+}

@@ -1,0 +1,65 @@
+import { appendAudit, type Actor } from '../audit/append.ts';
+import type { Db } from '../db/port.ts';
+import { lockMerchantBatch } from './lock-batch.ts';
+import { itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
+import type { BatchStatus } from './statuses.ts';
+
+export type CancelFailure = 'MASS_PAYOUT_NOT_FOUND' | 'ALREADY_AUTHORIZED';
+
+export type CancelOutcome =
+  /** `canceledNow` is false when the batch was already canceled (a safe retry). */
+  | { ok: true; canceledNow: boolean }
+  | { ok: false; code: CancelFailure };
+
+export interface CancelRequest {
+  merchantId: bigint;
+  batchId: string;
+  actor: Actor;
+}
+
+type CancelStep = { next: 'cancel' } | { next: 'done' } | { next: 'refuse'; code: CancelFailure };
+
+/** Cancel is possible only before auth; INSUFFICIENT_BALANCE is still before auth (nothing reserved). */
+export function cancelStep(status: BatchStatus): CancelStep {
+  switch (status) {
+    case 'INIT':
+    case 'INSUFFICIENT_BALANCE':
+      return { next: 'cancel' };
+    case 'CANCELED':
+      return { next: 'done' };
+    case 'IN_PROGRESS':
+    case 'PUBLISHED_TO_QUEUE':
+    case 'COMPLETED':
+    case 'FAIL':
+      return { next: 'refuse', code: 'ALREADY_AUTHORIZED' };
+  }
+}
+
+/**
+ * Cancels a batch before auth in ONE transaction: the batch becomes CANCELED with nothing left open,
+ * every INIT item MASS_PAYOUT_CANCELED (INVALID items stay INVALID), with an audit event for each.
+ * No money moves: nothing is reserved before auth.
+ */
+export function cancelBatch(db: Db, request: CancelRequest): Promise<CancelOutcome> {
+  return db.transaction(async (tx): Promise<CancelOutcome> => {
+    const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
+    if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+    const step = cancelStep(batch.status);
+    if (step.next === 'done') return { ok: true, canceledNow: false };
+    if (step.next === 'refuse') return { ok: false, code: step.code };
+
+    const canceled = await tx.query(
+      `update batches set status = 'CANCELED', canceled_at = now(), open_count = 0 where id = $1 and status = $2`,
+      [batch.id, batch.status],
+    );
+    if (canceled.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
+    const moved = await moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED');
+    if (moved.count !== batch.validCount) throw new Error(`batch ${batch.id}: canceled ${moved.count} items, expected ${batch.validCount}`);
+
+    await appendAudit(tx, { chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, [
+      { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
+      ...itemStatusEvents(moved.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'),
+    ]);
+    return { ok: true, canceledNow: true };
+  });
+}
