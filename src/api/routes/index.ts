@@ -5,9 +5,11 @@ import { adminMerchantRoutes } from './admin-merchants.ts';
 import { authRoute } from './auth.ts';
 import { balanceRoute } from './balance.ts';
 import { cancelRoute } from './cancel.ts';
+import { initRoute } from './init.ts';
 
 /** The merchant API, under /v1/mass/payout, every route signed (IYZWSv2). */
 export function merchantRoutes(app: ApiServer, deps: Deps): void {
+  initRoute(app, deps);
   authRoute(app, deps);
   cancelRoute(app, deps);
   balanceRoute(app, deps);

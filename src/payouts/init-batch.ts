@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { type Actor, appendAudit } from '../audit/append.ts';
+import type { Db, Tx } from '../db/port.ts';
+import { limits } from '../limits.ts';
+import type { Merchant } from '../merchants/merchants.ts';
+import { errors } from '../api/errors.ts';
+import { commissionFor } from './commission.ts';
+import type { CheckedBatch } from './validate-item.ts';
+
+export interface InitBatchInput {
+  merchant: Merchant;
+  actor: Actor;
+  externalId: string;
+  conversationId: string | null;
+  purpose: string | null;
+  /** requestFingerprint() of the request: the same externalId under another fingerprint is a conflict. */
+  fingerprint: string;
+  checked: CheckedBatch;
+}
+
+export type InitBatchOutcome =
+  | { kind: 'created'; requestId: string }
+  /** The same request again: nothing new stored, the first batch's id returned. */
+  | { kind: 'replayed'; requestId: string }
+  | { kind: 'conflict' };
+
+/**
+ * Stores a validated batch and all its items in one transaction: the batch INIT, valid items INIT,
+ * invalid items INVALID with their reasons, one `batch.created` audit event. Idempotent on
+ * (merchant, externalId) and race-safe: the batch row is claimed with `on conflict do nothing`, so of
+ * 20 concurrent inits with one externalId exactly one inserts; the others wait for its commit on the
+ * unique index, then find its row and answer from it.
+ */
+export async function initBatch(db: Db, input: InitBatchInput): Promise<InitBatchOutcome> {
+  const { merchant, checked } = input;
+  const totals = plannedTotals(input);
+  return db.transaction(async (tx) => {
+    const requestId = randomUUID();
+    const claimed = await tx.query<{ id: string }>(
+      `insert into batches (id, merchant_id, external_id, fingerprint, conversation_id, purpose, currency, status,
+                            item_count, valid_count, total_amount, total_commission_planned, open_count)
+       values ($1, $2, $3, $4, $5, $6, $7, 'INIT', $8, $9, $10, $11, $9)
+       on conflict (merchant_id, external_id) do nothing
+       returning id`,
+      [requestId, merchant.id, input.externalId, input.fingerprint, input.conversationId, input.purpose, checked.currency,
+        checked.items.length, checked.validCount, totals.amount, totals.commission],
+    );
+    if (claimed.rowCount === 0) return existingOutcome(tx, merchant.id, input.externalId, input.fingerprint);
+
+    await insertItems(tx, requestId, input, totals.commissions);
+    await appendAudit(tx, { chainId: merchant.id, actor: input.actor, requestId }, [
+      {
+        action: 'batch.created',
+        entity: `batch:${requestId}`,
+        after: {
+          status: 'INIT',
+          externalId: input.externalId,
+          currency: checked.currency,
+          itemCount: checked.items.length,
+          validCount: checked.validCount,
+          totalAmount: totals.amount.toString(),
+          totalCommissionPlanned: totals.commission.toString(),
+        },
+      },
+    ]);
+    return { kind: 'created', requestId };
+  });
+}
+
+async function existingOutcome(tx: Tx, merchantId: bigint, externalId: string, fingerprint: string): Promise<InitBatchOutcome> {
+  const found = await tx.query<{ id: string; fingerprint: string }>(
+    'select id, fingerprint from batches where merchant_id = $1 and external_id = $2',
+    [merchantId, externalId],
+  );
+  const row = found.rows[0];
+  if (!row) throw new Error(`batch (${merchantId}, ${externalId}) conflicted on insert but cannot be read`);
+  return row.fingerprint === fingerprint ? { kind: 'replayed', requestId: row.id } : { kind: 'conflict' };
+}
+
+/** Σ amount and Σ commission of the valid items, and each valid item's commission (0 for invalid ones). */
+function plannedTotals(input: InitBatchInput): { amount: bigint; commission: bigint; commissions: bigint[] } {
+  const items = input.checked.items;
+  const commissions = new Array<bigint>(items.length);
+  let amount = 0n;
+  let commission = 0n;
+  for (let i = 0; i < items.length; i++) {
+    const checked = items[i];
+    if (!checked.valid) {
+      commissions[i] = 0n;
+      continue;
+    }
+    const fee = commissionFor(checked.item.amountMinor, input.merchant.commission);
+    commissions[i] = fee;
+    amount += checked.item.amountMinor;
+    commission += fee;
+  }
+  return { amount, commission, commissions };
+}
+
+/**
+ * One `insert … select from unnest` per chunk of limits.insertChunkRows items: no per-item round
+ * trip. seq comes from the ordinality, reference codes from gen_random_uuid(), and an item's reasons
+ * travel as one comma-joined string of catalogue codes (unnest cannot carry an array per row).
+ */
+async function insertItems(tx: Tx, batchId: string, input: InitBatchInput, commissions: readonly bigint[]): Promise<void> {
+  const { items, currency: batchCurrency } = input.checked;
+  for (let start = 0; start < items.length; start += limits.insertChunkRows) {
+    const end = Math.min(start + limits.insertChunkRows, items.length);
+    const n = end - start;
+    const externalIds = new Array<string>(n);
+    const types = new Array<string>(n);
+    const infos = new Array<string>(n);
+    const names = new Array<string | null>(n);
+    const descriptions = new Array<string | null>(n);
+    const amounts = new Array<string>(n);
+    const fees = new Array<string>(n);
+    const currencies = new Array<string>(n);
+    const reasons = new Array<string>(n);
+    for (let i = start; i < end; i++) {
+      const checked = items[i];
+      const item = checked.item;
+      const row = i - start;
+      externalIds[row] = item.itemExternalId ?? '';
+      types[row] = item.recipientType;
+      infos[row] = item.recipientInfo;
+      names[row] = item.recipientName;
+      descriptions[row] = item.description;
+      amounts[row] = item.amountMinor.toString();
+      fees[row] = commissions[i].toString();
+      currencies[row] = item.currency ?? batchCurrency;
+      reasons[row] = checked.valid ? '' : checked.reasons.map((name) => errors[name].code).join(',');
+    }
+    const inserted = await tx.query(
+      `insert into items (batch_id, seq, reference_code, item_external_id, recipient_type, recipient_info, recipient_name,
+                          description, amount, commission, currency, status, error_codes)
+       select $1, $2::int + r.n::int - 1, gen_random_uuid(), r.external_id, r.recipient_type, r.recipient_info, r.recipient_name,
+              r.description, r.amount, r.commission, r.currency,
+              case when r.reasons = '' then 'INIT' else 'INVALID' end,
+              case when r.reasons = '' then '{}'::text[] else string_to_array(r.reasons, ',') end
+       from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[], $9::int8[], $10::text[], $11::text[])
+         with ordinality as r(external_id, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, reasons, n)`,
+      [batchId, start, externalIds, types, infos, names, descriptions, amounts, fees, currencies, reasons],
+    );
+    if (inserted.rowCount !== n) throw new Error(`inserted ${inserted.rowCount} of ${n} items of batch ${batchId}`);
+  }
+}
