@@ -18,4 +18,18 @@ export const limits = {
   requestTimeoutMs: 120_000,
   /** Rows per INSERT … SELECT FROM unnest(…) statement: bounds one statement's parameter payload. */
   insertChunkRows: 20_000,
+
+  // The SDK (src/client) and the CLI.
+  /** Attempts per SDK call, the first included; only network errors and 5xx are retried. */
+  clientAttemptsMax: 3,
+  /** Wait before the SDK's second attempt; doubles after (250 ms, 500 ms). */
+  clientBackoffBaseMs: 250,
+  /** Deadline of one SDK call, retries included: an init of 100,000 items takes a few seconds. */
+  clientTimeoutMs: 60_000,
+  /** The largest response the SDK reads: a retrieve page of 1,000 items is ≈ 0.5 MB. */
+  clientResponseBytesMax: 16 * 1024 * 1024,
+  /** How often `waitUntilFinal` (and `masspayout status --watch`) asks for the batch's state. */
+  waitIntervalMs: 1_000,
+  /** How long `waitUntilFinal` waits by default before giving up. */
+  waitTimeoutMs: 60 * 60 * 1000,
 } as const;
