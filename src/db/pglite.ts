@@ -15,7 +15,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   const wrap = (q: { query: PGlite['query'] }): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await q.query<Row>(sql, params as unknown[]);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite reports affectedRows 0 for a SELECT; pg's rowCount counts the rows returned. Both
+      // adapters must agree (migrate.ts reads `select … rowCount` to skip applied migrations).
+      return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     },
   });
   const outer = wrap(pg);
