@@ -1,4 +1,5 @@
 import { appendAudit, type Actor, type AuditContext } from '../audit/append.ts';
+import { appendUniformAudit } from '../audit/append-uniform.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { reserveBatchFunds } from '../ledger/reserve.ts';
 import type { BatchQueue } from '../queue/port.ts';
@@ -76,8 +77,8 @@ export function authorizeBatch(db: Db, queue: BatchQueue, request: AuthorizeRequ
 
     await appendAudit(tx, audit, [
       { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'IN_PROGRESS' } },
-      ...itemStatusEvents(moved.referenceCodes, 'INIT', 'PROCESSING'),
     ]);
+    await appendUniformAudit(tx, audit, itemStatusEvents(moved.referenceCodes, 'INIT', 'PROCESSING'));
     await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: moved.count }, request.actor);
     return { ok: true, authorizedNow: true };
   });

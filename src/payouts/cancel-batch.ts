@@ -1,4 +1,5 @@
 import { appendAudit, type Actor } from '../audit/append.ts';
+import { appendUniformAudit } from '../audit/append-uniform.ts';
 import type { Db } from '../db/port.ts';
 import { lockMerchantBatch } from './lock-batch.ts';
 import { itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
@@ -56,10 +57,11 @@ export function cancelBatch(db: Db, request: CancelRequest): Promise<CancelOutco
     const moved = await moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED');
     if (moved.count !== batch.validCount) throw new Error(`batch ${batch.id}: canceled ${moved.count} items, expected ${batch.validCount}`);
 
-    await appendAudit(tx, { chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, [
+    const audit = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
+    await appendAudit(tx, audit, [
       { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
-      ...itemStatusEvents(moved.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'),
     ]);
+    await appendUniformAudit(tx, audit, itemStatusEvents(moved.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'));
     return { ok: true, canceledNow: true };
   });
 }

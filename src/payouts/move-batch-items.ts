@@ -1,4 +1,4 @@
-import type { AuditInput } from '../audit/append.ts';
+import type { UniformEvents } from '../audit/append-uniform.ts';
 import type { Tx } from '../db/port.ts';
 import type { ItemStatus } from './statuses.ts';
 
@@ -32,9 +32,7 @@ export async function moveBatchItems(tx: Tx, batchId: string, from: ItemStatus, 
   return { count: row.count, amountWithCommission: row.amount_with_commission, referenceCodes: row.codes === null ? [] : row.codes.split(',') };
 }
 
-/** One `item.status` audit event per moved item, entity `item:<referenceCode>`. */
-export function itemStatusEvents(referenceCodes: readonly string[], from: ItemStatus, to: ItemStatus): AuditInput[] {
-  const before = { status: from };
-  const after = { status: to };
-  return referenceCodes.map((code) => ({ action: 'item.status', entity: `item:${code}`, before, after }));
+/** One `item.status` audit event per moved item, entity `item:<referenceCode>`, for appendUniformAudit. */
+export function itemStatusEvents(referenceCodes: readonly string[], from: ItemStatus, to: ItemStatus): UniformEvents {
+  return { action: 'item.status', before: { status: from }, after: { status: to }, entities: referenceCodes.map((code) => `item:${code}`) };
 }
