@@ -8,7 +8,8 @@ import { Amount, RequestBody, SuccessResponse } from './schemas.ts';
  * validate and serialise with them, the OpenAPI document is generated from them, and the SDK's
  * types are derived from them.
  */
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+/** A union of string literals whose static type is the union of the values (a mapped array alone types as never). */
+const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
 
 export const paths = {
   init: '/v1/mass/payout/init',

@@ -6,6 +6,8 @@ import { authRoute } from './auth.ts';
 import { balanceRoute } from './balance.ts';
 import { cancelRoute } from './cancel.ts';
 import { initRoute } from './init.ts';
+import { itemRoute } from './item.ts';
+import { retrieveRoute } from './retrieve.ts';
 
 /** The merchant API, under /v1/mass/payout, every route signed (IYZWSv2). */
 export function merchantRoutes(app: ApiServer, deps: Deps): void {
@@ -13,6 +15,8 @@ export function merchantRoutes(app: ApiServer, deps: Deps): void {
   authRoute(app, deps);
   cancelRoute(app, deps);
   balanceRoute(app, deps);
+  retrieveRoute(app, deps);
+  itemRoute(app, deps);
 }
 
 /** The operator API, under /admin/v1, every route behind the admin token. */

@@ -1,0 +1,49 @@
+import { toJsonAmount } from '../money.ts';
+import type { BatchRecord, ItemRecord } from '../payouts/read-batch.ts';
+import type { MassPayout, PayoutItem } from './contract.ts';
+import { type Locale, messageFor } from './errors.ts';
+
+/**
+ * How batches and items look on the wire (API.md §3): amounts as JSON numbers from minor units,
+ * dates as ISO strings, reasons as messages in the request's locale.
+ */
+
+/**
+ * totalCommissionAmount is the commission charged so far (paid items only), the sibling of
+ * totalSuccessfulAmount; what an item will cost is its own commissionAmount, shown from init on.
+ */
+export function massPayoutView(batch: BatchRecord): MassPayout {
+  return {
+    requestId: batch.id,
+    externalId: batch.externalId,
+    merchantId: Number(batch.merchantId),
+    massPayoutStatus: batch.status,
+    currency: batch.currency,
+    totalAmount: toJsonAmount(batch.totalAmount),
+    totalSuccessfulAmount: toJsonAmount(batch.totalSuccessfulAmount),
+    totalCommissionAmount: toJsonAmount(batch.totalCommissionAmount),
+    itemCount: batch.itemCount,
+    receivedDate: batch.receivedAt.toISOString(),
+    completedDate: batch.completedAt?.toISOString() ?? null,
+    canceledDate: batch.canceledAt?.toISOString() ?? null,
+  };
+}
+
+export function payoutItemView(item: ItemRecord, locale: Locale): PayoutItem {
+  const errorMessages = item.errorCodes.map((code) => messageFor(code, locale));
+  return {
+    itemExternalId: item.itemExternalId,
+    referenceCode: item.referenceCode,
+    massPayoutRequestId: item.batchId,
+    recipientType: item.recipientType,
+    recipientInfo: item.recipientInfo,
+    recipientName: item.recipientName,
+    description: item.description,
+    itemStatus: item.status,
+    errorMessages,
+    errorMessage: errorMessages[0] ?? null,
+    totalAmount: toJsonAmount(item.amount),
+    commissionAmount: toJsonAmount(item.commission),
+    currencyCode: item.currency,
+  };
+}

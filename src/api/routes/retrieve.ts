@@ -1,0 +1,47 @@
+import { findMerchantBatch, itemTotal, merchantItemsPage } from '../../payouts/read-batch.ts';
+import { paths, RetrieveRequest, RetrieveResponse } from '../contract.ts';
+import { success } from '../envelope.ts';
+import { ApiError } from '../errors.ts';
+import { localeOf } from '../locale.ts';
+import { merchantOf } from '../merchant-auth.ts';
+import { massPayoutView, payoutItemView } from '../payout-views.ts';
+import { LocaleQuery, responses } from '../schemas.ts';
+import type { ApiServer, Deps } from '../server.ts';
+
+/**
+ * POST /v1/mass/payout/retrieve: a batch by requestId and/or externalMassPayoutId (both given: they
+ * must name the same batch) with one page of its items in submission order. page/size/total appear
+ * both inside massPayoutItems and at the top level, as the public docs show both.
+ */
+export function retrieveRoute(app: ApiServer, deps: Deps): void {
+  app.post(
+    paths.retrieve,
+    {
+      schema: {
+        tags: ['mass payout'],
+        summary: 'A batch and one page of its items',
+        security: [{ IYZWSv2: [] }],
+        querystring: LocaleQuery,
+        body: RetrieveRequest,
+        response: responses(RetrieveResponse),
+      },
+    },
+    async (request) => {
+      const { requestId, externalMassPayoutId, page, size, itemType } = request.body;
+      if (requestId === undefined && externalMassPayoutId === undefined) {
+        throw new ApiError('INVALID_REQUEST', 'requestId or externalMassPayoutId is required');
+      }
+      const merchant = merchantOf(request);
+      const batch = await findMerchantBatch(deps.db, merchant.id, { requestId, externalId: externalMassPayoutId });
+      if (!batch) throw new ApiError('MASS_PAYOUT_NOT_FOUND');
+      const items = await merchantItemsPage(deps.db, merchant.id, batch.id, { page, size, filter: itemType });
+      const locale = localeOf(request);
+      const paging = { page, size, total: itemTotal(batch, itemType) };
+      return success(request, {
+        massPayout: massPayoutView(batch),
+        massPayoutItems: { items: items.map((item) => payoutItemView(item, locale)), ...paging },
+        ...paging,
+      });
+    },
+  );
+}

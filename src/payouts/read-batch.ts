@@ -1,0 +1,203 @@
+import type { Queryable } from '../db/port.ts';
+import type { Currency } from '../money.ts';
+import type { BatchStatus, ItemStatus, RecipientType } from './statuses.ts';
+
+/**
+ * The read side of batches and items. Every query is scoped to one merchant: another merchant's
+ * batch or item is indistinguishable from a missing one (undefined / empty), never data.
+ */
+
+export interface BatchRecord {
+  id: string;
+  merchantId: bigint;
+  externalId: string;
+  conversationId: string | null;
+  purpose: string | null;
+  status: BatchStatus;
+  currency: Currency;
+  itemCount: number;
+  validCount: number;
+  /** Items not yet in a final state. */
+  openCount: number;
+  totalAmount: bigint;
+  totalCommissionPlanned: bigint;
+  totalSuccessfulAmount: bigint;
+  totalCommissionAmount: bigint;
+  receivedAt: Date;
+  authorizedAt: Date | null;
+  completedAt: Date | null;
+  canceledAt: Date | null;
+}
+
+export interface ItemRecord {
+  id: bigint;
+  batchId: string;
+  /** Submission order within the batch, from 0. */
+  seq: number;
+  referenceCode: string;
+  itemExternalId: string;
+  /** One of recipientTypes on every valid item; whatever could be read on an INVALID one. */
+  recipientType: RecipientType | string;
+  recipientInfo: string;
+  recipientName: string | null;
+  description: string | null;
+  status: ItemStatus;
+  /** Catalogue codes of the reasons an item is INVALID (or failed), in the order found. */
+  errorCodes: string[];
+  amount: bigint;
+  commission: bigint;
+  currency: string;
+}
+
+interface BatchRow {
+  id: string;
+  merchant_id: bigint;
+  external_id: string;
+  conversation_id: string | null;
+  purpose: string | null;
+  status: BatchStatus;
+  currency: Currency;
+  item_count: number;
+  valid_count: number;
+  open_count: number;
+  total_amount: bigint;
+  total_commission_planned: bigint;
+  total_successful_amount: bigint;
+  total_commission_amount: bigint;
+  received_at: Date;
+  authorized_at: Date | null;
+  completed_at: Date | null;
+  canceled_at: Date | null;
+}
+
+interface ItemRow {
+  id: bigint;
+  batch_id: string;
+  seq: number;
+  reference_code: string;
+  item_external_id: string;
+  recipient_type: string;
+  recipient_info: string;
+  recipient_name: string | null;
+  description: string | null;
+  status: ItemStatus;
+  error_codes: string[];
+  amount: bigint;
+  commission: bigint;
+  currency: string;
+}
+
+const batchColumns = `id, merchant_id, external_id, conversation_id, purpose, status, currency, item_count, valid_count, open_count,
+  total_amount, total_commission_planned, total_successful_amount, total_commission_amount,
+  received_at, authorized_at, completed_at, canceled_at`;
+
+const itemColumns = `i.id, i.batch_id, i.seq, i.reference_code, i.item_external_id, i.recipient_type, i.recipient_info, i.recipient_name,
+  i.description, i.status, i.error_codes, i.amount, i.commission, i.currency`;
+
+function batchFromRow(row: BatchRow): BatchRecord {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    externalId: row.external_id,
+    conversationId: row.conversation_id,
+    purpose: row.purpose,
+    status: row.status,
+    currency: row.currency,
+    itemCount: row.item_count,
+    validCount: row.valid_count,
+    openCount: row.open_count,
+    totalAmount: row.total_amount,
+    totalCommissionPlanned: row.total_commission_planned,
+    totalSuccessfulAmount: row.total_successful_amount,
+    totalCommissionAmount: row.total_commission_amount,
+    receivedAt: new Date(row.received_at),
+    authorizedAt: row.authorized_at === null ? null : new Date(row.authorized_at),
+    completedAt: row.completed_at === null ? null : new Date(row.completed_at),
+    canceledAt: row.canceled_at === null ? null : new Date(row.canceled_at),
+  };
+}
+
+function itemFromRow(row: ItemRow): ItemRecord {
+  return {
+    id: row.id,
+    batchId: row.batch_id,
+    seq: row.seq,
+    referenceCode: row.reference_code,
+    itemExternalId: row.item_external_id,
+    recipientType: row.recipient_type,
+    recipientInfo: row.recipient_info,
+    recipientName: row.recipient_name,
+    description: row.description,
+    status: row.status,
+    errorCodes: row.error_codes,
+    amount: row.amount,
+    commission: row.commission,
+    currency: row.currency,
+  };
+}
+
+/** How a merchant names a batch: its requestId, its own externalId, or both (then both must match). */
+export interface BatchKey {
+  requestId?: string;
+  externalId?: string;
+}
+
+/** One of the merchant's batches, or undefined when no batch of this merchant matches every given key. */
+export async function findMerchantBatch(db: Queryable, merchantId: bigint, key: BatchKey): Promise<BatchRecord | undefined> {
+  if (key.requestId === undefined && key.externalId === undefined) throw new Error('a batch key needs requestId or externalId');
+  const result = await db.query<BatchRow>(
+    `select ${batchColumns} from batches
+     where merchant_id = $1 and ($2::uuid is null or id = $2::uuid) and ($3::text is null or external_id = $3::text)`,
+    [merchantId, key.requestId ?? null, key.externalId ?? null],
+  );
+  return result.rows[0] ? batchFromRow(result.rows[0]) : undefined;
+}
+
+/** VALID: every item that passed validation, whatever became of it since; INVALID: the rejected ones. */
+export type ItemFilter = 'VALID' | 'INVALID';
+
+export interface ItemsPage {
+  /** 0-based. */
+  page: number;
+  /** Items per page, 1..limits.retrievePageSizeMax. */
+  size: number;
+  filter?: ItemFilter;
+}
+
+const filterSql: Record<ItemFilter | 'ALL', string> = {
+  ALL: '',
+  VALID: `and i.status <> 'INVALID'`,
+  INVALID: `and i.status = 'INVALID'`,
+};
+
+/** Items that a filter selects, counted from the batch row (no count over the items). */
+export function itemTotal(batch: BatchRecord, filter?: ItemFilter): number {
+  if (filter === 'VALID') return batch.validCount;
+  if (filter === 'INVALID') return batch.itemCount - batch.validCount;
+  return batch.itemCount;
+}
+
+/**
+ * One page of a merchant's batch's items in submission order. Walks the (batch_id, seq) index; the
+ * join on batches keeps the merchant scope even if a caller passes a foreign batch id.
+ */
+export async function merchantItemsPage(db: Queryable, merchantId: bigint, batchId: string, page: ItemsPage): Promise<ItemRecord[]> {
+  const result = await db.query<ItemRow>(
+    `select ${itemColumns} from items i join batches b on b.id = i.batch_id
+     where i.batch_id = $1 and b.merchant_id = $2 ${filterSql[page.filter ?? 'ALL']}
+     order by i.seq
+     limit $3 offset $4`,
+    [batchId, merchantId, page.size, page.page * page.size],
+  );
+  return result.rows.map(itemFromRow);
+}
+
+/** One of the merchant's items by its public reference code, or undefined. */
+export async function findMerchantItem(db: Queryable, merchantId: bigint, referenceCode: string): Promise<ItemRecord | undefined> {
+  const result = await db.query<ItemRow>(
+    `select ${itemColumns} from items i join batches b on b.id = i.batch_id
+     where i.reference_code = $1 and b.merchant_id = $2`,
+    [referenceCode, merchantId],
+  );
+  return result.rows[0] ? itemFromRow(result.rows[0]) : undefined;
+}
