@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { openPostgres } from '../../src/db/postgres.ts';
+
+const bin = fileURLToPath(new URL('../../bin/masspayout.js', import.meta.url));
+
+/** `masspayout <args>` as a real child process, with its output collected as it arrives. */
+export interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in stdout+stderr; rejects after `timeoutMs` or on exit. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code once the process ends (rejects after `timeoutMs`). */
+  exited(timeoutMs?: number): Promise<number | null>;
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined>): CliProcess {
+  // Only what the service reads: the parent's DATABASE_URL must not leak in unless asked for.
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
+  const child = spawn(process.execPath, [bin, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  return {
+    child,
+    output: () => text,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(text);
+          if (match) done(() => resolve(match));
+        };
+        const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${text}`))), timeoutMs);
+        void exit.then((code) => done(() => reject(new Error(`exited (${code}) before ${pattern}; output:\n${text}`))));
+        const done = (settle: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          settle();
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    exited(timeoutMs = 30_000) {
+      return Promise.race([
+        exit,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms; output:\n${text}`)), timeoutMs).unref()),
+      ]);
+    },
+  };
+}
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * A fresh, empty schema on the PostgreSQL server at `url`, and a URL whose connections use it
+ * (`options=-c search_path=…`), so a child process can be pointed at it with DATABASE_URL alone.
+ */
+export async function freshSchemaUrl(url: string): Promise<{ url: string; schema: string; drop(): Promise<void> }> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = await openPostgres({ url, poolSize: 1 });
+  await admin.query(`create schema ${schema}`);
+  const separator = url.includes('?') ? '&' : '?';
+  return {
+    url: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    schema,
+    async drop() {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.close();
+    },
+  };
+}
