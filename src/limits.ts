@@ -15,6 +15,8 @@ export const limits = {
   retrievePageSizeMax: 1000,
   /** A (merchant, randomKey) pair seen within this window is a replay. */
   replayWindowMs: 15 * 60 * 1000,
+  /** How often each server forgets random keys older than the replay window (one indexed delete). */
+  randomKeyPurgeIntervalMs: 60_000,
   requestTimeoutMs: 120_000,
   /** Rows per INSERT … SELECT FROM unnest(…) statement: bounds one statement's parameter payload. */
   insertChunkRows: 20_000,

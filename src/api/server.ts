@@ -11,7 +11,7 @@ import type { BatchQueue } from '../queue/port.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { failure } from './envelope.ts';
 import { ApiError } from './errors.ts';
-import { requireSignature } from './merchant-auth.ts';
+import { forgetOldRandomKeys, requireSignature } from './merchant-auth.ts';
 import { captureRawBodies } from './raw-body.ts';
 import { adminRoutes, merchantRoutes } from './routes/index.ts';
 
@@ -28,6 +28,8 @@ export interface Deps {
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
+  /** How often seen random keys past the replay window are forgotten (tests shorten it). */
+  randomKeyPurgeIntervalMs?: number;
 }
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<ApiServer> {
@@ -74,6 +76,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  scheduleRandomKeyPurge(app, deps.db, options.randomKeyPurgeIntervalMs ?? limits.randomKeyPurgeIntervalMs);
+
   await app.register(async (scope) => {
     requireSignature(scope, deps.db, deps.box);
     merchantRoutes(scope as ApiServer, deps);
@@ -84,6 +88,25 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
   await app.ready();
   return app;
+}
+
+/**
+ * Forgets random keys older than the replay window, every `intervalMs`, while the server is open.
+ * Unref'd: it never keeps a process alive; a failed purge is logged and tried again next time.
+ */
+function scheduleRandomKeyPurge(app: ApiServer, db: Db, intervalMs: number): void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    forgetOldRandomKeys(db)
+      .catch((error: unknown) => app.log.error({ err: error }, 'forgetting old random keys failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 }
 
 /** Every failure becomes a catalogue entry; anything unexpected is a 500 that says nothing inside. */

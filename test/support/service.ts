@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { buildServer, type ApiServer } from '../../src/api/server.ts';
+import { buildServer, type ApiServer, type ServerOptions } from '../../src/api/server.ts';
 import { configFromEnv } from '../../src/config.ts';
 import type { Db } from '../../src/db/port.ts';
 import { trialBalance } from '../../src/ledger/balances.ts';
@@ -38,11 +38,24 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(overrides: Partial<ReturnType<typeof configFromEnv>> = {}): Promise<TestService> {
+/** What a test may change beyond the configuration: the master key, logging, faults on the database. */
+export interface TestServiceOptions {
+  box?: SecretBox;
+  logger?: ServerOptions['logger'];
+  /** The service sees `wrap(db)` (e.g. a handle that injects a fault); the test keeps the real one. */
+  wrapDb?: (db: Db) => Db;
+  randomKeyPurgeIntervalMs?: number;
+}
+
+export async function startTestService(overrides: Partial<ReturnType<typeof configFromEnv>> = {}, options: TestServiceOptions = {}): Promise<TestService> {
   const { db, drop } = await freshDb();
   const adminToken = randomBytes(16).toString('hex');
   const config = { ...configFromEnv({}), ...overrides };
-  const app = await buildServer({ db, box: new SecretBox(randomBytes(32)), config, adminToken, queue: tableQueue });
+  const box = options.box ?? new SecretBox(randomBytes(32));
+  const app = await buildServer(
+    { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: tableQueue },
+    { logger: options.logger, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');

@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox } from '../src/merchants/secret-box.ts';
+import { httpRequest, type HttpResponse } from './support/http.ts';
+import { rowCounts } from './support/rows.ts';
+import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
+import { pythonJson, type RawCall, sendRaw } from './support/wire-styles.ts';
+
+/**
+ * IYZWSv2 through the real server (API.md §1): every way the official clients sign is accepted,
+ * every forgery is refused with one code and one message, and a replay changes nothing.
+ */
+const vectors = JSON.parse(readFileSync(new URL('./fixtures/signing-vectors.json', import.meta.url), 'utf8'));
+const iban = 'TR330006100519786457841326';
+const paths = {
+  init: '/v1/mass/payout/init',
+  auth: '/v1/mass/payout/auth',
+  retrieve: '/v1/mass/payout/retrieve',
+  balance: '/v1/mass/payout/balance',
+  cancel: (id: string) => `/v1/mass/payout/cancel/${id}`,
+  item: (ref: string) => `/v1/mass/payout/retrieve/items/${ref}`,
+};
+
+let service: TestService;
+let merchant: TestMerchant;
+const box = new SecretBox(randomBytes(32));
+const send = (call: RawCall, who: TestMerchant = merchant) => sendRaw(service.url, who, call);
+
+beforeAll(async () => {
+  service = await startTestService({}, { box });
+  merchant = await service.createMerchant();
+  await service.deposit(merchant, '1000000.00');
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+let batchNumber = 0;
+function initBody(name = 'Ayşe Yılmaz') {
+  batchNumber += 1;
+  return {
+    externalId: `signing-${batchNumber}`,
+    conversationId: `conv-${batchNumber}`,
+    items: [{ itemExternalId: 'line-1', recipientType: 'IBAN', recipientInfo: iban, recipientName: name, amount: { value: 125.5, currency: 'TRY' } }],
+  };
+}
+
+function expectOk(response: HttpResponse): void {
+  expect(response.status, response.text).toBe(200);
+  expect(response.json.status).toBe('success');
+}
+
+async function batchCount(): Promise<number> {
+  return (await service.db.query<{ n: number }>('select count(*)::int as n from batches where merchant_id = $1', [merchant.merchantId])).rows[0].n;
+}
+
+describe('the fixture vectors, byte for byte, against the real server', () => {
+  let sandbox: TestMerchant;
+  beforeAll(async () => {
+    // The vectors' own credentials: a merchant whose keys are the sandbox test keys.
+    const created = await service.createMerchant();
+    await service.db.query('update merchants set api_key = $1, secret_key_sealed = $2 where id = $3', [vectors.apiKey, box.seal(vectors.secretKey), created.merchantId]);
+    sandbox = { merchantId: created.merchantId, apiKey: vectors.apiKey, secretKey: vectors.secretKey };
+  });
+
+  // The vectors name requestId 79cdefc1-…, which this merchant does not have: signed right, then not found.
+  const expected: Record<string, number> = { [paths.init]: 200, [paths.balance]: 200, [paths.auth]: 404, [paths.retrieve]: 404 };
+  for (const vector of vectors.vectors) {
+    it(`${vector.note}: ${vector.method} ${vector.path}${vector.query}`, async () => {
+      // Every vector uses randomKey 123456789: forget it between vectors, as the replay window would.
+      await service.db.query('delete from seen_random_keys where merchant_id = $1', [sandbox.merchantId]);
+      const body = vector.body === '' ? undefined : vector.body;
+      const headers: Record<string, string> = { authorization: vector.authorization, 'x-iyzi-rnd': vectors.randomKey, ...(body ? { 'content-type': 'application/json' } : {}) };
+      const response = await httpRequest(service.url + vector.path + vector.query, vector.method, body, headers);
+      expect(response.status, response.text).toBe(expected[vector.path] ?? 404);
+      expect(response.json.errorGroup).not.toBe('AUTHENTICATION');
+
+      // The same header over one more byte of body is a forgery.
+      await service.db.query('delete from seen_random_keys where merchant_id = $1', [sandbox.merchantId]);
+      const altered = await httpRequest(service.url + vector.path + vector.query, vector.method, (body ?? '') + ' ', { ...headers, 'content-type': 'application/json' });
+      expect(altered.status).toBe(401);
+      expect(altered.json.errorCode).toBe('1000');
+    });
+  }
+});
+
+describe('every client style, end to end with a real merchant', () => {
+  it('Node client: compact JSON on POST, `{}` sent and signed on GET', async () => {
+    const before = await batchCount();
+    const init = await send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()) });
+    expectOk(init);
+    expect(init.json.invalidItems).toEqual([]);
+    const requestId = init.json.requestId;
+    const retrieve = await send({ method: 'POST', path: paths.retrieve, body: JSON.stringify({ requestId, page: 0, size: 10 }) });
+    expectOk(retrieve);
+    const referenceCode = retrieve.json.massPayoutItems.items[0].referenceCode;
+    expectOk(await send({ method: 'GET', path: paths.item(referenceCode), body: '{}' }));
+    expectOk(await send({ method: 'POST', path: paths.auth, body: JSON.stringify({ requestId }) }));
+    const balance = await send({ method: 'GET', path: paths.balance, body: '{}' });
+    expectOk(balance);
+    expect(balance.json.balances[0]).toMatchObject({ currency: 'TRY', reserved: '125.5' });
+    const other = await send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()) });
+    expectOk(await send({ method: 'POST', path: paths.cancel(other.json.requestId), body: '{}' }));
+    expect(await batchCount()).toBe(before + 2);
+  });
+
+  it('Python client: spaced JSON with \\u escapes on POST, `null` sent and signed on GET', async () => {
+    const body = pythonJson(initBody('Ayşe Yılmaz'));
+    expect(body).toContain('"recipientName": "Ay\\u015fe Y\\u0131lmaz"');
+    const init = await send({ method: 'POST', path: paths.init, body, query: '?locale=en' });
+    expectOk(init);
+    const requestId = init.json.requestId;
+    const retrieve = await send({ method: 'POST', path: paths.retrieve, body: pythonJson({ requestId, page: 0, size: 10 }) });
+    expectOk(retrieve);
+    const item = retrieve.json.massPayoutItems.items[0];
+    // Signed over the escaped bytes, stored as the text they mean.
+    expect(item.recipientName).toBe('Ayşe Yılmaz');
+    expectOk(await send({ method: 'GET', path: paths.item(item.referenceCode), body: 'null' }));
+    expectOk(await send({ method: 'GET', path: paths.balance, body: 'null' }));
+    expectOk(await send({ method: 'POST', path: paths.auth, body: pythonJson({ locale: 'tr', requestId }) }));
+    const other = await send({ method: 'POST', path: paths.init, body: pythonJson(initBody()) });
+    expectOk(await send({ method: 'POST', path: paths.cancel(other.json.requestId), body: 'null' }));
+  });
+
+  it('Java, PHP and .NET clients: no body on GET and on the cancel POST, the path alone signed', async () => {
+    const init = await send({ method: 'POST', path: paths.init, body: JSON.stringify({ locale: 'TR', ...initBody() }) });
+    expectOk(init);
+    const requestId = init.json.requestId;
+    const retrieve = await send({ method: 'POST', path: paths.retrieve, body: JSON.stringify({ locale: 'TR', requestId, page: 0, size: 1 }) });
+    expectOk(retrieve);
+    expectOk(await send({ method: 'GET', path: paths.item(retrieve.json.massPayoutItems.items[0].referenceCode) }));
+    expectOk(await send({ method: 'GET', path: paths.balance }));
+    // Some of them send a content type with no body; the empty body is what was signed.
+    expectOk(await send({ method: 'GET', path: paths.balance, contentType: 'application/json' }));
+    expectOk(await send({ method: 'POST', path: paths.cancel(requestId) }));
+    const batch = await service.db.query('select status from batches where id = $1', [requestId]);
+    expect(batch.rows).toEqual([{ status: 'CANCELED' }]);
+  });
+
+  it('?locale= is never signed: accepted when left out of the signature, refused when signed into it', async () => {
+    const plain = await send({ method: 'GET', path: paths.balance, query: '?locale=en' });
+    expectOk(plain);
+    expect(plain.json.locale).toBe('en');
+    const signedWithQuery = await send({ method: 'GET', path: paths.balance, query: '?locale=en', signedPath: `${paths.balance}?locale=en` });
+    expect(signedWithQuery.status).toBe(401);
+    expect(signedWithQuery.json).toMatchObject({ errorCode: '1000', locale: 'en', errorMessage: 'Invalid signature' });
+  });
+
+  it('x-iyzi-rnd is optional and never decides: the random key is the one inside Authorization', async () => {
+    expectOk(await send({ method: 'GET', path: paths.balance, rndHeader: null }));
+    const randomKey = `rk-${randomBytes(6).toString('hex')}`;
+    expectOk(await send({ method: 'GET', path: paths.balance, randomKey, rndHeader: 'something-else' }));
+    const seen = await service.db.query('select random_key from seen_random_keys where merchant_id = $1 and random_key = any($2::text[])', [
+      merchant.merchantId,
+      [randomKey, 'something-else'],
+    ]);
+    expect(seen.rows).toEqual([{ random_key: randomKey }]);
+  });
+});
+
+describe('refusals', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const fakeSignature = 'a'.repeat(64);
+
+  /** Each forgery of a balance call or an init, as the raw Authorization value (or a RawCall). */
+  const forgeries: Array<[string, () => Promise<HttpResponse>]> = [
+    ['an unknown apiKey', () => send({ method: 'GET', path: paths.balance }, { ...merchant, apiKey: 'mp-api-nobody' })],
+    ['a signature made with another secret', () => send({ method: 'GET', path: paths.balance, secretKey: 'not-the-secret' })],
+    ['the body altered after signing', () => send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()), signedBody: JSON.stringify(initBody()) })],
+    ['a `{}` body added after signing an empty one', () => send({ method: 'GET', path: paths.balance, body: '{}', signedBody: '' })],
+    ['another path signed', () => send({ method: 'GET', path: paths.balance, signedPath: paths.retrieve })],
+    ['bad base64', () => headerOnly('IYZWSv2 !!!not-base64!!!')],
+    ['base64 of garbage', () => headerOnly(`IYZWSv2 ${b64('garbage')}`)],
+    ['no signature part', () => headerOnly(`IYZWSv2 ${b64(`apiKey:${merchant.apiKey}&randomKey:123`)}`)],
+    ['a signature that is not hex', () => headerOnly(`IYZWSv2 ${b64(`apiKey:${merchant.apiKey}&randomKey:123&signature:${'z'.repeat(64)}`)}`)],
+    ['a short signature', () => headerOnly(`IYZWSv2 ${b64(`apiKey:${merchant.apiKey}&randomKey:123&signature:abc`)}`)],
+    ['a wrong signature of the right shape', () => headerOnly(`IYZWSv2 ${b64(`apiKey:${merchant.apiKey}&randomKey:123&signature:${fakeSignature}`)}`)],
+    ['another scheme', () => headerOnly(`IYZWSv1 ${b64(`apiKey:${merchant.apiKey}&randomKey:123&signature:${fakeSignature}`)}`)],
+    ['the scheme alone', () => headerOnly('IYZWSv2')],
+    ['a bearer token', () => headerOnly(`Bearer ${service.adminToken}`)],
+    ['a huge value', () => headerOnly(`IYZWSv2 ${'A'.repeat(6000)}`)],
+  ];
+  const headerOnly = (authorization: string) => httpRequest(service.url + paths.balance, 'GET', undefined, { authorization });
+
+  it.each(forgeries)('%s: 401, code 1000, and nothing stored', async (_case, forge) => {
+    const before = await rowCounts(service.db);
+    const response = await forge();
+    expect(response.status, response.text).toBe(401);
+    expect(response.json).toMatchObject({ status: 'failure', errorCode: '1000', errorGroup: 'AUTHENTICATION', errorMessage: 'Geçersiz imza' });
+    expect(await rowCounts(service.db)).toEqual(before);
+  });
+
+  it('every forgery gets the same message: nothing tells which part was wrong', async () => {
+    const messages = new Set<string>();
+    for (const [, forge] of forgeries) messages.add((await forge()).json.errorMessage);
+    expect([...messages]).toEqual(['Geçersiz imza']);
+  });
+
+  it('a missing Authorization header is 401 with code 1009', async () => {
+    for (const [method, path, body] of [
+      ['GET', paths.balance, undefined],
+      ['POST', paths.init, JSON.stringify(initBody())],
+    ] as const) {
+      const before = await rowCounts(service.db);
+      const response = await httpRequest(service.url + path, method, body, body ? { 'content-type': 'application/json' } : {});
+      expect(response.status).toBe(401);
+      expect(response.json).toMatchObject({ errorCode: '1009', errorGroup: 'AUTHENTICATION' });
+      expect(await rowCounts(service.db)).toEqual(before);
+    }
+  });
+
+  it('a refused request does not use up its random key', async () => {
+    const randomKey = `rk-${randomBytes(6).toString('hex')}`;
+    expect((await send({ method: 'GET', path: paths.balance, randomKey, secretKey: 'wrong' })).status).toBe(401);
+    expectOk(await send({ method: 'GET', path: paths.balance, randomKey }));
+  });
+});
+
+describe('replays', () => {
+  it('a replayed init is refused with 1001 and stores no second batch', async () => {
+    const call: RawCall = { method: 'POST', path: paths.init, body: JSON.stringify(initBody()), randomKey: `rk-${randomBytes(6).toString('hex')}` };
+    expectOk(await send(call));
+    const before = await rowCounts(service.db);
+    const batches = await batchCount();
+    const replay = await send(call);
+    expect(replay.status).toBe(401);
+    expect(replay.json).toMatchObject({ status: 'failure', errorCode: '1001', errorGroup: 'AUTHENTICATION' });
+    expect(await batchCount()).toBe(batches);
+    expect(await rowCounts(service.db)).toEqual(before);
+  });
+
+  it('a random key is spent for every route of that merchant, but not for another merchant', async () => {
+    const randomKey = `rk-${randomBytes(6).toString('hex')}`;
+    expectOk(await send({ method: 'GET', path: paths.balance, randomKey }));
+    const elsewhere = await send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()), randomKey });
+    expect(elsewhere.json.errorCode).toBe('1001');
+    const another = await service.createMerchant();
+    expectOk(await send({ method: 'GET', path: paths.balance, randomKey }, another));
+  });
+
+  it('ten copies of one signed init sent at once: one accepted, nine refused, one batch', async () => {
+    const call: RawCall = { method: 'POST', path: paths.init, body: JSON.stringify(initBody()), randomKey: `rk-${randomBytes(6).toString('hex')}` };
+    const batches = await batchCount();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => send(call)));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(401)]);
+    expect(responses.filter((r) => r.status === 401).every((r) => r.json.errorCode === '1001')).toBe(true);
+    expect(await batchCount()).toBe(batches + 1);
+    await expectBooksBalanced(service.db);
+  });
+
+  it('a replayed auth is refused and reserves nothing twice', async () => {
+    const init = await send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()) });
+    const call: RawCall = { method: 'POST', path: paths.auth, body: JSON.stringify({ requestId: init.json.requestId }), randomKey: `rk-${randomBytes(6).toString('hex')}` };
+    expectOk(await send(call));
+    const before = await rowCounts(service.db);
+    expect((await send(call)).json.errorCode).toBe('1001');
+    expect(await rowCounts(service.db)).toEqual(before);
+    await expectBooksBalanced(service.db);
+  });
+});
+
+describe('forgetting random keys', () => {
+  it('the server purges keys older than the replay window on its own, and keeps fresh ones', async () => {
+    const quick = await startTestService({}, { randomKeyPurgeIntervalMs: 50 });
+    try {
+      const someone = await quick.createMerchant();
+      const fresh = `fresh-${randomBytes(4).toString('hex')}`;
+      expectOk(await quick.signed(someone, 'GET', paths.balance, undefined, { randomKey: fresh }));
+      // 15 minutes and one second ago: just past the window.
+      await quick.db.query(`insert into seen_random_keys (merchant_id, random_key, seen_at) values ($1, 'old', now() - interval '15 minutes 1 second')`, [someone.merchantId]);
+      const deadline = Date.now() + 10_000;
+      let keys: string[] = [];
+      do {
+        keys = (await quick.db.query<{ random_key: string }>('select random_key from seen_random_keys order by random_key')).rows.map((r) => r.random_key);
+        if (!keys.includes('old')) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      } while (Date.now() < deadline);
+      expect(keys).toEqual([fresh]);
+    } finally {
+      await quick.close();
+    }
+  });
+});
