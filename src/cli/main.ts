@@ -1,34 +1,18 @@
-import { Command } from 'commander';
-import { configFromEnv } from '../config.ts';
-import { openDb } from '../db/open.ts';
-import { startService } from '../service.ts';
+import { CommanderError } from 'commander';
+import { exitCodes } from './output.ts';
+import { buildProgram } from './program.ts';
 
-const program = new Command('masspayout').description('Mass payout engine speaking iyzico\'s Mass Payout API');
-
-program
-  .command('serve')
-  .description('run the HTTP API (and workers) on the configured database')
-  .action(async () => {
-    const service = await startService(configFromEnv());
-    const stop = async () => {
-      await service.stop();
-      process.exit(0);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+/**
+ * Exit codes: 0 success, 1 the operation failed (a one-line reason on stderr), 2 the command line
+ * was wrong (commander has printed what was wrong). `--help` exits 0.
+ */
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+      return;
+    }
+    console.error(`masspayout: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = exitCodes.failed;
   });
-
-program
-  .command('migrate')
-  .description('bring the database schema up to date and exit')
-  .action(async () => {
-    const config = configFromEnv();
-    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    await db.close();
-    console.log('database is up to date');
-  });
-
-program.parseAsync(process.argv).catch((error: Error) => {
-  console.error(`masspayout: ${error.message}`);
-  process.exit(1);
-});

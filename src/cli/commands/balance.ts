@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
+import { run } from '../output.ts';
+
+/** `balance`: the merchant's available and reserved money per currency. */
+export function registerBalanceCommand(program: Command): void {
+  withMerchantOptions(program.command('balance').description("show the merchant's available and reserved balance per currency")).action(
+    run(async (out, options: MerchantOptions) => {
+      const response = await merchantClient(options).balance();
+      if (out.json) return out.data({ balance: response.balance, balances: response.balances });
+      if (response.balances.length === 0) return out.line('no balance yet');
+      for (const b of response.balances) out.line(`${b.currency}: ${b.available} available, ${b.reserved} reserved`);
+    }),
+  );
+}

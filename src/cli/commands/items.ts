@@ -1,0 +1,65 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { PayoutItem } from '../../api/contract.ts';
+import { type ItemStatus, itemStatuses } from '../../payouts/statuses.ts';
+import { csvHeader, csvLines } from '../csv/write-items-csv.ts';
+import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
+import { run } from '../output.ts';
+
+interface ItemsOptions extends MerchantOptions {
+  status?: ItemStatus[];
+  csv?: boolean;
+  itemType?: 'VALID' | 'INVALID';
+}
+
+function statusList(value: string): ItemStatus[] {
+  const wanted = value.split(',').map((s) => s.trim().toUpperCase());
+  const unknown = wanted.filter((s) => !(itemStatuses as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown status ${unknown.join(', ')}; one or more of ${itemStatuses.join(', ')}`);
+  return wanted as ItemStatus[];
+}
+
+/**
+ * `items REQUEST_ID [--status S] [--csv]`: every item of a batch, fetched page by page and written
+ * as it arrives, so a batch of 100,000 items never sits in memory whole.
+ */
+export function registerItemsCommand(program: Command): void {
+  withMerchantOptions(
+    program
+      .command('items')
+      .description("list a batch's items, e.g. the failed ones as CSV to send again")
+      .argument('<requestId>', 'the batch')
+      .addOption(
+        new Option(
+          '--status <statuses>',
+          'only items in these states, comma-separated (a payout the rail refused ends DEPOSIT_SUCCESS once its money is back: --status DEPOSIT_SUCCESS,DEPOSIT_FAIL)',
+        ).argParser(statusList),
+      )
+      .addOption(new Option('--item-type <type>', 'only the valid or the invalid items').choices(['VALID', 'INVALID']))
+      .option('--csv', 'CSV with the submit columns first (send it again with masspayout submit)'),
+  ).action(
+    run(async (out, requestId: string, options: ItemsOptions) => {
+      const client = merchantClient(options);
+      const wanted = options.status ? new Set(options.status) : undefined;
+      const format = options.csv ? 'csv' : out.json ? 'json' : 'text';
+      const write = (text: string) => process.stdout.write(text);
+      let count = 0;
+      if (format === 'csv') write(csvHeader());
+      if (format === 'json') write('[');
+      for await (const item of client.items(requestId, options.itemType ? { itemType: options.itemType } : {})) {
+        if (wanted && !wanted.has(item.itemStatus)) continue;
+        if (format === 'csv') write(csvLines([item]));
+        else if (format === 'json') write((count === 0 ? '\n' : ',\n') + JSON.stringify(item));
+        else write(textLine(item) + '\n');
+        count++;
+      }
+      if (format === 'json') write(count === 0 ? ']\n' : '\n]\n');
+      if (format === 'text') process.stderr.write(`${count} item${count === 1 ? '' : 's'}\n`);
+    }),
+  );
+}
+
+function textLine(item: PayoutItem): string {
+  const recipient = item.recipientName ? `${item.recipientInfo} (${item.recipientName})` : item.recipientInfo;
+  const reason = item.errorMessage ? `  ${item.errorMessage}` : '';
+  return `${item.itemExternalId}\t${item.itemStatus}\t${item.totalAmount} ${item.currencyCode}\t${item.recipientType} ${recipient}${reason}`;
+}

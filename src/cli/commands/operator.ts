@@ -1,0 +1,95 @@
+import { type Command, Option } from 'commander';
+import { type AdminOptions, adminClient, withAdminOptions } from '../options.ts';
+import { exitCodes, run } from '../output.ts';
+
+/** Operator commands over the admin API (/admin/v1, bearer token). */
+export function registerOperatorCommands(program: Command): void {
+  const merchant = program.command('merchant').description('merchants (operator)');
+  withAdminOptions(
+    merchant
+      .command('create')
+      .description('create a merchant and print its API key and secret key (the secret is shown once)')
+      .requiredOption('--name <name>', "the merchant's name")
+      .option('--commission-fixed <amount>', 'commission per paid item, fixed part, e.g. 1.50')
+      .option('--commission-rate <rate>', 'commission per paid item, share of its amount, e.g. 0.01 for 1 %'),
+  ).action(
+    run(async (out, options: AdminOptions & { name: string; commissionFixed?: string; commissionRate?: string }) => {
+      const commission = {
+        ...(options.commissionFixed !== undefined ? { fixed: options.commissionFixed } : {}),
+        ...(options.commissionRate !== undefined ? { rate: options.commissionRate } : {}),
+      };
+      const created = await adminClient(options).createMerchant({ name: options.name, ...(Object.keys(commission).length ? { commission } : {}) });
+      if (out.json) return out.data(created);
+      out.line(`merchant ${created.merchantId} created`);
+      out.line(`apiKey:    ${created.apiKey}`);
+      out.line(`secretKey: ${created.secretKey}`);
+      out.line('Store the secret key now: it is not shown again. The merchant commands read both from');
+      out.line(`  export MASSPAYOUT_API_KEY=${created.apiKey}`);
+      out.line(`  export MASSPAYOUT_SECRET_KEY=${created.secretKey}`);
+    }),
+  );
+
+  withAdminOptions(
+    program
+      .command('deposit')
+      .description("add money to a merchant's available balance")
+      .requiredOption('--merchant <id>', "the merchant's id")
+      .requiredOption('--amount <amount>', 'decimal amount, e.g. 250000.00')
+      .addOption(new Option('--currency <currency>', 'currency').choices(['TRY', 'USD', 'EUR']).default('TRY')),
+  ).action(
+    run(async (out, options: AdminOptions & { merchant: string; amount: string; currency: string }) => {
+      const result = await adminClient(options).deposit(options.merchant, { amount: options.amount, currency: options.currency });
+      if (out.json) return out.data(result);
+      out.line(`deposited ${options.amount} ${options.currency} to merchant ${result.merchantId}; available: ${result.available} ${result.currency}`);
+    }),
+  );
+
+  const member = program.command('member').description('wallet members (operator)');
+  withAdminOptions(
+    member
+      .command('add')
+      .description('register a wallet member that MEMBER_ID, PHONE and IDENTITY_NUMBER payouts can reach')
+      .requiredOption('--member-id <id>', 'member id (digits)')
+      .requiredOption('--name <name>', "the member's name")
+      .option('--phone <e164>', 'phone number in E.164, e.g. +905321234567')
+      .option('--identity-number <tckn>', 'Turkish identity number (11 digits)'),
+  ).action(
+    run(async (out, options: AdminOptions & { memberId: string; name: string; phone?: string; identityNumber?: string }) => {
+      const added = await adminClient(options).addMember({
+        memberId: options.memberId,
+        name: options.name,
+        ...(options.phone !== undefined ? { phone: options.phone } : {}),
+        ...(options.identityNumber !== undefined ? { identityNumber: options.identityNumber } : {}),
+      });
+      if (out.json) return out.data(added);
+      out.line(`member ${added.memberId} (${added.name}) registered`);
+    }),
+  );
+
+  const ledger = program.command('ledger').description('the double-entry ledger (operator)');
+  withAdminOptions(ledger.command('check').description('check that every currency balances to 0 (exit 1 when not)')).action(
+    run(async (out, options: AdminOptions) => {
+      const trial = await adminClient(options).trialBalance();
+      const totals = trial.currencies.map((c) => `${c.currency} ${c.total}`).join(', ') || 'no money yet';
+      if (out.json) out.data(trial);
+      else out.line(trial.balanced ? `the ledger balances (${totals})` : `the ledger does NOT balance (${totals})`);
+      if (!trial.balanced) {
+        out.note(`ledger check: the ledger does not balance (${totals})`);
+        process.exitCode = exitCodes.failed;
+      }
+    }),
+  );
+
+  const audit = program.command('audit').description('the hash-chained audit trail (operator)');
+  withAdminOptions(audit.command('verify').description("recompute every merchant's audit chain (exit 1 when an event was altered)")).action(
+    run(async (out, options: AdminOptions) => {
+      const result = await adminClient(options).verifyAudit();
+      if (out.json) out.data(result);
+      else out.line(result.ok ? 'the audit trail is intact' : `the audit trail is BROKEN from event ${result.firstBrokenEventId}`);
+      if (!result.ok) {
+        out.note(`audit verify: the audit trail is broken from event ${result.firstBrokenEventId}`);
+        process.exitCode = exitCodes.failed;
+      }
+    }),
+  );
+}

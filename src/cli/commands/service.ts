@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { withJson } from '../options.ts';
+import { run } from '../output.ts';
+
+/**
+ * The service parts: `serve` (HTTP API and workers), `migrate`. They import the server lazily, so
+ * that the client commands start without loading the database drivers.
+ */
+export function registerServiceCommands(program: Command): void {
+  withJson(program.command('serve').description('run the HTTP API (and workers) on the configured database (env: PORT, HOST, MASSPAYOUT_DATA_DIR, DATABASE_URL, …)')).action(
+    run(async (out) => {
+      const [{ configFromEnv }, { startService }] = await Promise.all([import('../../config.ts'), import('../../service.ts')]);
+      const lines: string[] = [];
+      const service = await startService(configFromEnv(), out.json ? (line) => lines.push(line) : console.log);
+      if (out.json) out.data({ status: 'listening', url: service.url, log: lines });
+      const stop = async () => {
+        await service.stop();
+        process.exit(0);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    }),
+  );
+
+  withJson(program.command('migrate').description('bring the database schema up to date and exit')).action(
+    run(async (out) => {
+      const [{ configFromEnv }, { openDb }] = await Promise.all([import('../../config.ts'), import('../../db/open.ts')]);
+      const config = configFromEnv();
+      const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      await db.close();
+      if (out.json) out.data({ status: 'up to date' });
+      else out.line('database is up to date');
+    }),
+  );
+}

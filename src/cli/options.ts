@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { AdminClient } from '../client/admin.ts';
+import { MassPayoutClient } from '../client/client.ts';
+import type { Locale } from '../client/types.ts';
+import { CliFailure } from './output.ts';
+
+/**
+ * Options shared by the commands that talk to a running service. Credentials come from flags or the
+ * environment; the environment is the better place for secrets (flags show in `ps`).
+ */
+
+export interface ConnectionOptions {
+  url?: string;
+  timeout: number;
+  json?: boolean;
+}
+
+export interface MerchantOptions extends ConnectionOptions {
+  apiKey?: string;
+  secretKey?: string;
+  locale: Locale;
+}
+
+export interface AdminOptions extends ConnectionOptions {
+  token?: string;
+}
+
+/** --url or MASSPAYOUT_URL; else this machine, on the port `serve` would use (PORT, default 8080). */
+export function serviceUrl(options: ConnectionOptions): string {
+  return options.url ?? `http://127.0.0.1:${process.env.PORT || 8080}`;
+}
+
+export function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number of seconds > 0');
+  return parsed;
+}
+
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print machine-readable JSON on stdout');
+}
+
+export function withConnection(command: Command): Command {
+  return withJson(
+    command
+      .addOption(new Option('--url <url>', 'base URL of the service (default: http://127.0.0.1:$PORT, PORT defaulting to 8080)').env('MASSPAYOUT_URL'))
+      .addOption(new Option('--timeout <seconds>', 'deadline of each call to the service, retries included').argParser(seconds).default(60)),
+  );
+}
+
+export function withMerchantOptions(command: Command): Command {
+  return withConnection(
+    command
+      .addOption(new Option('--api-key <key>', "the merchant's API key").env('MASSPAYOUT_API_KEY'))
+      .addOption(new Option('--secret-key <key>', "the merchant's secret key").env('MASSPAYOUT_SECRET_KEY'))
+      .addOption(new Option('--locale <locale>', 'language of the messages').choices(['tr', 'en']).default('en')),
+  );
+}
+
+export function withAdminOptions(command: Command): Command {
+  return withConnection(
+    command.addOption(
+      new Option('--token <token>', 'admin token (default: MASSPAYOUT_ADMIN_TOKEN, else $MASSPAYOUT_DATA_DIR/admin.token)').env('MASSPAYOUT_ADMIN_TOKEN'),
+    ),
+  );
+}
+
+export function merchantClient(options: MerchantOptions): MassPayoutClient {
+  if (!options.apiKey || !options.secretKey) {
+    throw new CliFailure('the merchant credentials are missing: set MASSPAYOUT_API_KEY and MASSPAYOUT_SECRET_KEY (or pass --api-key and --secret-key)');
+  }
+  return new MassPayoutClient({
+    baseUrl: serviceUrl(options),
+    apiKey: options.apiKey,
+    secretKey: options.secretKey,
+    locale: options.locale,
+    timeoutMs: options.timeout * 1000,
+  });
+}
+
+export function adminClient(options: AdminOptions): AdminClient {
+  return new AdminClient({ baseUrl: serviceUrl(options), token: adminToken(options), timeoutMs: options.timeout * 1000 });
+}
+
+/**
+ * The flag or MASSPAYOUT_ADMIN_TOKEN; on the service's own machine, the token `serve` generated at
+ * first start into its data dir (MASSPAYOUT_DATA_DIR, default ./data), so local use needs no setup.
+ */
+function adminToken(options: AdminOptions): string {
+  if (options.token) return options.token;
+  const file = path.resolve(process.env.MASSPAYOUT_DATA_DIR || './data', 'admin.token');
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token) return token;
+  }
+  throw new CliFailure(`no admin token: set MASSPAYOUT_ADMIN_TOKEN or pass --token (none in ${file} either)`);
+}

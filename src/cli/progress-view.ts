@@ -1,0 +1,69 @@
+import { SingleBar } from 'cli-progress';
+import type { BatchProgress } from '../client/progress.ts';
+
+/** Decimal amounts as the API reports them, shown with two fraction digits (display only). */
+const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** One line for a progress snapshot: what `status` prints, and `status --watch` off a terminal. */
+export function progressLine(p: BatchProgress): string {
+  const amounts = `paid ${money.format(p.totalSuccessfulAmount)} of ${money.format(p.totalAmount)} ${p.currency}`;
+  if (!p.counts) return `${p.status}: ${p.itemCount} items, ${amounts}`;
+  const c = p.counts;
+  return `${p.status}: ${c.final}/${p.itemCount} items final, ${c.paid} paid, ${c.failed} failed, ${c.invalid} invalid, ${amounts}`;
+}
+
+export interface ProgressView {
+  update(progress: BatchProgress): void;
+  stop(): void;
+}
+
+/**
+ * On a terminal, a live bar (cli-progress redraws one line in place); anywhere else (a pipe, a log
+ * file, CI), a plain line whenever something changed, so the output stays readable as text.
+ */
+export function progressView(stream: NodeJS.WriteStream): ProgressView {
+  if (stream.isTTY) {
+    const bar = new SingleBar(
+      {
+        stream,
+        format: '{bar} {final}/{total} items final | {paid} paid | {failed} failed | {paidAmount} of {totalAmount} {currency} | {status}',
+        hideCursor: true,
+        barsize: 30,
+      },
+      undefined,
+    );
+    let started = false;
+    return {
+      update(p) {
+        const payload = {
+          final: p.counts?.final ?? '?',
+          paid: p.counts?.paid ?? '?',
+          failed: p.counts?.failed ?? '?',
+          paidAmount: money.format(p.totalSuccessfulAmount),
+          totalAmount: money.format(p.totalAmount),
+          currency: p.currency,
+          status: p.status,
+        };
+        const value = p.counts?.final ?? (p.isFinal ? p.itemCount : 0);
+        if (!started) {
+          bar.start(p.itemCount, value, payload);
+          started = true;
+        } else {
+          bar.update(value, payload);
+        }
+      },
+      stop: () => {
+        if (started) bar.stop();
+      },
+    };
+  }
+  let last = '';
+  return {
+    update(p) {
+      const line = progressLine(p);
+      if (line !== last) stream.write(line + '\n');
+      last = line;
+    },
+    stop() {},
+  };
+}

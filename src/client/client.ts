@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { paths } from '../api/contract.ts';
+import { limits } from '../limits.ts';
+import type { ItemStatus } from '../payouts/statuses.ts';
+import { authorizationHeader } from '../signing/iyzws.ts';
+import { clientErrorCodes, MassPayoutError } from './errors.ts';
+import { exchange } from './http.ts';
+import { type BatchProgress, countItems, type ItemCounts, progressOf } from './progress.ts';
+import { type RetryNotice, type RetryPolicy, withRetries } from './retry.ts';
+import type {
+  BalanceResponse,
+  EnvelopeOnly,
+  InitInput,
+  InitResponse,
+  ItemResponse,
+  Locale,
+  PayoutItem,
+  RetrieveInput,
+  RetrieveResponse,
+} from './types.ts';
+
+export interface MassPayoutClientOptions {
+  /** Where the service listens, e.g. "http://127.0.0.1:8080" (a path prefix is kept and signed). */
+  baseUrl: string;
+  apiKey: string;
+  secretKey: string;
+  /** Language of `errorMessage`, sent as `?locale=` (never signed). The server's default is tr. */
+  locale?: Locale;
+  /** Deadline of one call, retries included (default 60 s). */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Called before each retry: for logs and metrics. */
+  onRetry?: (notice: RetryNotice & { operation: string }) => void;
+}
+
+export interface ItemsOptions {
+  itemType?: 'VALID' | 'INVALID';
+  /** Items per retrieve call, 1..1000 (default 1000). */
+  pageSize?: number;
+}
+
+export interface WaitOptions {
+  onProgress?: (progress: BatchProgress) => void;
+  /** Pause between two looks at the batch (default 1 s). */
+  intervalMs?: number;
+  /** Give up with WAIT_TIMEOUT after this long (default 1 h). */
+  timeoutMs?: number;
+}
+
+interface CallOptions {
+  /** False for the one call a retry could duplicate: an init without externalId. */
+  retry: boolean;
+}
+
+/**
+ * The merchant API, signed with IYZWSv2 by the same module the server verifies with. Every call has
+ * a deadline; network errors and 5xx are retried a bounded number of times, each attempt signed anew
+ * with a fresh random key. Every method but init is safe to repeat on the server (auth and cancel
+ * of a done batch succeed again), and init is idempotent on externalId, so a retry never creates a
+ * second batch; an init without externalId is never retried.
+ */
+export class MassPayoutClient {
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #apiKey: string;
+  readonly #secretKey: string;
+  readonly #locale?: Locale;
+  readonly #timeoutMs: number;
+  readonly #policy: RetryPolicy;
+  readonly #onRetry?: MassPayoutClientOptions['onRetry'];
+
+  constructor(options: MassPayoutClientOptions) {
+    const base = new URL(options.baseUrl);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`baseUrl must be http(s), got ${options.baseUrl}`);
+    if (!options.apiKey || !options.secretKey) throw new TypeError('apiKey and secretKey are required');
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#secretKey = options.secretKey;
+    this.#locale = options.locale;
+    this.#timeoutMs = options.timeoutMs ?? limits.clientTimeoutMs;
+    this.#policy = { attemptsMax: limits.clientAttemptsMax, backoffBaseMs: limits.clientBackoffBaseMs, ...options.retry };
+    this.#onRetry = options.onRetry;
+  }
+
+  /** Creates a batch (or, for an externalId already used with the same request, returns the same one). */
+  init(request: InitInput): Promise<InitResponse> {
+    const hasExternalId = typeof request.externalId === 'string' && request.externalId.length > 0;
+    return this.#call('POST', paths.init, request, { retry: hasExternalId });
+  }
+
+  /** Reserves the funds and queues the batch's valid items. Safe to repeat. */
+  auth(requestId: string, options: { conversationId?: string } = {}): Promise<EnvelopeOnly> {
+    return this.#call('POST', paths.auth, { ...options, requestId }, { retry: true });
+  }
+
+  /** Cancels a batch that is not yet authorised. Sends no body unless a conversationId is given. */
+  cancel(requestId: string, options: { conversationId?: string } = {}): Promise<EnvelopeOnly> {
+    const body = options.conversationId === undefined ? undefined : { conversationId: options.conversationId };
+    return this.#call('POST', withParam(paths.cancel, 'requestId', requestId), body, { retry: true });
+  }
+
+  /** One page of a batch: its summary and `size` of its items in submission order. */
+  retrieve(request: RetrieveInput): Promise<RetrieveResponse> {
+    return this.#call('POST', paths.retrieve, request, { retry: true });
+  }
+
+  /** Every item of a batch, fetched page by page as the iteration goes. */
+  async *items(requestId: string, options: ItemsOptions = {}): AsyncGenerator<PayoutItem> {
+    const size = options.pageSize ?? limits.retrievePageSizeMax;
+    let seen = 0;
+    // Bounded: the first page tells the total; a page count past it (items added meanwhile cannot
+    // happen, a batch never grows) would mean a server that keeps answering, so stop there.
+    let pagesMax = Infinity;
+    for (let page = 0; page < pagesMax; page++) {
+      const response = await this.retrieve({ requestId, page, size, ...(options.itemType ? { itemType: options.itemType } : {}) });
+      const { items, total } = response.massPayoutItems;
+      pagesMax = Math.ceil(total / size);
+      for (const item of items) yield item;
+      seen += items.length;
+      if (items.length === 0 || seen >= total) return;
+    }
+  }
+
+  /** One item by its referenceCode. */
+  item(referenceCode: string): Promise<ItemResponse> {
+    return this.#call('GET', withParam(paths.item, 'referenceCode', referenceCode), undefined, { retry: true });
+  }
+
+  /** Available (and reserved) balance per currency. */
+  balance(): Promise<BalanceResponse> {
+    return this.#call('GET', paths.balance, undefined, { retry: true });
+  }
+
+  /**
+   * Where a batch stands. The item counts come from paging its items, for batches of up to
+   * `limits.progressCountItemsMax` items; larger batches report status and amounts only.
+   */
+  async progress(requestId: string): Promise<BatchProgress> {
+    const first = await this.retrieve({ requestId, page: 0, size: 1 });
+    const { massPayout } = first;
+    let counts: ItemCounts | undefined;
+    if (massPayout.itemCount <= limits.progressCountItemsMax) {
+      const byStatus = new Map<ItemStatus, number>();
+      for await (const item of this.items(requestId)) byStatus.set(item.itemStatus, (byStatus.get(item.itemStatus) ?? 0) + 1);
+      counts = countItems(byStatus);
+    }
+    return progressOf(massPayout, counts);
+  }
+
+  /** Polls until the batch is COMPLETED, FAIL or CANCELED and returns its last progress. */
+  async waitUntilFinal(requestId: string, options: WaitOptions = {}): Promise<BatchProgress> {
+    const interval = options.intervalMs ?? limits.waitIntervalMs;
+    const timeout = options.timeoutMs ?? limits.waitTimeoutMs;
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const progress = await this.progress(requestId);
+      options.onProgress?.(progress);
+      if (progress.isFinal) return progress;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new MassPayoutError({
+          errorCode: clientErrorCodes.WAIT_TIMEOUT,
+          errorMessage: `batch ${requestId} is still ${progress.status} after ${timeout} ms`,
+          httpStatus: 0,
+          retryable: true,
+        });
+      }
+      await delay(Math.min(interval, left));
+    }
+  }
+
+  async #call<T>(method: 'GET' | 'POST', routePath: string, body: object | undefined, options: CallOptions): Promise<T> {
+    const path = this.#basePath + routePath;
+    const url = new URL(path + (this.#locale ? `?locale=${this.#locale}` : ''), this.#origin);
+    // Serialised once: every attempt sends (and signs) the very same bytes.
+    const raw = body === undefined ? undefined : JSON.stringify(body);
+    const deadline = Date.now() + this.#timeoutMs;
+    const onRetry = this.#onRetry && ((notice: RetryNotice) => this.#onRetry!({ ...notice, operation: `${method} ${routePath}` }));
+    return withRetries(
+      this.#policy,
+      deadline,
+      options.retry,
+      (timeoutMs) => {
+        // A fresh random key per attempt: the server refuses one it has already accepted (1001).
+        const randomKey = `${Date.now()}${randomBytes(8).toString('hex')}`;
+        const authorization = authorizationHeader(this.#apiKey, this.#secretKey, randomKey, path, raw ?? '');
+        return exchange<T>({ method, url, headers: { authorization, 'x-iyzi-rnd': randomKey }, body: raw, timeoutMs, success: 'envelope' });
+      },
+      onRetry,
+    );
+  }
+}
+
+function withParam(route: string, name: string, value: string): string {
+  return route.replace(`:${name}`, encodeURIComponent(value));
+}
