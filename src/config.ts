@@ -1,4 +1,6 @@
 import { limits } from './limits.ts';
+import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
+import { workerConcurrencyFromEnv } from './workers/worker-config.ts';
 
 export interface Config {
   port: number;
@@ -11,6 +13,9 @@ export interface Config {
   masterKey?: string;
   itemsPerBatchMax: number;
   requestBodyBytesMax: number;
+  /** Worker loops in this process (`serve` and `worker`); 0: the API alone. */
+  workerConcurrency: number;
+  sandbox: SandboxConfig;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -32,5 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: env.MASSPAYOUT_MASTER_KEY || undefined,
     itemsPerBatchMax: intFromEnv(env, 'MASSPAYOUT_ITEMS_PER_BATCH_MAX', limits.itemsPerBatchMax),
     requestBodyBytesMax: intFromEnv(env, 'MASSPAYOUT_BODY_BYTES_MAX', limits.requestBodyBytesMax),
+    workerConcurrency: workerConcurrencyFromEnv(env),
+    sandbox: sandboxConfigFromEnv(env),
   };
 }

@@ -36,4 +36,41 @@ export const limits = {
   progressCountItemsMax: 10_000,
   /** How long `waitUntilFinal` waits by default before giving up. */
   waitTimeoutMs: 60 * 60 * 1000,
+
+  // Processing: workers, claims, rails.
+  /** Items one claim takes: one hand-over, one settlement transaction and one ledger post per chunk. */
+  claimChunkItems: 1000,
+  /**
+   * How long a claim is a worker's alone. Longer than the worst chunk: 1,000 items at
+   * railCallsInFlightMax (200) in flight, every call timing out (5 s), is 5 waves × 5 s = 25 s.
+   * An expired lease only costs a second status check, never a second payment.
+   */
+  leaseDurationMs: 30_000,
+  /** How often each worker process's reaper frees expired leases. */
+  reaperIntervalMs: 5_000,
+  /** Leases one reaper statement frees; it repeats until fewer come back. */
+  reapBatchItems: 10_000,
+  /** Every rail call (send or status) gives up after this; the outcome is then ambiguous. */
+  railTimeoutMs: 5_000,
+  /** Rail calls in flight per chunk: with 50 ms of bank latency, 200 in flight is ≈ 4,000 calls/s per loop. */
+  railCallsInFlightMax: 200,
+  /** Calls a rail sends to its backend in one statement (the sandbox bank and the wallet lookup). */
+  railCallsPerStatementMax: 1000,
+  /** An ambiguous outcome is checked again after 250 ms, then 500 ms, 1 s, … at most 10 s apart. */
+  railRetryBaseMs: 250,
+  railRetryMaxMs: 10_000,
+  /** Attempts after which an unresolved item is reported to the operator (it keeps being retried). */
+  railAttemptsAlert: 20,
+  /** Idle wait of a worker loop that found nothing to claim. */
+  workerPollMs: 200,
+  /** Wait after a chunk failed unexpectedly, so a broken database is not hammered. */
+  workerErrorBackoffMs: 1_000,
+  /** Worker loops per process (each processes one chunk at a time). */
+  workerConcurrency: 2,
+  /** The sandbox bank: a transfer whose first answer was lost (IBAN ending 98) is visible as paid after this. */
+  sandboxSettleMs: 2_000,
+
+  // Operator endpoints.
+  /** Rows one page of /admin/v1/audit or the sandbox bank's transfers returns at most. */
+  adminPageRowsMax: 1000,
 } as const;

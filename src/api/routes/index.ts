@@ -1,7 +1,10 @@
 import type { ApiServer, Deps } from '../server.ts';
+import { adminAuditRoutes } from './admin-audit.ts';
 import { adminDepositRoutes } from './admin-deposits.ts';
+import { adminLedgerRoutes } from './admin-ledger.ts';
 import { adminMemberRoutes } from './admin-members.ts';
 import { adminMerchantRoutes } from './admin-merchants.ts';
+import { adminSandboxBankRoutes } from './admin-sandbox-bank.ts';
 import { authRoute } from './auth.ts';
 import { balanceRoute } from './balance.ts';
 import { cancelRoute } from './cancel.ts';
@@ -24,4 +27,7 @@ export function adminRoutes(app: ApiServer, deps: Deps): void {
   adminMerchantRoutes(app, deps);
   adminDepositRoutes(app, deps);
   adminMemberRoutes(app, deps);
+  adminLedgerRoutes(app, deps);
+  adminAuditRoutes(app, deps);
+  adminSandboxBankRoutes(app, deps);
 }

@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queryable } from '../db/port.ts';
+import { limits } from '../limits.ts';
+import { batched } from './batcher.ts';
+import type { Rail, RailItem, RailOutcome, RejectionReason } from './rail.ts';
+import type { SandboxConfig } from './sandbox-config.ts';
+import { sandboxRule } from './sandbox-rules.ts';
+
+interface StoredTransfer {
+  idempotency_key: string;
+  iban: string;
+  amount: bigint;
+  status: 'PAID' | 'REJECTED';
+  reason: RejectionReason | null;
+  settled: boolean;
+}
+
+type Fault = 'none' | 'request-lost' | 'answer-lost';
+
+/**
+ * The built-in sandbox bank. It is an external system that happens to keep its books in our
+ * database (table sandbox_bank_transfers, written outside the engine's transactions, as a real
+ * bank's would be): one row per idempotency key, so it can never pay one key twice. A send under a
+ * key it already holds answers with that transfer's outcome.
+ */
+export function sandboxBank(db: Queryable, config: SandboxConfig, random: () => number = Math.random): Rail {
+  const sendMany = batched((sends: { key: string; item: RailItem }[]) => storeTransfers(db, config, sends), limits.railCallsPerStatementMax);
+  const readMany = batched((keys: string[]) => readTransfers(db, keys), limits.railCallsPerStatementMax);
+
+  const fault = (): Fault => {
+    if (config.faultRate === 0 || random() >= config.faultRate) return 'none';
+    return random() < 0.5 ? 'request-lost' : 'answer-lost';
+  };
+  const latency = () => (config.latencyMs > 0 ? sleep(config.latencyMs) : Promise.resolve());
+
+  return {
+    name: 'sandbox-bank',
+    async send(key, item) {
+      await latency();
+      const injected = fault();
+      if (injected === 'request-lost') return { kind: 'AMBIGUOUS', detail: 'sandbox bank: injected fault, the request was lost' };
+      const { transfer, fresh } = await sendMany({ key, item });
+      if (transfer.iban !== item.recipientInfo || transfer.amount !== item.amount) {
+        // The engine sends one item under one key; anything else is a bug upstream, never paid twice here.
+        throw new Error(`sandbox bank: key ${key} was already used for another transfer`);
+      }
+      if (injected === 'answer-lost') return { kind: 'AMBIGUOUS', detail: 'sandbox bank: injected fault, the answer was lost' };
+      if (fresh && sandboxRule(item.recipientInfo).firstAnswerLost) return { kind: 'AMBIGUOUS', detail: 'sandbox bank: no answer (test IBAN ending 98)' };
+      return outcomeOf(transfer);
+    },
+    async status(key) {
+      await latency();
+      if (fault() !== 'none') return { kind: 'AMBIGUOUS', detail: 'sandbox bank: injected fault on a status query' };
+      const transfer = await readMany(key);
+      return transfer === undefined ? 'UNKNOWN' : outcomeOf(transfer);
+    },
+  };
+}
+
+function outcomeOf(transfer: StoredTransfer): RailOutcome {
+  if (!transfer.settled) return { kind: 'AMBIGUOUS', detail: 'sandbox bank: transfer pending' };
+  if (transfer.status === 'PAID') return { kind: 'PAID' };
+  return { kind: 'REJECTED', reason: transfer.reason ?? 'RAIL_REJECTED' };
+}
+
+const selectTransfers = `select idempotency_key, iban, amount, status, reason, settles_at <= now() as settled
+  from sandbox_bank_transfers where idempotency_key = any($1::text[])`;
+
+/** One INSERT for every send of the tick (existing keys untouched), then one read of them all. */
+async function storeTransfers(db: Queryable, config: SandboxConfig, sends: { key: string; item: RailItem }[]): Promise<{ transfer: StoredTransfer; fresh: boolean }[]> {
+  const rules = sends.map((s) => sandboxRule(s.item.recipientInfo));
+  const inserted = await db.query<{ idempotency_key: string }>(
+    `insert into sandbox_bank_transfers (idempotency_key, iban, amount, currency, status, reason, settles_at)
+     select t.key, t.iban, t.amount, t.currency, t.status, t.reason, now() + t.settle_ms * interval '1 millisecond'
+     from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[])
+       as t(key, iban, amount, currency, status, reason, settle_ms)
+     on conflict (idempotency_key) do nothing
+     returning idempotency_key`,
+    [
+      sends.map((s) => s.key),
+      sends.map((s) => s.item.recipientInfo),
+      sends.map((s) => s.item.amount),
+      sends.map((s) => s.item.currency),
+      rules.map((r) => r.status),
+      rules.map((r) => r.reason),
+      rules.map((r) => (r.firstAnswerLost ? Math.round(config.settleMs) : 0)),
+    ],
+  );
+  const fresh = new Set(inserted.rows.map((row) => row.idempotency_key));
+  const stored = await readTransfers(db, sends.map((s) => s.key));
+  return sends.map((s, i) => {
+    const transfer = stored[i];
+    if (!transfer) throw new Error(`sandbox bank: transfer ${s.key} neither inserted nor found`);
+    return { transfer, fresh: fresh.has(s.key) };
+  });
+}
+
+async function readTransfers(db: Queryable, keys: string[]): Promise<(StoredTransfer | undefined)[]> {
+  const found = await db.query<StoredTransfer>(selectTransfers, [keys]);
+  const byKey = new Map(found.rows.map((row) => [row.idempotency_key, row]));
+  return keys.map((key) => byKey.get(key));
+}

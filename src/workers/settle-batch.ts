@@ -1,0 +1,231 @@
+import { appendAudit, type Actor, type AuditContext, type AuditInput } from '../audit/append.ts';
+import { errors } from '../api/errors.ts';
+import type { Db, Tx } from '../db/port.ts';
+import { ensureAccounts } from '../ledger/accounts.ts';
+import { postTransfers } from '../ledger/transfers.ts';
+import type { BatchRef } from './batch-refs.ts';
+import {
+  batchProgress,
+  payoutTransfers,
+  releaseTransfers,
+  sortOutcomes,
+  type ItemResult,
+  type PaidItem,
+  type RejectedItem,
+  type SettlementAccounts,
+  type UnresolvedItem,
+} from './settlement-plan.ts';
+
+export interface SettleReport {
+  paid: number;
+  refunded: number;
+  refundFailed: number;
+  unresolved: number;
+  /** Set when this settlement finished the batch. */
+  batchStatus?: 'COMPLETED' | 'FAIL';
+}
+
+/**
+ * Step (c) of a chunk, ONE transaction per batch: every definite outcome becomes a final item state
+ * and its ledger postings, ambiguous ones are scheduled for a status check, the batch's counters
+ * move, and every change leaves its audit event. Set-based: the number of statements does not
+ * depend on the number of items.
+ *
+ * Each item transition is a guarded UPDATE (`status = 'QUEUED'`) whose RETURNING decides what gets
+ * posted: an item another worker already settled is skipped here, so its money cannot move twice
+ * (and the ledger's unique (item_id, kind) index would refuse it anyway). A crash before the commit
+ * leaves the items QUEUED and the rail's record intact; the next status check finds the same outcome.
+ *
+ * Lock order, the same as auth's (batch → accounts → audit head): the batch row first, then the
+ * accounts (postTransfers, ascending ids), then the merchant's audit head. One batch per transaction
+ * keeps it a single lock set, so two settlements can queue behind each other but never deadlock.
+ */
+export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], claimer: string, alert: (line: string) => void): Promise<SettleReport> {
+  const sorted = sortOutcomes(results);
+  return db.transaction(async (tx) => {
+    const audit: AuditContext = { chainId: batch.merchantId, actor, requestId: batch.id };
+    await tx.query('select 1 from batches where id = $1 for update', [batch.id]);
+
+    const paid = await markPaid(tx, sorted.paid);
+    const accounts = await settlementAccounts(tx, batch, paid);
+    const payouts = payoutTransfers(paid, accounts);
+    const posted = await postTransfers(tx, payouts, audit);
+    // These items were QUEUED a moment ago: a payout already in the ledger would mean the item's
+    // state and the books disagree. Fail the transaction rather than settle on top of that.
+    if (posted !== payouts.length) throw new Error(`batch ${batch.id}: posted ${posted} of ${payouts.length} payout transfers`);
+
+    const refunds = await refundRejected(tx, audit, sorted.rejected, accounts);
+    if (refunds.failed.length > 0) {
+      alert(
+        `ALERT operator: batch ${batch.id}: the refund of ${refunds.failed.length} failed item(s) could not be posted; ` +
+          `they are DEPOSIT_FAIL and their money is still reserved (items ${refunds.failed.map((r) => r.item.referenceCode).join(', ')})`,
+      );
+    }
+    const rescheduled = await scheduleChecks(tx, sorted.unresolved, claimer);
+
+    await appendAudit(tx, audit, [
+      ...paid.map(
+        ({ item, rail, memberId }): AuditInput => ({
+          action: 'item.status',
+          entity: `item:${item.referenceCode}`,
+          before: { status: 'QUEUED' },
+          after: { status: 'SUCCESS', rail, ...(memberId === undefined ? {} : { memberId }) },
+        }),
+      ),
+      ...failureEvents(refunds.done, 'DEPOSIT_SUCCESS'),
+      ...failureEvents(refunds.failed, 'DEPOSIT_FAIL'),
+      ...rescheduled.map(
+        ({ item, detail, delayMs }): AuditInput => ({
+          action: 'item.rail_check_scheduled',
+          entity: `item:${item.referenceCode}`,
+          after: { status: 'QUEUED', attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
+        }),
+      ),
+    ]);
+
+    const progress = batchProgress(paid, refunds.done.length + refunds.failed.length);
+    const batchStatus = progress.finished > 0 ? await advanceBatch(tx, audit, batch, progress) : undefined;
+    return { paid: paid.length, refunded: refunds.done.length, refundFailed: refunds.failed.length, unresolved: rescheduled.length, batchStatus };
+  });
+}
+
+/** QUEUED → SUCCESS; returns the items that moved (the others were settled by someone else). */
+async function markPaid(tx: Tx, paid: readonly PaidItem[]): Promise<PaidItem[]> {
+  if (paid.length === 0) return [];
+  const moved = await tx.query<{ id: bigint }>(
+    `update items set status = 'SUCCESS', claimed_by = null, claimed_until = null, next_attempt_at = null, updated_at = now()
+     where id = any($1::int8[]) and status = 'QUEUED'
+     returning id`,
+    [paid.map((p) => p.item.id)],
+  );
+  const ids = new Set(moved.rows.map((row) => row.id));
+  return paid.filter((p) => ids.has(p.item.id));
+}
+
+async function settlementAccounts(tx: Tx, batch: BatchRef, paid: readonly PaidItem[]): Promise<SettlementAccounts> {
+  const currency = batch.currency;
+  const memberIds = [...new Set(paid.flatMap((p) => (p.memberId === undefined ? [] : [p.memberId])))];
+  const ids = await ensureAccounts(tx, [
+    { kind: 'available', currency, merchantId: batch.merchantId },
+    { kind: 'reserved', currency, merchantId: batch.merchantId },
+    { kind: 'bank_settlement', currency },
+    { kind: 'commission_revenue', currency },
+    ...memberIds.map((memberId) => ({ kind: 'wallet' as const, currency, memberId })),
+  ]);
+  const [available, reserved, bankSettlement, commissionRevenue, ...walletIds] = ids;
+  return { available, reserved, bankSettlement, commissionRevenue, wallets: new Map(memberIds.map((memberId, i) => [memberId, walletIds[i]])) };
+}
+
+/**
+ * QUEUED → (FAILED →) DEPOSIT_SUCCESS with the release posted, in a savepoint. If the release
+ * violates a ledger constraint (the reserved account cannot cover it: the books are already wrong),
+ * the savepoint is rolled back and the items become DEPOSIT_FAIL with their money left reserved, for
+ * an operator. Any other error (a lost connection, a deadlock) fails the whole transaction instead:
+ * the items stay QUEUED and are settled again later, never marked DEPOSIT_FAIL by accident.
+ */
+async function refundRejected(tx: Tx, audit: AuditContext, rejected: readonly RejectedItem[], accounts: SettlementAccounts): Promise<{ done: RejectedItem[]; failed: RejectedItem[] }> {
+  if (rejected.length === 0) return { done: [], failed: [] };
+  await tx.query('savepoint refund');
+  try {
+    const done = await markFailed(tx, rejected, 'DEPOSIT_SUCCESS');
+    const releases = releaseTransfers(done, accounts);
+    const posted = await postTransfers(tx, releases, audit);
+    if (posted !== releases.length) throw new Error(`posted ${posted} of ${releases.length} release transfers`);
+    await tx.query('release savepoint refund');
+    return { done, failed: [] };
+  } catch (error) {
+    if (!isConstraintViolation(error)) throw error;
+    await tx.query('rollback to savepoint refund');
+    const failed = await markFailed(tx, rejected, 'DEPOSIT_FAIL');
+    return { done: [], failed };
+  }
+}
+
+/** SQLSTATE class 23: integrity constraint violation (e.g. 23514, an account's balance >= 0 CHECK). */
+function isConstraintViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('23');
+}
+
+async function markFailed(tx: Tx, rejected: readonly RejectedItem[], to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): Promise<RejectedItem[]> {
+  const moved = await tx.query<{ id: bigint }>(
+    `update items i set status = $3, error_codes = i.error_codes || r.codes, claimed_by = null, claimed_until = null,
+       next_attempt_at = null, updated_at = now()
+     from (select id, string_to_array(codes, ',') as codes from unnest($1::int8[], $2::text[]) as u(id, codes)) r
+     where i.id = r.id and i.status = 'QUEUED'
+     returning i.id`,
+    [rejected.map((r) => r.item.id), rejected.map((r) => errorCodesOf(r, to).join(',')), to],
+  );
+  const ids = new Set(moved.rows.map((row) => row.id));
+  return rejected.filter((r) => ids.has(r.item.id));
+}
+
+/** The item's reasons as catalogue codes (its errorMessages on the wire). */
+function errorCodesOf(rejected: RejectedItem, to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): string[] {
+  const reason = errors[rejected.reason].code;
+  return to === 'DEPOSIT_FAIL' ? [reason, errors.REFUND_FAILED.code] : [reason];
+}
+
+/** QUEUED → FAILED → DEPOSIT_*: two events per item, as the item passes through FAILED. */
+function failureEvents(items: readonly RejectedItem[], to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): AuditInput[] {
+  return items.flatMap((r) => {
+    const entity = `item:${r.item.referenceCode}`;
+    const errorCodes = errorCodesOf(r, to);
+    return [
+      { action: 'item.status', entity, before: { status: 'QUEUED' }, after: { status: 'FAILED', errorCodes: [errorCodes[0]] } },
+      { action: 'item.status', entity, before: { status: 'FAILED' }, after: { status: to, errorCodes } },
+    ];
+  });
+}
+
+/**
+ * Ambiguous outcomes: the item stays QUEUED, the lease is given back, and the next status check is
+ * due after a bounded backoff. Only for items still held by this claimer (another worker may have
+ * taken over an expired lease; its schedule wins).
+ */
+async function scheduleChecks(tx: Tx, unresolved: readonly UnresolvedItem[], claimer: string): Promise<UnresolvedItem[]> {
+  if (unresolved.length === 0) return [];
+  const moved = await tx.query<{ id: bigint }>(
+    `update items i set claimed_by = null, claimed_until = null, next_attempt_at = now() + u.delay_ms * interval '1 millisecond', updated_at = now()
+     from unnest($1::int8[], $2::int8[]) as u(id, delay_ms)
+     where i.id = u.id and i.status = 'QUEUED' and i.claimed_by = $3
+     returning i.id`,
+    [unresolved.map((u) => u.item.id), unresolved.map((u) => u.delayMs), claimer],
+  );
+  const ids = new Set(moved.rows.map((row) => row.id));
+  return unresolved.filter((u) => ids.has(u.item.id));
+}
+
+/**
+ * The batch's counters, and its final state once no valid item is open: COMPLETED if anything was
+ * paid, FAIL if every item failed (and so got its money back). Guarded: a batch already final, or
+ * whose open_count would go negative, is a broken invariant and fails the transaction.
+ */
+async function advanceBatch(tx: Tx, audit: AuditContext, batch: BatchRef, progress: ReturnType<typeof batchProgress>): Promise<'COMPLETED' | 'FAIL' | undefined> {
+  const updated = await tx.query<{ status: string; open_count: number; total_successful_amount: bigint; total_commission_amount: bigint; was: string }>(
+    `update batches b set
+       open_count = b.open_count - $2,
+       total_successful_amount = b.total_successful_amount + $3,
+       total_commission_amount = b.total_commission_amount + $4,
+       status = case when b.open_count - $2 > 0 then b.status
+                     when b.total_successful_amount + $3 > 0 then 'COMPLETED' else 'FAIL' end,
+       completed_at = case when b.open_count - $2 = 0 then now() else b.completed_at end
+     from (select status from batches where id = $1) old
+     where b.id = $1 and b.status in ('IN_PROGRESS', 'PUBLISHED_TO_QUEUE') and b.open_count >= $2
+     returning b.status, b.open_count, b.total_successful_amount, b.total_commission_amount, old.status as was`,
+    [batch.id, progress.finished, progress.paidAmount, progress.paidCommission],
+  );
+  if (updated.rowCount !== 1) throw new Error(`batch ${batch.id} cannot take ${progress.finished} finished items (final already, or open_count too low)`);
+  const row = updated.rows[0];
+  if (row.open_count > 0) return undefined;
+  const status = row.status as 'COMPLETED' | 'FAIL';
+  await appendAudit(tx, audit, [
+    {
+      action: 'batch.status',
+      entity: `batch:${batch.id}`,
+      before: { status: row.was },
+      after: { status, totalSuccessfulAmount: row.total_successful_amount.toString(), totalCommissionAmount: row.total_commission_amount.toString() },
+    },
+  ]);
+  return status;
+}
