@@ -5,6 +5,8 @@ import { openDb } from './db/open.ts';
 import type { Db } from './db/port.ts';
 import { loadMasterKey, SecretBox } from './merchants/secret-box.ts';
 import { tableQueue } from './queue/table-queue.ts';
+import { createRails } from './rails/index.ts';
+import { startWorkers } from './workers/start-workers.ts';
 
 export interface RunningService {
   app: ApiServer;
@@ -26,12 +28,16 @@ export async function startService(config: Config, log: (line: string) => void =
   if (admin.source === 'generated') log(`admin token (generated, kept in ${admin.file}): ${admin.token}`);
   if (admin.source === 'file') log(`admin token: in ${admin.file}`);
   log(`API docs: ${url}/docs`);
+  const workers = config.workerConcurrency > 0 ? startWorkers({ db, rails: createRails(db, config.sandbox), concurrency: config.workerConcurrency, log }) : undefined;
+  log(workers ? `workers: ${config.workerConcurrency} loop(s) in this process` : 'workers: none in this process (MASSPAYOUT_WORKER_CONCURRENCY=0)');
   return {
     app,
     db,
     url,
     async stop() {
       await app.close();
+      // Workers finish the chunk in hand (or give its claims back), then the database closes.
+      await workers?.stop();
       await db.close();
     },
   };

@@ -22,6 +22,19 @@ export function registerServiceCommands(program: Command): void {
     }),
   );
 
+  withJson(program.command('worker').description('run workers alone, no HTTP API, against DATABASE_URL (PostgreSQL); SIGTERM finishes the current chunk, then exits')).action(
+    run(async () => {
+      const [{ configFromEnv }, { startWorkerProcess }] = await Promise.all([import('../../config.ts'), import('../../workers/worker-process.ts')]);
+      const workers = await startWorkerProcess(configFromEnv());
+      const stop = async () => {
+        await workers.stop();
+        process.exit(0);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    }),
+  );
+
   withJson(program.command('migrate').description('bring the database schema up to date and exit')).action(
     run(async (out) => {
       const [{ configFromEnv }, { openDb }] = await Promise.all([import('../../config.ts'), import('../../db/open.ts')]);

@@ -1,0 +1,30 @@
+import type { Config } from '../config.ts';
+import { openDb } from '../db/open.ts';
+import { createRails } from '../rails/index.ts';
+import { startWorkers } from './start-workers.ts';
+
+export interface RunningWorkers {
+  stop(): Promise<void>;
+}
+
+/**
+ * `masspayout worker`: workers alone, no HTTP API, against the PostgreSQL server every other process
+ * of the deployment uses. Any number of these may run on any number of machines: claims are leases
+ * taken with SKIP LOCKED, so they share the work without coordinating. The embedded database is
+ * in-process, so it cannot be shared: there the workers run inside `masspayout serve`.
+ */
+export async function startWorkerProcess(config: Config, log: (line: string) => void = console.log): Promise<RunningWorkers> {
+  if (!config.databaseUrl) {
+    throw new Error('needs DATABASE_URL (a PostgreSQL server shared with the API); with the embedded database the workers run inside `masspayout serve`');
+  }
+  const db = await openDb({ databaseUrl: config.databaseUrl });
+  const concurrency = Math.max(1, config.workerConcurrency);
+  const workers = startWorkers({ db, rails: createRails(db, config.sandbox), concurrency, log });
+  log(`masspayout worker running: ${concurrency} loop(s) on PostgreSQL, claiming as ${workers.claimers.join(', ')}`);
+  return {
+    async stop() {
+      await workers.stop();
+      await db.close();
+    },
+  };
+}
