@@ -87,8 +87,7 @@ export class AdminClient {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base.origin);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const headers = { authorization: `Bearer ${this.#token}` };
-    return withRetries(this.#policy, Date.now() + this.#timeoutMs, method === 'GET', (timeoutMs) =>
-      exchange<T>({ method, url, headers, body: raw, timeoutMs, success: 'plain' }),
-    );
+    const plan = { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed: method === 'GET', operation: `${method} ${path}` };
+    return withRetries(plan, (timeoutMs) => exchange<T>({ method, url, headers, body: raw, timeoutMs, success: 'plain' }));
   }
 }

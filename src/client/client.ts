@@ -31,7 +31,7 @@ export interface MassPayoutClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Called before each retry: for logs and metrics. */
-  onRetry?: (notice: RetryNotice & { operation: string }) => void;
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 export interface ItemsOptions {
@@ -176,20 +176,19 @@ export class MassPayoutClient {
     const url = new URL(path + (this.#locale ? `?locale=${this.#locale}` : ''), this.#origin);
     // Serialised once: every attempt sends (and signs) the very same bytes.
     const raw = body === undefined ? undefined : JSON.stringify(body);
-    const deadline = Date.now() + this.#timeoutMs;
-    const onRetry = this.#onRetry && ((notice: RetryNotice) => this.#onRetry!({ ...notice, operation: `${method} ${routePath}` }));
-    return withRetries(
-      this.#policy,
-      deadline,
-      options.retry,
-      (timeoutMs) => {
-        // A fresh random key per attempt: the server refuses one it has already accepted (1001).
-        const randomKey = `${Date.now()}${randomBytes(8).toString('hex')}`;
-        const authorization = authorizationHeader(this.#apiKey, this.#secretKey, randomKey, path, raw ?? '');
-        return exchange<T>({ method, url, headers: { authorization, 'x-iyzi-rnd': randomKey }, body: raw, timeoutMs, success: 'envelope' });
-      },
-      onRetry,
-    );
+    const plan = {
+      policy: this.#policy,
+      deadline: Date.now() + this.#timeoutMs,
+      retryAllowed: options.retry,
+      operation: `${method} ${routePath}`,
+      onRetry: this.#onRetry,
+    };
+    return withRetries(plan, (timeoutMs) => {
+      // A fresh random key per attempt: the server refuses one it has already accepted (1001).
+      const randomKey = `${Date.now()}${randomBytes(8).toString('hex')}`;
+      const authorization = authorizationHeader(this.#apiKey, this.#secretKey, randomKey, path, raw ?? '');
+      return exchange<T>({ method, url, headers: { authorization, 'x-iyzi-rnd': randomKey }, body: raw, timeoutMs, success: 'envelope' });
+    });
   }
 }
 

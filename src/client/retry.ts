@@ -9,6 +9,8 @@ export interface RetryPolicy {
 }
 
 export interface RetryNotice {
+  /** The call, e.g. "POST /v1/mass/payout/init". */
+  operation: string;
   /** The attempt that failed, from 1. */
   attempt: number;
   error: MassPayoutError;
@@ -34,13 +36,18 @@ export function backoffMs(policy: RetryPolicy, failed: number): number {
  * passes. `attempt` is called afresh each time (it signs anew with a fresh random key: the server
  * refuses a random key it has already seen) and gets the milliseconds left before the deadline.
  */
-export async function withRetries<T>(
-  policy: RetryPolicy,
-  deadline: number,
-  retryAllowed: boolean,
-  attempt: (timeoutMs: number) => Promise<T>,
-  onRetry?: (notice: RetryNotice) => void,
-): Promise<T> {
+export interface RetryPlan {
+  policy: RetryPolicy;
+  /** Epoch ms by which the call must be over, retries included. */
+  deadline: number;
+  /** False for a call that a retry could duplicate on the server. */
+  retryAllowed: boolean;
+  operation: string;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+export async function withRetries<T>(plan: RetryPlan, attempt: (timeoutMs: number) => Promise<T>): Promise<T> {
+  const { policy, deadline, retryAllowed, operation, onRetry } = plan;
   for (let n = 1; ; n++) {
     const left = deadline - Date.now();
     if (left <= 0) {
@@ -53,7 +60,7 @@ export async function withRetries<T>(
       const wait = backoffMs(policy, n);
       // No time left for another attempt after the wait: the real failure says more than a timeout.
       if (Date.now() + wait >= deadline) throw error;
-      onRetry?.({ attempt: n, error, delayMs: wait });
+      onRetry?.({ operation, attempt: n, error, delayMs: wait });
       await delay(wait);
     }
   }
