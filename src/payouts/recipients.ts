@@ -1,4 +1,5 @@
-import { isValidIBAN, electronicFormatIBAN } from 'ibantools';
+import { electronicFormatIBAN } from 'ibantools';
+import { isValidElectronicIban } from './iban.ts';
 
 /**
  * Recipient checks, pure. IBAN: ISO 13616 mod-97 and the country's length (ibantools knows every
@@ -9,7 +10,7 @@ export function normaliseIban(text: string): string {
 }
 
 export function isValidIban(text: string): boolean {
-  return isValidIBAN(normaliseIban(text));
+  return isValidElectronicIban(normaliseIban(text));
 }
 
 /** 11 digits, no leading 0; d10 = ((d1+d3+d5+d7+d9)·7 − (d2+d4+d6+d8)) mod 10; d11 = Σ(d1..d10) mod 10. */
