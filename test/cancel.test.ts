@@ -36,17 +36,21 @@ describe('POST /v1/mass/payout/cancel/{requestId}', () => {
     expect(state.items).toEqual({ MASS_PAYOUT_CANCELED: 2, INVALID: 1 });
 
     const codes = await service.db.query<{ reference_code: string }>(
-      `select reference_code from items where batch_id = $1 and status = 'MASS_PAYOUT_CANCELED' order by seq`,
+      `select reference_code from items where batch_id = $1 and status = 'MASS_PAYOUT_CANCELED'`,
       [requestId],
     );
     const events = await service.db.query<{ action: string; entity: string; before: unknown; after: unknown }>(
       `select action, entity, before, after from audit_events where request_id = $1 and action in ('batch.status', 'item.status') order by seq`,
       [requestId],
     );
-    expect(events.rows).toEqual([
-      { action: 'batch.status', entity: `batch:${requestId}`, before: { status: 'INIT' }, after: { status: 'CANCELED' } },
-      ...codes.rows.map((row) => ({ action: 'item.status', entity: `item:${row.reference_code}`, before: { status: 'INIT' }, after: { status: 'MASS_PAYOUT_CANCELED' } })),
-    ]);
+    // The batch event first; the item events in no particular order, so compared as sets.
+    const byEntity = (a: { entity: string }, b: { entity: string }) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0);
+    expect(events.rows[0]).toEqual({ action: 'batch.status', entity: `batch:${requestId}`, before: { status: 'INIT' }, after: { status: 'CANCELED' } });
+    expect(events.rows.slice(1).sort(byEntity)).toEqual(
+      codes.rows
+        .map((row) => ({ action: 'item.status', entity: `item:${row.reference_code}`, before: { status: 'INIT' }, after: { status: 'MASS_PAYOUT_CANCELED' } }))
+        .sort(byEntity),
+    );
     expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
     expect(await heldBy(service.db, merchant)).toEqual({ available: 10_000n, reserved: 0n });
     await expectBooksBalanced(service.db);

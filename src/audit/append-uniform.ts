@@ -19,8 +19,8 @@ const seqMark = 'uniform-seq-7f3a9c';
  * For 100,000 item events on PostgreSQL, appendAudit spent ~1 s building canonical JSON per event
  * and shipping seven 100,000-element arrays; here the canonical text is one template rendered from
  * canonicalJson itself (so the two cannot disagree) with only entity and seq spliced in, and the
- * statement receives two arrays (entities, hashes): seq and prev_hash are derived in SQL, the rest
- * are scalars.
+ * statement receives two arrays (entities, the chain of hashes): seq is derived in SQL, prev_hash and
+ * hash are slices of the chain, the rest are scalars.
  */
 export async function appendUniformAudit(tx: Tx, context: AuditContext, events: UniformEvents): Promise<void> {
   if (events.entities.length === 0) return;
@@ -33,23 +33,23 @@ export async function appendUniformAudit(tx: Tx, context: AuditContext, events: 
     [context.chainId],
   );
   const firstSeq = head.rows[0].last_seq + 1n;
-  const firstPrevHash = head.rows[0].last_hash;
   const at = new Date().toISOString();
   const requestId = context.requestId ?? null;
 
   const render = canonicalTemplate({ chainId: context.chainId, at, actor: context.actor, action: events.action, requestId, before: events.before, after: events.after });
-  const hashes = new Array<string>(events.entities.length);
-  let prevHash = firstPrevHash;
+  // chain[0] is the head's hash, chain[i] the hash of event i: event i's prev_hash is chain[i - 1].
+  const chain = new Array<string>(events.entities.length + 1);
+  chain[0] = head.rows[0].last_hash;
   for (let i = 0; i < events.entities.length; i++) {
-    prevHash = createHash('sha256').update(prevHash).update(render(events.entities[i], firstSeq + BigInt(i))).digest('hex');
-    hashes[i] = prevHash;
+    chain[i + 1] = createHash('sha256').update(chain[i]).update(render(events.entities[i], firstSeq + BigInt(i))).digest('hex');
   }
 
+  // prev_hash and hash are two slices of the one chain array, zipped by unnest: no window function
+  // (whose sort of 100,000 rows spilled to disk) and no second copy of the hashes on the wire.
   const inserted = await tx.query(
     `insert into audit_events (chain_id, seq, at, actor, action, entity, request_id, before, after, prev_hash, hash)
-     select $1, $2::int8 + e.ord - 1, $3, $4, $5, e.entity, $6, $7::jsonb, $8::jsonb,
-       coalesce(lag(e.hash) over (order by e.ord), $9), e.hash
-     from unnest($10::text[], $11::text[]) with ordinality as e(entity, hash, ord)`,
+     select $1, $2::int8 + e.ord - 1, $3, $4, $5, e.entity, $6, $7::jsonb, $8::jsonb, e.prev_hash, e.hash
+     from unnest($9::text[], ($10::text[])[1:$11], ($10::text[])[2:$11 + 1]) with ordinality as e(entity, prev_hash, hash, ord)`,
     [
       context.chainId,
       firstSeq,
@@ -59,14 +59,14 @@ export async function appendUniformAudit(tx: Tx, context: AuditContext, events: 
       requestId,
       events.before === null ? null : JSON.stringify(events.before),
       events.after === null ? null : JSON.stringify(events.after),
-      firstPrevHash,
       events.entities,
-      hashes,
+      chain,
+      events.entities.length,
     ],
   );
   if (inserted.rowCount !== events.entities.length) throw new Error(`audit: inserted ${inserted.rowCount} of ${events.entities.length} events`);
   const lastSeq = firstSeq + BigInt(events.entities.length) - 1n;
-  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [context.chainId, lastSeq, prevHash]);
+  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [context.chainId, lastSeq, chain[chain.length - 1]]);
   if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');
 }
 

@@ -4,7 +4,7 @@ import type { Db, Tx } from '../db/port.ts';
 import { reserveBatchFunds } from '../ledger/reserve.ts';
 import type { BatchQueue } from '../queue/port.ts';
 import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
-import { itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
+import { batchItemsIn, itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
 import type { BatchStatus } from './statuses.ts';
 
 export type AuthorizeFailure = 'MASS_PAYOUT_NOT_FOUND' | 'MASS_PAYOUT_CANCELED' | 'NO_VALID_ITEMS' | 'INSUFFICIENT_BALANCE';
@@ -70,16 +70,18 @@ export function authorizeBatch(db: Db, queue: BatchQueue, request: AuthorizeRequ
     );
     if (started.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
 
-    const moved = await moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING');
+    const pending = await batchItemsIn(tx, batch.id, 'INIT');
     // The reserve was taken from the batch's totals; the items moved must be exactly what it covers.
-    if (moved.count !== batch.validCount) throw new Error(`batch ${batch.id}: moved ${moved.count} items, expected ${batch.validCount}`);
-    if (moved.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${moved.amountWithCommission}, reserved ${needed}`);
+    if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
+    if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
+    const moved = await moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING');
+    if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
 
     await appendAudit(tx, audit, [
       { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'IN_PROGRESS' } },
     ]);
-    await appendUniformAudit(tx, audit, itemStatusEvents(moved.referenceCodes, 'INIT', 'PROCESSING'));
-    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: moved.count }, request.actor);
+    await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'PROCESSING'));
+    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: moved }, request.actor);
     return { ok: true, authorizedNow: true };
   });
 }

@@ -2,7 +2,7 @@ import { appendAudit, type Actor } from '../audit/append.ts';
 import { appendUniformAudit } from '../audit/append-uniform.ts';
 import type { Db } from '../db/port.ts';
 import { lockMerchantBatch } from './lock-batch.ts';
-import { itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
+import { batchItemsIn, itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
 import type { BatchStatus } from './statuses.ts';
 
 export type CancelFailure = 'MASS_PAYOUT_NOT_FOUND' | 'ALREADY_AUTHORIZED';
@@ -54,14 +54,16 @@ export function cancelBatch(db: Db, request: CancelRequest): Promise<CancelOutco
       [batch.id, batch.status],
     );
     if (canceled.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
+    const pending = await batchItemsIn(tx, batch.id, 'INIT');
+    if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
     const moved = await moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED');
-    if (moved.count !== batch.validCount) throw new Error(`batch ${batch.id}: canceled ${moved.count} items, expected ${batch.validCount}`);
+    if (moved !== pending.count) throw new Error(`batch ${batch.id}: canceled ${moved} items, expected ${pending.count}`);
 
     const audit = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
     await appendAudit(tx, audit, [
       { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
     ]);
-    await appendUniformAudit(tx, audit, itemStatusEvents(moved.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'));
+    await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'));
     return { ok: true, canceledNow: true };
   });
 }
