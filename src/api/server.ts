@@ -59,6 +59,10 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
         description:
           "Mass payouts over iyzico's Mass Payout API. Merchant routes are signed with IYZWSv2; admin routes take `Authorization: Bearer <MASSPAYOUT_ADMIN_TOKEN>`.",
       },
+      tags: [
+        { name: 'mass payout', description: "The merchant API, as iyzico's Mass Payout API: IYZWSv2-signed, `?locale=tr|en`." },
+        { name: 'admin', description: 'The operator API: merchants, deposits, wallet members, books and audit. Bearer token.' },
+      ],
       components: {
         securitySchemes: {
           IYZWSv2: { type: 'apiKey', in: 'header', name: 'Authorization' },
@@ -67,7 +71,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The UI's assets ship inside @fastify/swagger-ui: /docs works with no network access.
+  await app.register(swaggerUi, { routePrefix: '/docs', theme: { title: 'masspayout API' }, uiConfig: { docExpansion: 'list' } });
   captureRawBodies(app);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {

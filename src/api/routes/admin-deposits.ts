@@ -27,6 +27,7 @@ export function adminDepositRoutes(app: ApiServer, deps: Deps): void {
     {
       schema: {
         tags: ['admin'],
+        summary: "Deposit money to a merchant's available balance",
         security: [{ adminToken: [] }],
         params: Type.Object({ merchantId: Type.String({ pattern: '^[0-9]{1,18}$' }) }),
         body: DepositBody,

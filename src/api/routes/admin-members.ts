@@ -25,7 +25,7 @@ const MemberResult = Type.Object({
 export function adminMemberRoutes(app: ApiServer, deps: Deps): void {
   app.post(
     '/admin/v1/members',
-    { schema: { tags: ['admin'], security: [{ adminToken: [] }], body: MemberBody, response: responses(MemberResult, 201) } },
+    { schema: { tags: ['admin'], summary: 'Register a wallet member that MEMBER_ID, PHONE and IDENTITY_NUMBER payouts reach', security: [{ adminToken: [] }], body: MemberBody, response: responses(MemberResult, 201) } },
     async (request, reply) => {
       const { memberId, phone, identityNumber, name } = request.body;
       if (phone !== undefined && !isValidPhone(phone)) throw new ApiError('INVALID_REQUEST', 'phone must be E.164, e.g. +905551234567');

@@ -27,7 +27,7 @@ const CreatedMerchant = Type.Object({
 export function adminMerchantRoutes(app: ApiServer, deps: Deps): void {
   app.post(
     '/admin/v1/merchants',
-    { schema: { tags: ['admin'], security: [{ adminToken: [] }], body: CreateMerchantBody, response: responses(CreatedMerchant, 201) } },
+    { schema: { tags: ['admin'], summary: 'Create a merchant: its apiKey and secretKey are shown once', security: [{ adminToken: [] }], body: CreateMerchantBody, response: responses(CreatedMerchant, 201) } },
     async (request, reply) => {
       const fixed = request.body.commission?.fixed;
       const rate = request.body.commission?.rate;

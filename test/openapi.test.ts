@@ -1,0 +1,132 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthRequest, InitRequest, paths, RetrieveRequest } from '../src/api/contract.ts';
+import { httpRequest } from './support/http.ts';
+import { startTestService, type TestService } from './support/service.ts';
+
+/** The service documents itself: /openapi.json from the route schemas, /docs readable offline. */
+let service: TestService;
+let doc: any;
+
+beforeAll(async () => {
+  service = await startTestService();
+  const response = await httpRequest(`${service.url}/openapi.json`, 'GET');
+  expect(response.status).toBe(200);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  doc = response.json;
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+const operations = () =>
+  Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
+
+/**
+ * The API routes the server really serves, read from its route tree (printRoutes): "METHOD /path"
+ * for everything under /v1/ and /admin/v1/, HEAD left out (fastify adds it to every GET).
+ */
+function servedRoutes(): string[] {
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of service.app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+) \(([^)]+)\)$/.exec(line.replace(/\u00a0/g, ' '));
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    stack.length = depth;
+    const full = (stack[depth - 1] ?? '') + match[2];
+    stack[depth] = full;
+    if (!/^\/(v1|admin\/v1)\//.test(full)) continue;
+    for (const method of match[3].split(', ')) if (method !== 'HEAD') routes.push(`${method} ${toOpenApiPath(full)}`);
+  }
+  return routes.sort();
+}
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3 document', async () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? [], JSON.stringify(result.errors, null, 1)?.slice(0, 2000)).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('lists every merchant and admin route the server serves, and nothing it does not', () => {
+    const documented = operations()
+      .map(({ method, path }) => `${method} ${path}`)
+      .sort();
+    const served = servedRoutes();
+    expect(served.length).toBeGreaterThanOrEqual(9);
+    expect(documented).toEqual(served);
+    // The six merchant routes of API.md §3, by the contract's own paths.
+    for (const path of Object.values(paths)) expect(Object.keys(doc.paths)).toContain(toOpenApiPath(path));
+    for (const path of ['/admin/v1/merchants', '/admin/v1/merchants/{merchantId}/deposits', '/admin/v1/members']) expect(Object.keys(doc.paths)).toContain(path);
+  });
+
+  it('says how each route is secured, tags it, and summarises it', () => {
+    expect(doc.components.securitySchemes).toMatchObject({ IYZWSv2: { type: 'apiKey', in: 'header', name: 'Authorization' }, adminToken: { type: 'http', scheme: 'bearer' } });
+    for (const { path, method, op } of operations()) {
+      const where = `${method} ${path}`;
+      const merchant = path.startsWith('/v1/');
+      expect(op.security, where).toEqual([merchant ? { IYZWSv2: [] } : { adminToken: [] }]);
+      expect(op.tags, where).toEqual([merchant ? 'mass payout' : 'admin']);
+      expect(op.summary, where).toEqual(expect.any(String));
+      expect(Object.keys(op.responses), where).toEqual(expect.arrayContaining(['4XX', '5XX']));
+      expect(op.responses['4XX'].content['application/json'].schema.required, where).toEqual(['status', 'errorCode', 'errorMessage', 'errorGroup', 'locale', 'systemTime']);
+      if (merchant) expect(op.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name), where).toEqual(['locale']);
+      for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
+        expect(op.parameters.some((p: any) => p.in === 'path' && p.name === name && p.required), `${where}: {${name}}`).toBe(true);
+      }
+    }
+  });
+
+  it('carries the request schemas of the routes themselves', () => {
+    const body = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(body(paths.init).properties).sort()).toEqual(Object.keys(InitRequest.properties).sort());
+    expect(body(paths.init).required.sort()).toEqual(['externalId', 'items']);
+    expect(body(paths.init).additionalProperties).toBe(false);
+    expect(Object.keys(body(paths.auth).properties).sort()).toEqual(Object.keys(AuthRequest.properties).sort());
+    expect(body(paths.auth).properties.requestId).toMatchObject({ type: 'string', format: 'uuid' });
+    expect(Object.keys(body(paths.retrieve).properties).sort()).toEqual(Object.keys(RetrieveRequest.properties).sort());
+    expect(body(paths.retrieve).properties.size).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(body(paths.retrieve).properties.page).toMatchObject({ type: 'integer', minimum: 0 });
+    expect(body('/admin/v1/merchants').required).toEqual(['name']);
+    expect(body('/admin/v1/merchants/{merchantId}/deposits').required.sort()).toEqual(['amount', 'currency']);
+    expect(body('/admin/v1/members').required.sort()).toEqual(['memberId', 'name']);
+    const balance = doc.paths[paths.balance].get.responses['200'].content['application/json'].schema;
+    expect(balance.properties.balance.type).toBe('string');
+  });
+
+  it('needs no credentials', async () => {
+    expect((await httpRequest(`${service.url}/openapi.json`, 'GET', undefined, { authorization: 'Bearer nonsense' })).status).toBe(200);
+  });
+});
+
+describe('/docs', () => {
+  it('serves a readable page whose every asset comes from this server (works offline)', async () => {
+    const page = await httpRequest(`${service.url}/docs`, 'GET');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('<title>masspayout API</title>');
+    expect(page.text).toContain('id="swagger-ui"');
+    const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThanOrEqual(4);
+    for (const asset of assets) {
+      expect(asset, 'no CDN, no other host').toMatch(/^\/docs\//);
+      const response = await httpRequest(service.url + asset, 'GET');
+      expect(response.status, asset).toBe(200);
+      expect(response.text.length, asset).toBeGreaterThan(0);
+    }
+    const bundle = await httpRequest(`${service.url}/docs/static/swagger-ui-bundle.js`, 'GET');
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    expect(bundle.text.length).toBeGreaterThan(100_000);
+  });
+
+  it('points the UI at the same document, without the public validator', async () => {
+    const initializer = await httpRequest(`${service.url}/docs/static/swagger-initializer.js`, 'GET');
+    expect(initializer.text).toContain("resolveUrl('./json')");
+    expect(initializer.text).toContain('validatorUrl: null');
+    const json = await httpRequest(`${service.url}/docs/json`, 'GET');
+    expect(json.json).toEqual(doc);
+  });
+});
