@@ -1,0 +1,295 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/db/port.ts';
+import { claimBatchRange, claimDueChecks, claimNextChunk, type ClaimedItem } from '../src/queue/claim.ts';
+import { reapExpiredLeases } from '../src/queue/reaper.ts';
+import { createRails } from '../src/rails/index.ts';
+import { askRails } from '../src/workers/ask-rails.ts';
+import { loadBatchRefs } from '../src/workers/batch-refs.ts';
+import { handOver } from '../src/workers/hand-over.ts';
+import { processChunk, type ProcessContext } from '../src/workers/process-chunk.ts';
+import { settleBatch } from '../src/workers/settle-batch.ts';
+import { ibanItem, memberItem } from './support/items.ts';
+import { balanceOf, registerMember, startTestWorkers, submitBatch, testSandbox, waitUntilFinal } from './support/processing.ts';
+import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
+
+/**
+ * The engine's steps driven one at a time (no background workers), to stop "crashes" at each point
+ * between them and to process chunks twice. Batches go through the real init and auth endpoints.
+ */
+let service: TestService;
+let merchant: TestMerchant;
+const logs: string[] = [];
+const contextFor = (claimer: string): ProcessContext => ({ db: service.db, rails: createRails(service.db, testSandbox), claimer, log: (line) => logs.push(line) });
+
+beforeAll(async () => {
+  service = await startTestService();
+  merchant = await service.createMerchant({ fixed: '0.50' });
+  await service.deposit(merchant, '100000');
+  await registerMember(service, { memberId: '4242' });
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+/** 3 paid IBANs, one closed (…99), one ambiguous (…98), one wallet member: 6 items. */
+let batchNo = 0;
+function sixItems() {
+  batchNo += 1;
+  const n = batchNo * 1000;
+  return [ibanItem(n + 1, '10.00'), ibanItem(n + 2, '20.00'), ibanItem(n + 3, '30.00'), ibanItem(n + 99, '40.00'), ibanItem(n + 98, '50.00'), memberItem(n + 5, '4242', '5.00')];
+}
+
+async function bankTransfersPerKey(db: Db, requestId: string): Promise<number[]> {
+  const result = await db.query<{ n: number }>(
+    `select count(t.idempotency_key)::int as n from items i left join sandbox_bank_transfers t on t.idempotency_key = i.reference_code::text
+     where i.batch_id = $1 and i.recipient_type = 'IBAN' group by i.id order by i.id`,
+    [requestId],
+  );
+  return result.rows.map((row) => row.n);
+}
+
+async function ledgerPerItem(db: Db, requestId: string): Promise<Record<string, number>> {
+  const result = await db.query<{ kind: string; n: number; items: number }>(
+    `select t.kind, count(*)::int as n, count(distinct t.item_id)::int as items from ledger_transfers t join items i on i.id = t.item_id
+     where i.batch_id = $1 group by t.kind order by t.kind`,
+    [requestId],
+  );
+  for (const row of result.rows) expect(row.n, `${row.kind} posted twice for an item`).toBe(row.items);
+  return Object.fromEntries(result.rows.map((row) => [row.kind, row.n]));
+}
+
+async function statusesOf(db: Db, requestId: string): Promise<string[]> {
+  const result = await db.query<{ status: string }>('select status from items where batch_id = $1 order by seq', [requestId]);
+  return result.rows.map((row) => row.status);
+}
+
+/** Claims the batch's items under `claimer` (the batch's seq range, as a broker message would name it). */
+const claimAll = (requestId: string, claimer: string, leaseMs?: number) => claimBatchRange(service.db, { claimer, batchId: requestId, seqFrom: 0, seqTo: 5, leaseMs });
+
+/** Waits (bounded) until the reaper has freed every lease of these items: their lease was 1 ms. */
+async function reapUntilFree(items: readonly ClaimedItem[]): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  let freed = 0;
+  for (;;) {
+    freed += await reapExpiredLeases(service.db);
+    const held = await service.db.query<{ n: number }>('select count(*)::int as n from items where id = any($1::int8[]) and claimed_until is not null', [items.map((i) => i.id)]);
+    if (held.rows[0].n === 0) return freed;
+    if (Date.now() > deadline) throw new Error('leases not reaped within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Resolves every item still open: due checks, repeated (bounded) until the 98 item has settled. */
+async function drainDueChecks(requestId: string, claimer: string) {
+  const deadline = Date.now() + 15_000;
+  while ((await service.db.query<{ open_count: number }>('select open_count from batches where id = $1', [requestId])).rows[0].open_count > 0) {
+    if (Date.now() > deadline) throw new Error(`batch ${requestId} still open: ${await statusesOf(service.db, requestId)}`);
+    const due = await claimDueChecks(service.db, { claimer });
+    if (due.length > 0) await processChunk(contextFor(claimer), due);
+    else await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('redelivery and crashes between the steps', () => {
+  it('processing the same chunk again, sequentially, changes nothing', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const items = await claimAll(requestId, 'test/a');
+    expect(items).toHaveLength(6);
+    const first = await processChunk(contextFor('test/a'), items);
+    expect(first).toMatchObject({ handled: 6, paid: 4, refunded: 1, unresolved: 1 });
+    const books = await ledgerPerItem(service.db, requestId);
+    expect(books).toEqual({ commission: 4, payout: 4, release: 1 });
+
+    // The same message again: every item is final or no longer held under this claim.
+    const again = await processChunk(contextFor('test/a'), items);
+    expect(again).toMatchObject({ handled: 0, paid: 0, refunded: 0, unresolved: 0 });
+    expect(await ledgerPerItem(service.db, requestId)).toEqual(books);
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    expect(await claimAll(requestId, 'test/b')).toEqual([]);
+
+    await drainDueChecks(requestId, 'test/a');
+    expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    await expectBooksBalanced(service.db);
+  });
+
+  it('two workers processing the same chunk at once pay each key once and post each item once', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const items = await claimAll(requestId, 'test/c');
+    const reports = await Promise.all([processChunk(contextFor('test/c'), items), processChunk(contextFor('test/c'), items)]);
+    // Together they settled every definite outcome exactly once.
+    expect(reports[0].paid + reports[1].paid).toBe(4);
+    expect(reports[0].refunded + reports[1].refunded).toBe(1);
+    await drainDueChecks(requestId, 'test/c');
+
+    expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
+    const batch = await service.db.query('select status, open_count, total_successful_amount, total_commission_amount from batches where id = $1', [requestId]);
+    expect(batch.rows).toEqual([{ status: 'COMPLETED', open_count: 0, total_successful_amount: 11500n, total_commission_amount: 250n }]);
+    await expectBooksBalanced(service.db);
+  });
+
+  it('a crash after the hand-over: the reaper frees the lease, a status check finds nothing sent, the items are sent under their keys', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const items = await claimAll(requestId, 'test/dead', 1);
+    const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
+    const held = await handOver(service.db, 'worker:test/dead', batch, items, 'test/dead');
+    expect(held).toHaveLength(6);
+    expect(await statusesOf(service.db, requestId)).toEqual(Array(6).fill('QUEUED'));
+    // …the worker dies here. Nothing reached the bank.
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([0, 0, 0, 0, 0]);
+
+    expect(await reapUntilFree(items)).toBe(6);
+    const due = await claimDueChecks(service.db, { claimer: 'test/heir' });
+    expect(due.map((item) => item.status)).toEqual(Array(6).fill('QUEUED'));
+    await processChunk(contextFor('test/heir'), due);
+    await drainDueChecks(requestId, 'test/heir');
+
+    expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
+    await expectBooksBalanced(service.db);
+  });
+
+  it('a crash between the rail calls and the settlement: the status check finds the payments, nothing is sent twice', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const items = await claimAll(requestId, 'test/dead2', 1);
+    const context = contextFor('test/dead2');
+    const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
+    const held = await handOver(service.db, 'worker:test/dead2', batch, items, 'test/dead2');
+    const results = await askRails(context.rails, held, { timeoutMs: 5_000, inFlight: 10 });
+    expect(results.map((r) => r.outcome.kind)).toEqual(['PAID', 'PAID', 'PAID', 'REJECTED', 'AMBIGUOUS', 'PAID']);
+    // …the worker dies here: the bank has paid, our books know nothing yet.
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    expect(await ledgerPerItem(service.db, requestId)).toEqual({});
+
+    await reapUntilFree(items);
+    await drainDueChecks(requestId, 'test/heir2');
+    expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
+
+    // The dead worker's settlement, arriving late (a stale process waking up), changes nothing.
+    const late = await settleBatch(service.db, 'worker:test/dead2', batch, results, 'test/dead2', (line) => logs.push(line));
+    expect(late).toMatchObject({ paid: 0, refunded: 0, refundFailed: 0, unresolved: 0 });
+    expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
+    await expectBooksBalanced(service.db);
+  });
+
+  it('an item whose lease was taken over is skipped by the old holder', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const items = await claimAll(requestId, 'test/slow', 1);
+    await reapUntilFree(items);
+    const taken = await claimNextChunk(service.db, { claimer: 'test/fast' });
+    expect(taken.map((item) => item.id)).toEqual(items.map((item) => item.id));
+    // The slow worker wakes up with its stale claim: nothing of it is its own any more.
+    expect(await processChunk(contextFor('test/slow'), items)).toMatchObject({ handled: 0 });
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([0, 0, 0, 0, 0]);
+    await processChunk(contextFor('test/fast'), taken);
+    await drainDueChecks(requestId, 'test/fast');
+    expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    await expectBooksBalanced(service.db);
+  });
+});
+
+describe('claims and the reaper', () => {
+  it('a claimed item is not claimable until its lease expires and the reaper frees it; a live lease is left alone', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const short = await claimBatchRange(service.db, { claimer: 'test/short', batchId: requestId, seqFrom: 0, seqTo: 2, leaseMs: 1 });
+    const long = await claimBatchRange(service.db, { claimer: 'test/long', batchId: requestId, seqFrom: 3, seqTo: 5 });
+    expect(short.map((item) => item.seq)).toEqual([0, 1, 2]);
+    expect(long.map((item) => item.seq)).toEqual([3, 4, 5]);
+    expect(await claimAll(requestId, 'test/other')).toEqual([]);
+
+    await reapUntilFree(short);
+    const again = await claimAll(requestId, 'test/other');
+    expect(again.map((item) => item.seq)).toEqual([0, 1, 2]);
+    const leases = await service.db.query<{ seq: number; claimed_by: string }>('select seq, claimed_by from items where batch_id = $1 order by seq', [requestId]);
+    expect(leases.rows.map((row) => row.claimed_by)).toEqual(['test/other', 'test/other', 'test/other', 'test/long', 'test/long', 'test/long']);
+
+    // Clean up through the engine so the books and batch end final.
+    await processChunk(contextFor('test/other'), again);
+    await processChunk(contextFor('test/long'), long);
+    await drainDueChecks(requestId, 'test/other');
+    await expectBooksBalanced(service.db);
+  });
+
+  it('claims a bounded chunk in id order, and claims nothing twice across concurrent claimers', async () => {
+    const requestId = await submitBatch(service, merchant, sixItems());
+    const [a, b, c] = await Promise.all([
+      claimNextChunk(service.db, { claimer: 'test/x', items: 2 }),
+      claimNextChunk(service.db, { claimer: 'test/y', items: 2 }),
+      claimNextChunk(service.db, { claimer: 'test/z', items: 2 }),
+    ]);
+    const ids = [...a, ...b, ...c].map((item) => item.id);
+    expect(new Set(ids).size).toBe(6);
+    for (const chunk of [a, b, c]) expect(chunk).toHaveLength(2);
+    expect(await claimNextChunk(service.db, { claimer: 'test/w' })).toEqual([]);
+    for (const [claimer, chunk] of [['test/x', a], ['test/y', b], ['test/z', c]] as const) await processChunk(contextFor(claimer), chunk);
+    await drainDueChecks(requestId, 'test/x');
+    await expectBooksBalanced(service.db);
+  });
+});
+
+describe('refund that cannot be posted', () => {
+  it('marks the failed item DEPOSIT_FAIL with REFUND_FAILED, keeps its money reserved and alerts the operator', async () => {
+    const other = await service.createMerchant();
+    await service.deposit(other, '100');
+    const requestId = await submitBatch(service, other, [ibanItem(7099, '40.00'), ibanItem(7001, '10.00')]);
+    const items = await claimAll(requestId, 'test/refund');
+    const context = contextFor('test/refund');
+    const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
+    const held = await handOver(service.db, 'worker:test/refund', batch, items, 'test/refund');
+    const results = await askRails(context.rails, held, { timeoutMs: 5_000, inFlight: 10 });
+
+    // Corrupt the books on purpose: the reserved account can no longer cover the 40.00 release.
+    const reserved = await service.db.query<{ id: bigint; balance: bigint }>(`select id, balance from accounts where merchant_id = $1 and kind = 'reserved'`, [other.merchantId]);
+    expect(reserved.rows[0].balance).toBe(5000n);
+    await service.db.query('update accounts set balance = 1000 where id = $1', [reserved.rows[0].id]);
+
+    logs.length = 0;
+    const report = await settleBatch(service.db, 'worker:test/refund', batch, results, 'test/refund', (line) => logs.push(line));
+    expect(report).toMatchObject({ paid: 1, refunded: 0, refundFailed: 1, batchStatus: 'COMPLETED' });
+    expect(logs.join('\n')).toMatch(/ALERT operator: batch .*: the refund of 1 failed item\(s\) could not be posted/);
+    const rows = await service.db.query<{ status: string; error_codes: string[] }>('select status, error_codes from items where batch_id = $1 order by seq', [requestId]);
+    expect(rows.rows).toEqual([
+      { status: 'DEPOSIT_FAIL', error_codes: ['6201', '6204'] },
+      { status: 'SUCCESS', error_codes: [] },
+    ]);
+    const page = await service.signed(other, 'POST', '/v1/mass/payout/retrieve', { requestId, page: 0, size: 10 }, { query: '?locale=en' });
+    expect(page.json.massPayoutItems.items[0].errorMessages).toEqual(['The recipient account is closed', 'The amount could not be returned to the balance']);
+
+    // Undo the corruption: the 40.00 is still reserved, nothing was released, and the books balance again.
+    await service.db.query('update accounts set balance = balance + 4000 where id = $1', [reserved.rows[0].id]);
+    expect(await balanceOf(service, other)).toEqual({ available: '50', reserved: '40' });
+    await expectBooksBalanced(service.db);
+  });
+});
+
+describe('graceful stop', () => {
+  it('finishes the chunk in hand: after stop() resolves no item holds a lease', async () => {
+    const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems()]);
+    const workers = startTestWorkers(service, { sandbox: { latencyMs: 150 }, railCallsInFlight: 2, concurrency: 1, chunkItems: 4 });
+    const deadline = Date.now() + 10_000;
+    while ((await statusesOf(service.db, requestId)).every((s) => s === 'PROCESSING')) {
+      if (Date.now() > deadline) throw new Error('workers never started');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await workers.stop();
+    const leased = await service.db.query<{ n: number }>('select count(*)::int as n from items where claimed_until is not null');
+    expect(leased.rows[0].n).toBe(0);
+    const statuses = await statusesOf(service.db, requestId);
+    expect(statuses.filter((s) => s === 'PROCESSING').length).toBeGreaterThan(0);
+
+    // Another start picks up where it stopped.
+    const again = startTestWorkers(service);
+    try {
+      expect((await waitUntilFinal(service, merchant, requestId)).massPayoutStatus).toBe('COMPLETED');
+    } finally {
+      await again.stop();
+    }
+    await expectBooksBalanced(service.db);
+  });
+});
