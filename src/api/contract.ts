@@ -11,14 +11,7 @@ import { Amount, RequestBody, SuccessResponse } from './schemas.ts';
 /** A union of string literals whose static type is the union of the values (a mapped array alone types as never). */
 const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
 
-export const paths = {
-  init: '/v1/mass/payout/init',
-  auth: '/v1/mass/payout/auth',
-  cancel: '/v1/mass/payout/cancel/:requestId',
-  retrieve: '/v1/mass/payout/retrieve',
-  item: '/v1/mass/payout/retrieve/items/:referenceCode',
-  balance: '/v1/mass/payout/balance',
-} as const;
+export { paths } from './paths.ts';
 
 /**
  * One item as submitted. Deliberately loose: a bad item is stored INVALID with its reasons (one bad

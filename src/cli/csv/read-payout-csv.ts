@@ -37,6 +37,9 @@ export function readPayoutCsv(bytes: Uint8Array): CsvReadResult {
   } catch {
     return { ok: false, problems: [{ line: 0, reason: 'the file is not UTF-8 text (save it as "CSV UTF-8")' }] };
   }
+  // Line breaks inside quoted fields are kept as LF: csv-parse counts a quoted CRLF as two lines,
+  // which would put every later line number one off.
+  text = text.replace(/\r\n/g, '\n');
   const problems: CsvProblem[] = [];
   const records = parse(text, {
     bom: true,
@@ -46,7 +49,8 @@ export function readPayoutCsv(bytes: Uint8Array): CsvReadResult {
     skip_records_with_empty_values: true,
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
-      if (error) problems.push({ line: Number(error.lines), reason: describe(error) });
+      // One broken quote can trip two checks on the same line: report the line once.
+      if (error && !problems.some((p) => p.line === Number(error.lines))) problems.push({ line: Number(error.lines), reason: describe(error) });
     },
   }) as unknown as { record: string[]; info: { lines: number } }[];
 
