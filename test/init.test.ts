@@ -217,6 +217,8 @@ describe('POST /v1/mass/payout/init', () => {
     ['empty items', { externalId: 'req-fail', items: [] }, 400, '6009'],
     ['unknown top-level field', { externalId: 'req-fail', items: ibanItems(1), extra: 1 }, 400, '11'],
     ['unknown purpose', { externalId: 'req-fail', purpose: 'GIFTS', items: ibanItems(1) }, 400, '11'],
+    ['U+0000 in externalId', { externalId: 'req\u0000fail', items: ibanItems(1) }, 400, '11'],
+    ['U+0000 in conversationId', { externalId: 'req-fail', conversationId: 'c\u0000', items: ibanItems(1) }, 400, '11'],
   ])('a request-level failure stores nothing: %s', async (_name, body, status, code) => {
     const before = await counts();
     const response = await init(body);
@@ -268,6 +270,13 @@ describe('POST /v1/mass/payout/init', () => {
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
     const stored = await service.db.query<{ n: bigint }>(`select count(*) as n from batches where external_id = 'race-2'`);
     expect(stored.rows[0].n).toBe(1n);
+  });
+
+  test('an item with U+0000 in a field is INVALID, not a failed request', async () => {
+    const response = await init({ externalId: 'nul-item', items: [{ ...ibanItem(1), description: 'a\u0000b' }, ibanItem(2)] });
+    expect(response.status, response.text).toBe(200);
+    expect(response.json.invalidItems).toEqual([{ externalId: 'item-1', errorCode: '6100', errorMessage: 'Kalem biçimi hatalı' }]);
+    expect((await storedItems(response.json.requestId)).map((i) => [i.status, i.description])).toEqual([['INVALID', null], ['INIT', 'payout 2']]);
   });
 
   test('the IBAN of a stored item is in electronic format', async () => {

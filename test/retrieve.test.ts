@@ -171,6 +171,7 @@ describe('POST /v1/mass/payout/retrieve', () => {
     ['itemType unknown', { requestId: 'REQ', page: 0, size: 10, itemType: 'ALL' }],
     ['requestId not a UUID', { requestId: 'not-a-uuid', page: 0, size: 10 }],
     ['an unknown field', { requestId: 'REQ', page: 0, size: 10, sort: 'desc' }],
+    ['U+0000 in externalMassPayoutId', { externalMassPayoutId: 'retrieve\u0000', page: 0, size: 10 }],
   ])('a bad request is a 400: %s', async (_name, body) => {
     const withId = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === 'REQ' ? requestId : v]));
     const response = await retrieve(withId);

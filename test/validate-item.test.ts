@@ -226,6 +226,14 @@ describe('malformed items', () => {
     expect(reasonsOf(withField(field, value))).toContain('ITEM_MALFORMED');
   });
 
+  test('a string with U+0000 (PostgreSQL text cannot hold it) is ITEM_MALFORMED and not kept', () => {
+    const checked = invalid(validateItem({ ...good, description: 'a\u0000b' }, newBatchContext()));
+    expect(checked.reasons).toEqual(['ITEM_MALFORMED']);
+    expect(checked.item.description).toBeNull();
+    expect(reasonsOf(withField('itemExternalId', 'x\u0000'))).toEqual(['ITEM_MALFORMED']);
+    expect(reasonsOf(withAmount('1.00\u0000'))).toEqual(['AMOUNT_INVALID']);
+  });
+
   test('amount value or currency of the wrong type is ITEM_MALFORMED', () => {
     expect(reasonsOf(withAmount({ v: 1 }))).toEqual(['ITEM_MALFORMED']);
     expect(reasonsOf(withAmount(true))).toEqual(['ITEM_MALFORMED']);

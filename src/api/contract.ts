@@ -52,8 +52,13 @@ export const InitItemInput = Type.Object({
 });
 export type InitItemInput = Static<typeof InitItemInput>;
 
+/** PostgreSQL text cannot hold U+0000: a stored string with one would fail the insert, a 500 for a client's mistake. */
+const noNul = '^[^\\u0000]*$';
+
 export const InitRequest = RequestBody({
-  externalId: Type.String({ minLength: 1, maxLength: 64 }),
+  externalId: Type.String({ minLength: 1, maxLength: 64, pattern: noNul }),
+  // Stored with the batch, unlike on other routes, so it gets the same guard.
+  conversationId: Type.Optional(Type.String({ maxLength: 128, pattern: noNul })),
   purpose: Type.Optional(literals(purposes)),
   // Each entry is checked by validate-item.ts, not here: an entry that is not even an object is a
   // malformed item (stored INVALID), not a malformed request; and ajv skips 100,000 item checks.
@@ -73,7 +78,7 @@ export const CancelParams = Type.Object({ requestId: Type.String({ format: 'uuid
 
 export const RetrieveRequest = RequestBody({
   requestId: Type.Optional(Type.String({ format: 'uuid' })),
-  externalMassPayoutId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  externalMassPayoutId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: noNul })),
   page: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   size: Type.Integer({ minimum: 1, maximum: 1000 }),
   itemType: Type.Optional(literals(['VALID', 'INVALID'] as const)),

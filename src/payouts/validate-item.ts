@@ -94,10 +94,13 @@ function absent(value: unknown): value is undefined | null {
   return value === undefined || value === null;
 }
 
-/** A present value of the wrong JSON type is malformed; an absent one is the field's own problem. */
+/**
+ * A present value of the wrong JSON type is malformed; an absent one is the field's own problem.
+ * A string with U+0000 is malformed and unreadable too: PostgreSQL text cannot store it.
+ */
 function textField(value: unknown, reasons: ItemReason[]): string | undefined {
   if (absent(value)) return undefined;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string' && !value.includes('\u0000')) return value;
   add(reasons, 'ITEM_MALFORMED');
   return undefined;
 }
