@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { ServiceClient } from './client.ts';
+import { createRunDatabase, type RunDatabase } from './databases.ts';
+import { freePort, startChild, stopChild, usageOf, waitForLine, waitHealthy, type Child, type ProcessUsage } from './processes.ts';
+
+export interface DeploymentSpec {
+  db: 'pglite' | 'postgres';
+  postgresUrl: string;
+  /** Worker loops inside serve (MASSPAYOUT_WORKER_CONCURRENCY); 0: the API alone. Undefined: the default. */
+  serveLoops: number | undefined;
+  /** `masspayout worker` processes beside serve. */
+  workerProcesses: number;
+  /** Loops per worker process; undefined: the default. */
+  workerLoops?: number;
+  queueUrl?: string;
+  latencyMs?: number;
+  timeoutMs: number;
+}
+
+/** One service (and its workers) on a database of its own, torn down by `stop` whatever happened. */
+export interface Deployment {
+  client: ServiceClient;
+  serve: Child;
+  workers: Child[];
+  usage(): Promise<{ serve: ProcessUsage; workers: ProcessUsage[] }>;
+  stop(): Promise<void>;
+}
+
+const startupMs = 60_000;
+
+export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
+  const database: RunDatabase = await createRunDatabase(spec.db, spec.postgresUrl);
+  const children: Child[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((child) => stopChild(child)));
+    await database.drop();
+  };
+  try {
+    const port = await freePort();
+    const adminToken = randomBytes(16).toString('hex');
+    const common: Record<string, string> = {
+      ...database.env,
+      MASSPAYOUT_ADMIN_TOKEN: adminToken,
+      // serve and the workers share it (they share the database): see README, configuration
+      MASSPAYOUT_MASTER_KEY: randomBytes(32).toString('hex'),
+      MASSPAYOUT_SANDBOX_LATENCY_MS: String(spec.latencyMs ?? 0),
+      ...(spec.queueUrl ? { QUEUE_URL: spec.queueUrl } : {}),
+    };
+    const loops = (n: number | undefined): Record<string, string> => (n === undefined ? {} : { MASSPAYOUT_WORKER_CONCURRENCY: String(n) });
+    const serve = startChild('serve', 'serve', { ...common, ...loops(spec.serveLoops), PORT: String(port), HOST: '127.0.0.1' });
+    children.push(serve);
+    const url = `http://127.0.0.1:${port}`;
+    await waitHealthy(serve, url, startupMs);
+    // Workers start after serve has migrated the database, as an operator would start them.
+    const workers = Array.from({ length: spec.workerProcesses }, (_, i) => startChild(`worker ${i + 1}`, 'worker', { ...common, ...loops(spec.workerLoops) }));
+    children.push(...workers);
+    await Promise.all(workers.map((worker) => waitForLine(worker, /worker running|claiming as/, startupMs)));
+    return {
+      client: new ServiceClient(url, adminToken, spec.timeoutMs),
+      serve,
+      workers,
+      async usage() {
+        return { serve: await usageOf(serve), workers: await Promise.all(workers.map(usageOf)) };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}

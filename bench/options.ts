@@ -1,0 +1,135 @@
+/**
+ * `npm run bench -- [flags]`: what to measure. Every flag has an env twin (BENCH_SIZES, …) so that a
+ * CI job can set them without editing a command line.
+ *
+ *   --only ingest,settle        which figures (ingest = init + auth of one batch; settle = auth → final)
+ *   --sizes 10000,100000        batch sizes of the ingest figures
+ *   --db pglite,postgres        databases of the ingest figures
+ *   --settle-size 100000        batch size of the settle figures
+ *   --settle-cases …            settle setups, each <db>[:<n>w][:rmq][:lat<ms>] (see parseCase)
+ *   --runs 3                    runs of every figure; the report shows the median (and each run)
+ *   --timeout 600               seconds one run may take before it is stopped and reported as such
+ *   --no-verify                 skip the audit-chain verification after a settle run
+ *   --json <file>               also write every run as JSON
+ */
+
+export interface SettleCase {
+  label: string;
+  db: 'pglite' | 'postgres';
+  /** `masspayout worker` processes; 0: the workers run inside `serve` (the only choice on PGlite). */
+  workerProcesses: number;
+  rabbitmq: boolean;
+  latencyMs: number;
+}
+
+export interface BenchOptions {
+  only: Set<'ingest' | 'settle'>;
+  sizes: number[];
+  dbs: ('pglite' | 'postgres')[];
+  settleSize: number;
+  settleCases: SettleCase[];
+  runs: number;
+  timeoutMs: number;
+  verify: boolean;
+  json?: string;
+  postgresUrl: string;
+  rabbitmqUrl: string;
+  /** Worker loops per process (MASSPAYOUT_WORKER_CONCURRENCY); undefined: the service's default. */
+  loops?: number;
+}
+
+const defaults = {
+  only: 'ingest,settle',
+  sizes: '10000,100000',
+  db: 'pglite,postgres',
+  settleSize: '100000',
+  settleCases: 'pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50',
+  runs: '1',
+  timeout: '600',
+};
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  const switches = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
+    const [name, inline] = arg.slice(2).split('=', 2);
+    if (name === 'no-verify' || name === 'help') {
+      switches.add(name);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  if (switches.has('help')) {
+    console.log('usage: npm run bench -- [--only ingest,settle] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
+      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--runs 3] [--timeout 600] [--loops 2] [--no-verify] [--json file]');
+    process.exit(0);
+  }
+  const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'runs', 'timeout', 'json', 'loops']);
+  for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}`);
+  const pick = (flag: string, envName: string, fallback?: string) => flags.get(flag) ?? env[envName] ?? fallback;
+
+  const only = new Set(
+    list(pick('only', 'BENCH_ONLY', defaults.only)!).map((name) => {
+      // init and auth are measured together: auth needs the batch the init made.
+      if (name === 'ingest' || name === 'init' || name === 'auth') return 'ingest' as const;
+      if (name === 'settle' || name === 'processing') return 'settle' as const;
+      throw new Error(`--only: unknown figure "${name}" (ingest, settle)`);
+    }),
+  );
+  const dbs = list(pick('db', 'BENCH_DB', defaults.db)!).map((name) => {
+    if (name === 'pglite' || name === 'postgres') return name;
+    throw new Error(`--db: unknown database "${name}" (pglite, postgres)`);
+  });
+  const loopsText = pick('loops', 'BENCH_LOOPS');
+  return {
+    only,
+    sizes: list(pick('sizes', 'BENCH_SIZES', defaults.sizes)!).map((s) => positiveInt('--sizes', s)),
+    dbs,
+    settleSize: positiveInt('--settle-size', pick('settle-size', 'BENCH_SETTLE_SIZE', defaults.settleSize)!),
+    settleCases: list(pick('settle-cases', 'BENCH_SETTLE_CASES', defaults.settleCases)!).map(parseCase),
+    runs: positiveInt('--runs', pick('runs', 'BENCH_RUNS', defaults.runs)!),
+    timeoutMs: positiveInt('--timeout', pick('timeout', 'BENCH_TIMEOUT_S', defaults.timeout)!) * 1000,
+    verify: !switches.has('no-verify') && env.BENCH_VERIFY !== '0',
+    json: pick('json', 'BENCH_JSON'),
+    postgresUrl: env.BENCH_POSTGRES_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    rabbitmqUrl: env.BENCH_QUEUE_URL ?? env.QUEUE_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    loops: loopsText === undefined ? undefined : positiveInt('--loops', loopsText),
+  };
+}
+
+/**
+ * A settle setup: `pglite` (workers inside serve), `postgres` (same), `postgres:2w` (serve without
+ * workers plus 2 `masspayout worker` processes), `…:rmq` (QUEUE_URL set), `…:lat50` (50 ms of
+ * sandbox-bank latency per call).
+ */
+export function parseCase(text: string): SettleCase {
+  const [db, ...parts] = text.split(':');
+  if (db !== 'pglite' && db !== 'postgres') throw new Error(`settle case "${text}": database must be pglite or postgres`);
+  const found: SettleCase = { label: text, db, workerProcesses: 0, rabbitmq: false, latencyMs: 0 };
+  for (const part of parts) {
+    let match: RegExpExecArray | null;
+    if ((match = /^(\d+)w$/.exec(part))) found.workerProcesses = Number(match[1]);
+    else if (part === 'rmq') found.rabbitmq = true;
+    else if ((match = /^lat(\d+)$/.exec(part))) found.latencyMs = Number(match[1]);
+    else throw new Error(`settle case "${text}": unknown part "${part}"`);
+  }
+  if (db === 'pglite' && (found.workerProcesses > 0 || found.rabbitmq)) {
+    throw new Error(`settle case "${text}": the embedded database lives inside serve, so its workers do too (no worker processes, no RabbitMQ)`);
+  }
+  if (found.workerProcesses > 8) throw new Error(`settle case "${text}": at most 8 worker processes`);
+  return found;
+}
+
+function list(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function positiveInt(flag: string, text: string): number {
+  const value = Number(text.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${flag}: "${text}" is not a positive integer`);
+  return value;
+}

@@ -1,0 +1,93 @@
+import type { IngestRun } from './ingest.ts';
+import type { SettleRun } from './settle.ts';
+
+/**
+ * The figures as tables: the median of the runs of each setup (a busy shared machine makes single
+ * runs noisy), with every run's value beside it, the target and whether the median meets it.
+ */
+
+export const targets = {
+  /** items/s of one init, by database (issue 2) */
+  initItemsPerSecond: { postgres: 50_000, pglite: 30_000 } as Record<string, number>,
+  /** auth of a 100,000-item batch on PostgreSQL, ms */
+  auth100kMs: 2_000,
+  /** peak RSS of serve through a 100,000-item init, MB */
+  init100kPeakRssMB: 500,
+  /** items/s settled end to end on PostgreSQL (issue 3) */
+  settleItemsPerSecond: 10_000,
+};
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function groupBy<T>(values: readonly T[], key: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const k = key(value);
+    groups.set(k, [...(groups.get(k) ?? []), value]);
+  }
+  return groups;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+const runsOf = (values: number[], format: (n: number) => string) => (values.length > 1 ? ` (${values.map(format).join(', ')})` : '');
+const verdict = (ok: boolean) => (ok ? 'yes' : 'NO');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+export function ingestTable(runs: readonly IngestRun[]): string {
+  const rows = [...groupBy(runs, (r) => `${r.db} ${r.size}`).values()].map((group) => {
+    const { db, size } = group[0];
+    const rate = group.map((r) => r.initItemsPerSecond);
+    const auth = group.map((r) => r.authMs);
+    const rss = group.map((r) => Math.max(r.peakRssAfterInitMB, r.peakRssAfterAuthMB));
+    const initTarget = targets.initItemsPerSecond[db];
+    const authTarget = db === 'postgres' && size >= 100_000 ? `≤ ${secs(targets.auth100kMs)} s: ${verdict(median(auth) <= targets.auth100kMs)}` : '–';
+    const rssTarget = size >= 100_000 ? `≤ ${targets.init100kPeakRssMB}: ${verdict(median(rss) <= targets.init100kPeakRssMB)}` : '–';
+    return [
+      db,
+      int(size),
+      String(group.length),
+      `${int(median(rate))}${runsOf(rate, int)}`,
+      `≥ ${int(initTarget)}: ${verdict(median(rate) >= initTarget)}`,
+      `${secs(median(auth))}${runsOf(auth, secs)}`,
+      authTarget,
+      `${int(median(rss))}${runsOf(rss, int)}`,
+      rssTarget,
+      `${median(group.map((r) => r.initCpuSeconds)).toFixed(2)} / ${median(group.map((r) => r.authCpuSeconds)).toFixed(2)}`,
+      group.map((r) => r.load1.toFixed(1)).join(', '),
+    ];
+  });
+  return table(['db', 'items', 'runs', 'init items/s', 'target', 'auth s', 'target', 'serve peak RSS MB', 'target', 'serve CPU s init / auth', 'load (1 min)'], rows);
+}
+
+export function settleTable(runs: readonly SettleRun[]): string {
+  const rows = [...groupBy(runs, (r) => `${r.case} ${r.size}`).values()].map((group) => {
+    const first = group[0];
+    const rate = group.map((r) => r.itemsPerSecond);
+    const ms = group.map((r) => r.settleMs);
+    const onPostgres = first.case.startsWith('postgres') && !/lat\d/.test(first.case);
+    const workerRss = group.map((r) => Math.max(0, ...r.workerPeakRssMB));
+    return [
+      first.case,
+      int(first.validItems),
+      String(group.length),
+      `${secs(median(ms))}${runsOf(ms, secs)}`,
+      `${int(median(rate))}${runsOf(rate, int)}`,
+      onPostgres ? `≥ ${int(targets.settleItemsPerSecond)}: ${verdict(median(rate) >= targets.settleItemsPerSecond)}` : '–',
+      secs(median(group.map((r) => r.authMs))),
+      int(median(group.map((r) => r.servePeakRssMB))),
+      first.workerPeakRssMB.length > 0 ? int(median(workerRss)) : '–',
+      `${median(group.map((r) => r.serveCpuSeconds)).toFixed(1)}${first.workerCpuSeconds.length > 0 ? ` + ${first.workerCpuSeconds.map((_, i) => median(group.map((r) => r.workerCpuSeconds[i])).toFixed(1)).join(' + ')}` : ''}`,
+      `${verdict(group.every((r) => r.booksBalanced))} / ${group.every((r) => r.auditVerified === 'skipped') ? 'skipped' : verdict(group.every((r) => r.auditVerified === true))}`,
+      group.map((r) => r.load1.toFixed(1)).join(', '),
+    ];
+  });
+  return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve + workers', 'books / audit', 'load (1 min)'], rows);
+}

@@ -1,0 +1,116 @@
+import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeClients } from './client.ts';
+import { dropAll } from './databases.ts';
+import { ingestRun, type IngestRun } from './ingest.ts';
+import { loadAverage } from './load.ts';
+import { parseOptions } from './options.ts';
+import { killAllNow, stopAll } from './processes.ts';
+import { ingestTable, settleTable } from './report.ts';
+import { settleRun, type SettleRun } from './settle.ts';
+
+/**
+ * `npm run bench -- …` (a benchmark, not a test: see options.ts for the flags). Every run starts its
+ * own service processes on a database of its own and tears both down, also when the run fails, times
+ * out or the benchmark is interrupted. Figures go to stdout as Markdown tables (and to --json).
+ */
+
+const options = parseOptions(process.argv.slice(2), process.env);
+const ingest: IngestRun[] = [];
+const settle: SettleRun[] = [];
+const failures: string[] = [];
+
+let interrupted = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.error(`\nbench: ${signal}, stopping the service processes and dropping the run databases …`);
+  void cleanUp().finally(() => process.exit(130));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.on('exit', killAllNow);
+
+async function cleanUp(): Promise<void> {
+  await stopAll();
+  await dropAll();
+  closeClients();
+}
+
+/** One run under the run's deadline: past it the run is abandoned (its processes and database go in cleanUp). */
+async function bounded<T>(label: string, work: () => Promise<T>): Promise<T | undefined> {
+  const started = Date.now();
+  process.stdout.write(`${label} … `);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${options.timeoutMs / 1000} s`)), options.timeoutMs + 30_000);
+      }),
+    ]);
+    process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stdout.write(`FAILED: ${message.split('\n')[0]}\n`);
+    failures.push(`${label}: ${message}`);
+    await stopAll();
+    await dropAll();
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`masspayout bench: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${loadAverage()}`);
+  if (options.only.has('ingest')) {
+    for (const db of options.dbs) {
+      for (const size of options.sizes) {
+        for (let run = 1; run <= options.runs && !interrupted; run++) {
+          const result = await bounded(`ingest ${db} ${size.toLocaleString('en-US')} items, run ${run}`, () =>
+            ingestRun({ db, size, run, postgresUrl: options.postgresUrl, timeoutMs: options.timeoutMs }),
+          );
+          if (result) {
+            ingest.push(result);
+            console.log(`  init ${Math.round(result.initItemsPerSecond).toLocaleString('en-US')} items/s (${(result.initMs / 1000).toFixed(2)} s), auth ${(result.authMs / 1000).toFixed(2)} s, serve peak RSS ${Math.round(result.peakRssAfterAuthMB)} MB`);
+          }
+          await settleDown();
+        }
+      }
+    }
+  }
+  if (options.only.has('settle')) {
+    for (const settleCase of options.settleCases) {
+      for (let run = 1; run <= options.runs && !interrupted; run++) {
+        const result = await bounded(`settle ${settleCase.label} ${options.settleSize.toLocaleString('en-US')} items, run ${run}`, () =>
+          settleRun({ settleCase, size: options.settleSize, run, postgresUrl: options.postgresUrl, rabbitmqUrl: options.rabbitmqUrl, loops: options.loops, timeoutMs: options.timeoutMs, verify: options.verify }),
+        );
+        if (result) {
+          settle.push(result);
+          console.log(`  ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} items/s (${(result.settleMs / 1000).toFixed(2)} s auth → final), books balanced, audit ${result.auditVerified === true ? 'verified' : 'not verified'}`);
+        }
+        await settleDown();
+      }
+    }
+  }
+
+  if (ingest.length > 0) console.log(`\n### init and auth of one batch (medians; each run in parentheses)\n\n${ingestTable(ingest)}`);
+  if (settle.length > 0) console.log(`\n### auth → every item final (medians; each run in parentheses)\n\n${settleTable(settle)}`);
+  if (failures.length > 0) console.log(`\n### failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}`);
+  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, failures }, null, 2));
+}
+
+/** A short pause between runs, so that one run's teardown (checkpoints, freed memory) does not land in the next. */
+function settleDown(): Promise<void> {
+  return sleep(1_000);
+}
+
+try {
+  await main();
+} finally {
+  await cleanUp();
+}
+process.exitCode = failures.length > 0 ? 1 : 0;

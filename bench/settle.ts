@@ -1,0 +1,149 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseMinor } from '../src/money.ts';
+import { commissionFor } from '../src/payouts/commission.ts';
+import { expectStatus, expectSuccess, type MerchantKeys, type ServiceClient } from './client.ts';
+import { deploy } from './deployment.ts';
+import { benchMembers, generateBatch } from './items.ts';
+import { loadAverage } from './load.ts';
+import type { SettleCase } from './options.ts';
+import type { ProcessUsage } from './processes.ts';
+
+/**
+ * Issue 3's figure: one batch of `size` items (mixed IBAN and wallet members registered through the
+ * admin API; the zero-latency sandbox bank unless the case says otherwise) from the auth request to
+ * every valid item final, in items per second. The end is the batch's completedDate, which the
+ * settlement that finished the batch stamps in the same transaction; the service runs on this
+ * machine, so its clock is the benchmark's. The batch is polled only to learn that it is done.
+ *
+ * Then the run checks what it measured: the batch's paid total and commission are exactly what the
+ * items that should pay add up to, the books balance (trial balance) and the audit chain verifies.
+ * A run that fails a check reports an error, never a figure.
+ */
+export interface SettleRun {
+  figure: 'settle';
+  case: string;
+  size: number;
+  run: number;
+  validItems: number;
+  /** From sending the auth to the batch's completedDate. */
+  settleMs: number;
+  itemsPerSecond: number;
+  authMs: number;
+  status: string;
+  booksBalanced: boolean;
+  auditVerified: boolean | 'skipped';
+  servePeakRssMB: number;
+  workerPeakRssMB: number[];
+  serveCpuSeconds: number;
+  workerCpuSeconds: number[];
+  load1: number;
+}
+
+const memberCount = 200;
+const commission = { fixed: '1.50', rate: '0.01' };
+const pollMs = 250;
+
+export async function settleRun(options: { settleCase: SettleCase; size: number; run: number; postgresUrl: string; rabbitmqUrl: string; loops?: number; timeoutMs: number; verify: boolean }): Promise<SettleRun> {
+  const c = options.settleCase;
+  const deadline = Date.now() + options.timeoutMs;
+  const deployment = await deploy({
+    db: c.db,
+    postgresUrl: options.postgresUrl,
+    // with worker processes, serve is the API alone; otherwise its own loops do the work
+    serveLoops: c.workerProcesses > 0 ? 0 : options.loops,
+    workerProcesses: c.workerProcesses,
+    workerLoops: options.loops,
+    queueUrl: c.rabbitmq ? options.rabbitmqUrl : undefined,
+    latencyMs: c.latencyMs,
+    timeoutMs: options.timeoutMs,
+  });
+  try {
+    const { client } = deployment;
+    const members = benchMembers(memberCount);
+    await registerMembers(client, members);
+    const merchant = await client.createMerchant(commission);
+    await client.deposit(merchant, '999999999999.00');
+    const batch = generateBatch(options.size, members);
+    const body = Buffer.from(JSON.stringify({ externalId: `bench-settle-${options.run}`, purpose: 'SALARY', items: batch.items }));
+    batch.items.length = 0;
+    const init = expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/init', body), 'init');
+    const requestId: string = init.json.requestId;
+
+    const before = await deployment.usage();
+    const load1 = loadAverage();
+    const authStart = Date.now();
+    expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/auth', Buffer.from(JSON.stringify({ requestId }))), 'auth');
+    const authMs = Date.now() - authStart;
+    const final = await waitFinal(client, merchant, requestId, deadline, deployment.serve.tail);
+    const after = await deployment.usage();
+    const settleMs = Date.parse(final.completedDate) - authStart;
+
+    // What the batch must show: Σ amount and Σ commission of exactly the items that should be paid.
+    const terms = { fixedMinor: parseMinor(commission.fixed)!, rateE8: 1_000_000n };
+    const expectedCommission = batch.paidAmountsMinor.reduce((sum, amount) => sum + commissionFor(amount, terms), 0n);
+    const paid = parseMinor(final.totalSuccessfulAmount);
+    const charged = parseMinor(final.totalCommissionAmount);
+    if (final.massPayoutStatus !== 'COMPLETED') throw new Error(`batch ended ${final.massPayoutStatus}, expected COMPLETED`);
+    if (paid !== batch.paidAmountMinor) throw new Error(`batch paid ${paid} minor units, expected ${batch.paidAmountMinor}`);
+    if (charged !== expectedCommission) throw new Error(`batch charged ${charged} minor units of commission, expected ${expectedCommission}`);
+    const trial = expectStatus(await client.admin('GET', '/admin/v1/ledger/trial-balance'), 200, 'trial balance').json;
+    if (trial.balanced !== true) throw new Error(`the books do not balance: ${JSON.stringify(trial)}`);
+    let auditVerified: boolean | 'skipped' = 'skipped';
+    if (options.verify) {
+      const verdict = expectStatus(await client.admin('GET', '/admin/v1/audit/verify'), 200, 'audit verify').json;
+      if (verdict.ok !== true) throw new Error(`the audit chain does not verify: ${JSON.stringify(verdict)}`);
+      auditVerified = true;
+    }
+
+    return {
+      figure: 'settle',
+      case: c.label,
+      size: options.size,
+      run: options.run,
+      validItems: batch.valid,
+      settleMs,
+      itemsPerSecond: batch.valid / (settleMs / 1000),
+      authMs,
+      status: final.massPayoutStatus,
+      booksBalanced: true,
+      auditVerified,
+      servePeakRssMB: after.serve.peakRssMB,
+      workerPeakRssMB: after.workers.map((w) => w.peakRssMB),
+      serveCpuSeconds: after.serve.cpuSeconds - before.serve.cpuSeconds,
+      workerCpuSeconds: after.workers.map((w: ProcessUsage, i) => w.cpuSeconds - before.workers[i].cpuSeconds),
+      load1,
+    };
+  } finally {
+    await deployment.stop();
+  }
+}
+
+async function registerMembers(client: ServiceClient, members: ReturnType<typeof benchMembers>): Promise<void> {
+  const inFlight = 8;
+  for (let i = 0; i < members.length; i += inFlight) {
+    await Promise.all(
+      members.slice(i, i + inFlight).map(async (m) =>
+        expectStatus(await client.admin('POST', '/admin/v1/members', { ...m, name: `Member ${m.memberId}` }), 201, `member ${m.memberId}`),
+      ),
+    );
+  }
+}
+
+interface FinalBatch {
+  massPayoutStatus: string;
+  completedDate: string;
+  totalSuccessfulAmount: number;
+  totalCommissionAmount: number;
+}
+
+async function waitFinal(client: ServiceClient, merchant: MerchantKeys, requestId: string, deadline: number, serveTail: () => string): Promise<FinalBatch> {
+  const body = Buffer.from(JSON.stringify({ requestId, page: 0, size: 1 }));
+  let last = '';
+  while (Date.now() < deadline) {
+    const batch = expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/retrieve', body), 'retrieve').json.massPayout;
+    last = batch.massPayoutStatus;
+    if ((last === 'COMPLETED' || last === 'FAIL') && batch.completedDate) return batch;
+    await sleep(pollMs);
+  }
+  throw new Error(`batch still ${last} at the run's deadline; serve said:\n${serveTail()}`);
+}
