@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { freePort, freshSchemaUrl } from './support/process.ts';
+
+/**
+ * The README's walkthrough, run verbatim: the first ```bash block of its walkthrough section, in a
+ * bash that stops at the first failing command (-e -o pipefail), from the root of the repository, on
+ * a fresh data dir and a free port (and, when DATABASE_URL is set, a fresh schema on that server).
+ * If a command in the README stops working as printed, this fails.
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function walkthroughScript(readme: string): string {
+  const section = readme.split('<!-- section: walkthrough -->')[1]?.split(/<!-- section: /)[0];
+  const block = section && /```bash\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error('README.md has no ```bash block in its walkthrough section');
+  return block[1];
+}
+
+it('runs the README walkthrough as printed, from a fresh data dir to a completed payroll', async () => {
+  const script = walkthroughScript(await readFile(path.join(root, 'README.md'), 'utf8'));
+  const work = await mkdtemp(path.join(tmpdir(), 'masspayout-walkthrough-'));
+  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  const scriptFile = path.join(work, 'walkthrough.sh');
+  await writeFile(scriptFile, script);
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    MASSPAYOUT_DATA_DIR: path.join(work, 'data'),
+  };
+  if (process.env.DATABASE_URL) {
+    const schema = await freshSchemaUrl(process.env.DATABASE_URL);
+    cleanups.push(schema.drop);
+    env.DATABASE_URL = schema.url;
+  }
+
+  // Its own process group, so that whatever the script leaves behind can be ended as one.
+  const child = spawn('bash', ['-e', '-o', 'pipefail', scriptFile], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 240_000);
+    child.on('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  cleanups.push(() => endGroup(child.pid!, port));
+
+  const output = `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+  expect(code, output).toBe(0);
+  for (const line of [
+    'examples/payroll.csv:19 (P-2026-01-018): The IBAN is invalid',
+    'examples/payroll.csv:20 (P-2026-01-019): recipientName is required for IBAN payouts',
+    'examples/payroll.csv:21 (P-2026-01-020): The amount must be greater than zero with at most two fraction digits',
+    'examples/payroll.csv:22 (P-2026-01-021): All items of a mass payout must share one currency',
+  ]) {
+    expect(stderr, output).toContain(line);
+  }
+  for (const line of [
+    'COMPLETED: 21/21 items final, 16 paid, 1 failed, 4 invalid, paid 497,576.50 of 527,826.50 TRY',
+    'P-2026-01-014,IBAN,TR740001207381249311532899,Ece Güneş,30250,TRY,Ocak 2026 maaşı,DEPOSIT_SUCCESS,',
+    'TRY: 252399.5 available, 0 reserved',
+    'the ledger balances (TRY 0)',
+    'the audit trail is intact',
+  ]) {
+    expect(stdout, output).toContain(line);
+  }
+  expect(stdout.match(/\tSUCCESS\t/g), output).toHaveLength(16);
+}, 300_000);
+
+/** Ends every process the script started (the service among them) and waits until its port is free. */
+async function endGroup(pgid: number, port: number): Promise<void> {
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    // the group is already gone
+  }
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && (await listening(port))) await delay(100);
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
