@@ -1,5 +1,7 @@
 import { limits } from './limits.ts';
+import { queueConfigFromEnv, type QueueConfig } from './queue/queue-config.ts';
 import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
+import { failpointFromEnv, type Failpoint } from './workers/failpoints.ts';
 import { workerConcurrencyFromEnv } from './workers/worker-config.ts';
 
 export interface Config {
@@ -16,6 +18,10 @@ export interface Config {
   /** Worker loops in this process (`serve` and `worker`); 0: the API alone. */
   workerConcurrency: number;
   sandbox: SandboxConfig;
+  /** Queue name, lease, sweep age and chunk size (src/queue/queue-config.ts). */
+  queue: QueueConfig;
+  /** Crash tests only: where a worker kills itself (src/workers/failpoints.ts). */
+  failpoint?: Failpoint;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -39,5 +45,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     requestBodyBytesMax: intFromEnv(env, 'MASSPAYOUT_BODY_BYTES_MAX', limits.requestBodyBytesMax),
     workerConcurrency: workerConcurrencyFromEnv(env),
     sandbox: sandboxConfigFromEnv(env),
+    queue: queueConfigFromEnv(env),
+    failpoint: failpointFromEnv(env),
   };
 }

@@ -4,9 +4,7 @@ import type { Config } from './config.ts';
 import { openDb } from './db/open.ts';
 import type { Db } from './db/port.ts';
 import { loadMasterKey, SecretBox } from './merchants/secret-box.ts';
-import { tableQueue } from './queue/table-queue.ts';
-import { createRails } from './rails/index.ts';
-import { startWorkers } from './workers/start-workers.ts';
+import { startEngine } from './workers/engine.ts';
 
 export interface RunningService {
   app: ApiServer;
@@ -20,24 +18,35 @@ export async function startService(config: Config, log: (line: string) => void =
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
-  const app = await buildServer({ db, box, config, adminToken: admin.token, queue: tableQueue }, { logger: { level: 'warn' } });
-  await app.listen({ port: config.port, host: config.host });
+  // The engine first: auth needs its queue (with QUEUE_URL, the broker connection and the relay).
+  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log });
+  let app: ApiServer;
+  try {
+    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue }, { logger: { level: 'warn' } });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await engine.stop();
+    await db.close();
+    throw error;
+  }
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${shownHost}:${config.port}`;
   log(`masspayout listening on ${url} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`);
   if (admin.source === 'generated') log(`admin token (generated, kept in ${admin.file}): ${admin.token}`);
   if (admin.source === 'file') log(`admin token: in ${admin.file}`);
   log(`API docs: ${url}/docs`);
-  const workers = config.workerConcurrency > 0 ? startWorkers({ db, rails: createRails(db, config.sandbox), concurrency: config.workerConcurrency, log }) : undefined;
+  const workers = engine.workers;
   log(workers ? `workers: ${config.workerConcurrency} loop(s) in this process` : 'workers: none in this process (MASSPAYOUT_WORKER_CONCURRENCY=0)');
+  log(engine.describe);
   return {
     app,
     db,
     url,
     async stop() {
       await app.close();
-      // Workers finish the chunk in hand (or give its claims back), then the database closes.
-      await workers?.stop();
+      // Workers finish the chunk in hand (or give its claims back), the relay and the broker
+      // connection stop, then the database closes.
+      await engine.stop();
       await db.close();
     },
   };

@@ -53,7 +53,7 @@ const returning = `returning items.id, items.batch_id, items.seq, items.referenc
  * LOCKED lets any number of workers claim side by side without waiting for each other, and
  * re-checks its WHERE on the rows it locks, so a row is never claimed twice.
  */
-async function claim(db: Queryable, options: ClaimOptions, candidates: string, params: readonly unknown[]): Promise<ClaimedItem[]> {
+export async function claim(db: Queryable, options: ClaimOptions, candidates: string, params: readonly unknown[]): Promise<ClaimedItem[]> {
   const n = options.items ?? limits.claimChunkItems;
   const leaseMs = options.leaseMs ?? limits.leaseDurationMs;
   if (!Number.isSafeInteger(n) || n <= 0 || n > 100_000) throw new Error(`claim size must be 1..100000, got ${n}`);

@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts';
 import { openDb } from '../db/open.ts';
-import { createRails } from '../rails/index.ts';
-import { startWorkers } from './start-workers.ts';
+import { startEngine } from './engine.ts';
 
 export interface RunningWorkers {
   stop(): Promise<void>;
@@ -19,11 +18,12 @@ export async function startWorkerProcess(config: Config, log: (line: string) => 
   }
   const db = await openDb({ databaseUrl: config.databaseUrl });
   const concurrency = Math.max(1, config.workerConcurrency);
-  const workers = startWorkers({ db, rails: createRails(db, config.sandbox), concurrency, log });
-  log(`masspayout worker running: ${concurrency} loop(s) on PostgreSQL, claiming as ${workers.claimers.join(', ')}`);
+  const engine = await startEngine(config, db, { concurrency, log });
+  log(`masspayout worker running: ${concurrency} loop(s) on PostgreSQL, claiming as ${(engine.workers?.claimers ?? []).join(', ')}`);
+  log(engine.describe);
   return {
     async stop() {
-      await workers.stop();
+      await engine.stop();
       await db.close();
     },
   };

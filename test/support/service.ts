@@ -5,6 +5,7 @@ import { configFromEnv } from '../../src/config.ts';
 import type { Db } from '../../src/db/port.ts';
 import { trialBalance } from '../../src/ledger/balances.ts';
 import { SecretBox } from '../../src/merchants/secret-box.ts';
+import type { BatchQueue } from '../../src/queue/port.ts';
 import { tableQueue } from '../../src/queue/table-queue.ts';
 import { authorizationHeader } from '../../src/signing/iyzws.ts';
 import { freshDb } from './db.ts';
@@ -45,6 +46,8 @@ export interface TestServiceOptions {
   /** The service sees `wrap(db)` (e.g. a handle that injects a fault); the test keeps the real one. */
   wrapDb?: (db: Db) => Db;
   randomKeyPurgeIntervalMs?: number;
+  /** How auth hands batches over; the table queue by default (RabbitMQ tests pass the outbox queue). */
+  queue?: BatchQueue;
 }
 
 export async function startTestService(overrides: Partial<ReturnType<typeof configFromEnv>> = {}, options: TestServiceOptions = {}): Promise<TestService> {
@@ -53,7 +56,7 @@ export async function startTestService(overrides: Partial<ReturnType<typeof conf
   const config = { ...configFromEnv({}), ...overrides };
   const box = options.box ?? new SecretBox(randomBytes(32));
   const app = await buildServer(
-    { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: tableQueue },
+    { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: options.queue ?? tableQueue },
     { logger: options.logger, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
