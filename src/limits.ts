@@ -70,6 +70,37 @@ export const limits = {
   /** The sandbox bank: a transfer whose first answer was lost (IBAN ending 98) is visible as paid after this. */
   sandboxSettleMs: 2_000,
 
+  // The RabbitMQ transport (QUEUE_URL): outbox, relay, consumers.
+  /** Outbox rows one relay round claims and publishes (a 100,000-item batch is 100 rows). */
+  relayRowsPerRound: 500,
+  /** How long a relay's claim on outbox rows holds; longer than relayConfirmTimeoutMs. */
+  relayLeaseMs: 30_000,
+  /** How long a relay waits for the broker's publisher confirms before it gives the rows back. */
+  relayConfirmTimeoutMs: 10_000,
+  /** Idle wait of a relay that found nothing to publish. */
+  relayPollMs: 200,
+  /** How often a relay looks for batches whose rows are all published but that are still IN_PROGRESS. */
+  relaySweepIntervalMs: 5_000,
+  /** Deliveries of one message before the quorum queue dead-letters it (x-delivery-limit). */
+  queueDeliveryLimit: 5,
+  /** Unacknowledged messages per worker loop (prefetch = loops × this). */
+  queuePrefetchPerLoop: 2,
+  /** A message whose items another worker holds is claimed again after this. */
+  queueDeferMs: 1_000,
+  /** The table sweeper of RabbitMQ mode takes PROCESSING items nobody claimed for this long. */
+  queueSweepAfterMs: 60_000,
+  /** How often each process's sweeper looks, when it last found nothing. */
+  queueSweepIntervalMs: 5_000,
+  /** Reconnect backoff: 200 ms, doubling, at most 5 s apart, for ever once connected. */
+  queueReconnectInitialMs: 200,
+  queueReconnectMaxMs: 5_000,
+  /** One attempt to open the broker connection (TCP and AMQP handshake) gives up after this. */
+  queueConnectTimeoutMs: 10_000,
+  /** Failed attempts at start-up before the process gives up (≈ 6 s with the backoff above). */
+  queueConnectRetriesInitial: 5,
+  /** A chunk message is ~120 bytes of JSON; anything much larger is not ours. */
+  queueMessageBytesMax: 1024,
+
   // Operator endpoints.
   /** Rows one page of /admin/v1/audit or the sandbox bank's transfers returns at most. */
   adminPageRowsMax: 1000,
