@@ -1,7 +1,8 @@
 import { limits } from '../limits.ts';
 import { type Currency, isCurrency, parseMinor } from '../money.ts';
 import type { ErrorName } from '../api/errors.ts';
-import { isValidIdentityNumber, isValidIban, isValidMemberId, isValidPhone, normaliseIban } from './recipients.ts';
+import { isValidElectronicIban } from './iban.ts';
+import { isValidIdentityNumber, isValidMemberId, isValidPhone, normaliseIban } from './recipients.ts';
 import { type RecipientType, recipientTypes } from './statuses.ts';
 
 /**
@@ -112,10 +113,11 @@ const recipientReason: Record<RecipientType, ItemReason> = {
   PHONE: 'PHONE_INVALID',
 };
 
+/** `info` of an IBAN is already in electronic format (normalised once, not again here). */
 function recipientIsValid(type: RecipientType, info: string): boolean {
   switch (type) {
     case 'IBAN':
-      return isValidIban(info);
+      return isValidElectronicIban(info);
     case 'MEMBER_ID':
       return isValidMemberId(info);
     case 'IDENTITY_NUMBER':
@@ -185,12 +187,11 @@ export function validateItem(raw: unknown, context: BatchContext): CheckedItem {
   if (type === undefined && (typeText !== undefined || absent(raw.recipientType))) add(reasons, 'RECIPIENT_TYPE_INVALID');
 
   const infoText = textField(raw.recipientInfo, reasons);
-  let info = infoText === undefined ? '' : infoText.length > limits.recipientInfoCharsMax ? infoText.slice(0, limits.recipientInfoCharsMax) : infoText;
-  if (type !== undefined) {
-    if (type === 'IBAN' && infoText !== undefined && infoText.length <= limits.recipientInfoCharsMax) info = normaliseIban(infoText) || infoText;
-    const fits = infoText !== undefined && infoText.length <= limits.recipientInfoCharsMax;
-    if (!fits || !recipientIsValid(type, info)) add(reasons, recipientReason[type]);
-  }
+  const infoFits = infoText !== undefined && infoText.length <= limits.recipientInfoCharsMax;
+  // Kept on an invalid item too, so cut to the field limit; an IBAN is kept in electronic format.
+  let info = infoText === undefined ? '' : infoText.slice(0, limits.recipientInfoCharsMax);
+  if (type === 'IBAN' && infoFits) info = normaliseIban(info) || info;
+  if (type !== undefined && (!infoFits || !recipientIsValid(type, info))) add(reasons, recipientReason[type]);
 
   let name = textField(raw.recipientName, reasons) ?? null;
   if (name !== null && name.trim().length === 0) name = null;
