@@ -9,7 +9,7 @@ import { registerSubmitCommand } from './commands/submit.ts';
 
 /**
  * The `masspayout` command tree. One file per command group under ./commands:
- *   service.ts   serve, migrate (and `worker`, registered beside them by the processing engineer)
+ *   service.ts   serve, worker, migrate
  *   operator.ts  merchant create, deposit, member add, ledger check, audit verify (admin API)
  *   submit.ts, status.ts, items.ts, balance.ts   the merchant API
  *   health.ts    is the service up
