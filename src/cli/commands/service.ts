@@ -10,9 +10,14 @@ export function registerServiceCommands(program: Command): void {
   withJson(program.command('serve').description('run the HTTP API (and workers) on the configured database (env: PORT, HOST, MASSPAYOUT_DATA_DIR, DATABASE_URL, …)')).action(
     run(async (out) => {
       const [{ configFromEnv }, { startService }] = await Promise.all([import('../../config.ts'), import('../../service.ts')]);
+      // With --json, the start-up lines go into the one JSON document; later ones (workers' alerts) to stderr.
       const lines: string[] = [];
-      const service = await startService(configFromEnv(), out.json ? (line) => lines.push(line) : console.log);
-      if (out.json) out.data({ status: 'listening', url: service.url, log: lines });
+      let sink = out.json ? (line: string) => void lines.push(line) : (line: string) => console.log(line);
+      const service = await startService(configFromEnv(), (line) => sink(line));
+      if (out.json) {
+        out.data({ status: 'listening', url: service.url, log: lines });
+        sink = (line) => out.note(line);
+      }
       const stop = async () => {
         await service.stop();
         process.exit(0);

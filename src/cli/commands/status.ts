@@ -29,6 +29,11 @@ export function registerStatusCommand(program: Command): void {
         final = await client.progress(requestId);
       } else {
         const view = out.json ? undefined : progressView(process.stdout);
+        // Ctrl-C while the bar is drawn: give the terminal its cursor back before leaving.
+        process.once('SIGINT', () => {
+          view?.stop();
+          process.exit(130);
+        });
         try {
           final = await client.waitUntilFinal(requestId, {
             onProgress: (p) => view?.update(p),

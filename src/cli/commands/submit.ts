@@ -33,8 +33,8 @@ export function registerSubmitCommand(program: Command): void {
       .option('--purpose <purpose>', 'SALARY, BONUS, SETTLEMENT, GOODS, SERVICES, CASHBACK, REBATES or DONATIONS'),
   ).action(
     run(async (out, file: string, options: SubmitOptions) => {
-      const itemsMax = configFromEnv().itemsPerBatchMax;
-      const bytesMax = configFromEnv().requestBodyBytesMax;
+      // The limits the service runs with by default, or as this environment sets them.
+      const { itemsPerBatchMax: itemsMax, requestBodyBytesMax: bytesMax } = configFromEnv();
       const size = (await stat(file)).size;
       if (size > bytesMax) throw new CliFailure(`${file} is ${size} bytes; one request takes at most ${bytesMax} (MASSPAYOUT_BODY_BYTES_MAX): split the file`);
 
