@@ -66,18 +66,29 @@ function outcomeOf(transfer: StoredTransfer): RailOutcome {
 const selectTransfers = `select idempotency_key, iban, amount, status, reason, settles_at <= now() as settled
   from sandbox_bank_transfers where idempotency_key = any($1::text[])`;
 
-/** One INSERT for every send of the tick (existing keys untouched), then one read of them all. */
+/**
+ * One statement for every send of a flush: insert the new keys (existing ones untouched) and read
+ * back, beside the inserted rows, the rows that were already there. A key inserted by a concurrent
+ * flush after this statement's snapshot is in neither half; it is read again afterwards.
+ */
 async function storeTransfers(db: Queryable, config: SandboxConfig, sends: { key: string; item: RailItem }[]): Promise<{ transfer: StoredTransfer; fresh: boolean }[]> {
   const rules = sends.map((s) => sandboxRule(s.item.recipientInfo));
-  const inserted = await db.query<{ idempotency_key: string }>(
-    `insert into sandbox_bank_transfers (idempotency_key, iban, amount, currency, status, reason, settles_at)
-     select t.key, t.iban, t.amount, t.currency, t.status, t.reason, now() + t.settle_ms * interval '1 millisecond'
-     from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[])
-       as t(key, iban, amount, currency, status, reason, settle_ms)
-     on conflict (idempotency_key) do nothing
-     returning idempotency_key`,
+  const keys = sends.map((s) => s.key);
+  const found = await db.query<StoredTransfer & { fresh: boolean }>(
+    `with inserted as (
+       insert into sandbox_bank_transfers (idempotency_key, iban, amount, currency, status, reason, settles_at)
+       select t.key, t.iban, t.amount, t.currency, t.status, t.reason, now() + t.settle_ms * interval '1 millisecond'
+       from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[])
+         as t(key, iban, amount, currency, status, reason, settle_ms)
+       on conflict (idempotency_key) do nothing
+       returning idempotency_key, iban, amount, status, reason, settles_at <= now() as settled
+     )
+     select *, true as fresh from inserted
+     union all
+     select idempotency_key, iban, amount, status, reason, settles_at <= now(), false from sandbox_bank_transfers
+     where idempotency_key = any($1::text[]) and idempotency_key not in (select idempotency_key from inserted)`,
     [
-      sends.map((s) => s.key),
+      keys,
       sends.map((s) => s.item.recipientInfo),
       sends.map((s) => s.item.amount),
       sends.map((s) => s.item.currency),
@@ -86,12 +97,16 @@ async function storeTransfers(db: Queryable, config: SandboxConfig, sends: { key
       rules.map((r) => (r.firstAnswerLost ? Math.round(config.settleMs) : 0)),
     ],
   );
-  const fresh = new Set(inserted.rows.map((row) => row.idempotency_key));
-  const stored = await readTransfers(db, sends.map((s) => s.key));
-  return sends.map((s, i) => {
-    const transfer = stored[i];
-    if (!transfer) throw new Error(`sandbox bank: transfer ${s.key} neither inserted nor found`);
-    return { transfer, fresh: fresh.has(s.key) };
+  const byKey = new Map(found.rows.map((row) => [row.idempotency_key, row]));
+  const missing = keys.filter((key) => !byKey.has(key));
+  if (missing.length > 0) {
+    const late = await readTransfers(db, missing);
+    missing.forEach((key, i) => late[i] && byKey.set(key, { ...late[i], fresh: false }));
+  }
+  return sends.map((s) => {
+    const row = byKey.get(s.key);
+    if (!row) throw new Error(`sandbox bank: transfer ${s.key} neither inserted nor found`);
+    return { transfer: row, fresh: row.fresh };
   });
 }
 

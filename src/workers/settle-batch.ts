@@ -1,4 +1,5 @@
 import { appendAudit, type Actor, type AuditContext, type AuditInput } from '../audit/append.ts';
+import { appendUniformAudit } from '../audit/append-uniform.ts';
 import { errors } from '../api/errors.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
@@ -36,15 +37,16 @@ export interface SettleReport {
  * (and the ledger's unique (item_id, kind) index would refuse it anyway). A crash before the commit
  * leaves the items QUEUED and the rail's record intact; the next status check finds the same outcome.
  *
- * Lock order, the same as auth's (batch → accounts → audit head): the batch row first, then the
- * accounts (postTransfers, ascending ids), then the merchant's audit head. One batch per transaction
- * keeps it a single lock set, so two settlements can queue behind each other but never deadlock.
+ * Locks: the items' own rows first (no other worker holds them), then the accounts (postTransfers,
+ * ascending ids), the merchant's audit head, and the batch row last. The shared locks (accounts,
+ * audit head, batch) are what serialise the settlements of one merchant, so they are taken as late
+ * as possible. Auth takes batch → accounts → audit head, but never on a batch that has items to
+ * settle (it is past auth), so no cycle; one batch per transaction keeps one lock set per settlement.
  */
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], claimer: string, alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
   return db.transaction(async (tx) => {
     const audit: AuditContext = { chainId: batch.merchantId, actor, requestId: batch.id };
-    await tx.query('select 1 from batches where id = $1 for update', [batch.id]);
 
     const paid = await markPaid(tx, sorted.paid);
     const accounts = await settlementAccounts(tx, batch, paid);
@@ -63,25 +65,7 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     }
     const rescheduled = await scheduleChecks(tx, sorted.unresolved, claimer);
 
-    await appendAudit(tx, audit, [
-      ...paid.map(
-        ({ item, rail, memberId }): AuditInput => ({
-          action: 'item.status',
-          entity: `item:${item.referenceCode}`,
-          before: { status: 'QUEUED' },
-          after: { status: 'SUCCESS', rail, ...(memberId === undefined ? {} : { memberId }) },
-        }),
-      ),
-      ...failureEvents(refunds.done, 'DEPOSIT_SUCCESS'),
-      ...failureEvents(refunds.failed, 'DEPOSIT_FAIL'),
-      ...rescheduled.map(
-        ({ item, detail, delayMs }): AuditInput => ({
-          action: 'item.rail_check_scheduled',
-          entity: `item:${item.referenceCode}`,
-          after: { status: 'QUEUED', attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
-        }),
-      ),
-    ]);
+    await appendItemEvents(tx, audit, paid, refunds, rescheduled);
 
     const progress = batchProgress(paid, refunds.done.length + refunds.failed.length);
     const batchStatus = progress.finished > 0 ? await advanceBatch(tx, audit, batch, progress) : undefined;
@@ -166,16 +150,42 @@ function errorCodesOf(rejected: RejectedItem, to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_F
   return to === 'DEPOSIT_FAIL' ? [reason, errors.REFUND_FAILED.code] : [reason];
 }
 
-/** QUEUED → FAILED → DEPOSIT_*: two events per item, as the item passes through FAILED. */
-function failureEvents(items: readonly RejectedItem[], to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): AuditInput[] {
-  return items.flatMap((r) => {
-    const entity = `item:${r.item.referenceCode}`;
-    const errorCodes = errorCodesOf(r, to);
-    return [
-      { action: 'item.status', entity, before: { status: 'QUEUED' }, after: { status: 'FAILED', errorCodes: [errorCodes[0]] } },
-      { action: 'item.status', entity, before: { status: 'FAILED' }, after: { status: to, errorCodes } },
-    ];
-  });
+/**
+ * One `item.status` event per transition, written with appendUniformAudit per group of identical
+ * transitions (a 1,000-item chunk is a handful of groups: paid by bank, paid by wallet, failed per
+ * reason), in the order each item lived them: a failed item passes through FAILED, so it gets
+ * QUEUED → FAILED and then FAILED → DEPOSIT_SUCCESS (or DEPOSIT_FAIL). Rescheduled status checks
+ * differ per item (attempt, delay) and go through appendAudit.
+ */
+async function appendItemEvents(
+  tx: Tx,
+  audit: AuditContext,
+  paid: readonly PaidItem[],
+  refunds: { done: RejectedItem[]; failed: RejectedItem[] },
+  rescheduled: readonly UnresolvedItem[],
+): Promise<void> {
+  const entities = (items: readonly { item: { referenceCode: string } }[]) => items.map(({ item }) => `item:${item.referenceCode}`);
+  for (const rail of ['sandbox-bank', 'wallet'] as const) {
+    const group = paid.filter((p) => p.rail === rail);
+    await appendUniformAudit(tx, audit, { action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'SUCCESS', rail }, entities: entities(group) });
+  }
+  for (const [to, items] of [['DEPOSIT_SUCCESS', refunds.done], ['DEPOSIT_FAIL', refunds.failed]] as const) {
+    for (const reason of new Set(items.map((r) => r.reason))) {
+      const group = items.filter((r) => r.reason === reason);
+      const errorCodes = errorCodesOf(group[0], to);
+      await appendUniformAudit(tx, audit, { action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'FAILED', errorCodes: [errorCodes[0]] }, entities: entities(group) });
+      await appendUniformAudit(tx, audit, { action: 'item.status', before: { status: 'FAILED' }, after: { status: to, errorCodes }, entities: entities(group) });
+    }
+  }
+  await appendAudit(
+    tx,
+    audit,
+    rescheduled.map(({ item, detail, delayMs }): AuditInput => ({
+      action: 'item.rail_check_scheduled',
+      entity: `item:${item.referenceCode}`,
+      after: { status: 'QUEUED', attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
+    })),
+  );
 }
 
 /**
@@ -202,17 +212,19 @@ async function scheduleChecks(tx: Tx, unresolved: readonly UnresolvedItem[], cla
  * whose open_count would go negative, is a broken invariant and fails the transaction.
  */
 async function advanceBatch(tx: Tx, audit: AuditContext, batch: BatchRef, progress: ReturnType<typeof batchProgress>): Promise<'COMPLETED' | 'FAIL' | undefined> {
-  const updated = await tx.query<{ status: string; open_count: number; total_successful_amount: bigint; total_commission_amount: bigint; was: string }>(
-    `update batches b set
-       open_count = b.open_count - $2,
-       total_successful_amount = b.total_successful_amount + $3,
-       total_commission_amount = b.total_commission_amount + $4,
-       status = case when b.open_count - $2 > 0 then b.status
-                     when b.total_successful_amount + $3 > 0 then 'COMPLETED' else 'FAIL' end,
-       completed_at = case when b.open_count - $2 = 0 then now() else b.completed_at end
-     from (select status from batches where id = $1) old
-     where b.id = $1 and b.status in ('IN_PROGRESS', 'PUBLISHED_TO_QUEUE') and b.open_count >= $2
-     returning b.status, b.open_count, b.total_successful_amount, b.total_commission_amount, old.status as was`,
+  // Locked here, last: the settlements of one batch line up on this row only for this short tail.
+  const locked = await tx.query<{ status: string }>('select status from batches where id = $1 for update', [batch.id]);
+  const was = locked.rows[0]?.status;
+  const updated = await tx.query<{ status: string; open_count: number; total_successful_amount: bigint; total_commission_amount: bigint }>(
+    `update batches set
+       open_count = open_count - $2,
+       total_successful_amount = total_successful_amount + $3,
+       total_commission_amount = total_commission_amount + $4,
+       status = case when open_count - $2 > 0 then status
+                     when total_successful_amount + $3 > 0 then 'COMPLETED' else 'FAIL' end,
+       completed_at = case when open_count - $2 = 0 then now() else completed_at end
+     where id = $1 and status in ('IN_PROGRESS', 'PUBLISHED_TO_QUEUE') and open_count >= $2
+     returning status, open_count, total_successful_amount, total_commission_amount`,
     [batch.id, progress.finished, progress.paidAmount, progress.paidCommission],
   );
   if (updated.rowCount !== 1) throw new Error(`batch ${batch.id} cannot take ${progress.finished} finished items (final already, or open_count too low)`);
@@ -223,7 +235,7 @@ async function advanceBatch(tx: Tx, audit: AuditContext, batch: BatchRef, progre
     {
       action: 'batch.status',
       entity: `batch:${batch.id}`,
-      before: { status: row.was },
+      before: { status: was },
       after: { status, totalSuccessfulAmount: row.total_successful_amount.toString(), totalCommissionAmount: row.total_commission_amount.toString() },
     },
   ]);
