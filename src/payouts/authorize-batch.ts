@@ -74,14 +74,16 @@ export function authorizeBatch(db: Db, queue: BatchQueue, request: AuthorizeRequ
     // The reserve was taken from the batch's totals; the items moved must be exactly what it covers.
     if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
     if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
-    const moved = await moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING');
-    if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
 
     await appendAudit(tx, audit, [
       { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'IN_PROGRESS' } },
     ]);
-    await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'PROCESSING'));
-    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: moved }, request.actor);
+    // The UPDATE of the items runs in the database while their audit events are hashed here.
+    const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'PROCESSING'), () =>
+      moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING'),
+    );
+    if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
+    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: pending.count }, request.actor);
     return { ok: true, authorizedNow: true };
   });
 }

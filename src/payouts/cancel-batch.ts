@@ -56,14 +56,15 @@ export function cancelBatch(db: Db, request: CancelRequest): Promise<CancelOutco
     if (canceled.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
     const pending = await batchItemsIn(tx, batch.id, 'INIT');
     if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
-    const moved = await moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED');
-    if (moved !== pending.count) throw new Error(`batch ${batch.id}: canceled ${moved} items, expected ${pending.count}`);
 
     const audit = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
     await appendAudit(tx, audit, [
       { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
     ]);
-    await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'));
+    const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'), () =>
+      moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED'),
+    );
+    if (moved !== pending.count) throw new Error(`batch ${batch.id}: canceled ${moved} items, expected ${pending.count}`);
     return { ok: true, canceledNow: true };
   });
 }
