@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../src/merchants/secret-box.ts';
+import { authorizationHeader } from '../src/signing/iyzws.ts';
 import { httpRequest, type HttpResponse } from './support/http.ts';
 import { rowCounts } from './support/rows.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
@@ -210,6 +212,17 @@ describe('refusals', () => {
     }
   });
 
+  it.each([
+    ['no Authorization header', () => ({})],
+    ['an unknown apiKey', () => ({ authorization: authorizationHeader('mp-api-nobody', 'x', 'rk', paths.init, '') })],
+    ['a malformed value', () => ({ authorization: 'IYZWSv2 !!!' })],
+  ])('%s on a 50 MB init: refused on arrival, before the body is read', async (_case, headers) => {
+    // Only 1 KiB of the declared 50 MB is ever sent: an answer proves the server did not wait for it.
+    const response = await partialUpload(`${service.url}${paths.init}`, { ...headers(), 'content-type': 'application/json', 'content-length': String(50_000_000) });
+    expect(response.status).toBe(401);
+    expect(['1009', '1000']).toContain(response.json.errorCode);
+  });
+
   it('a refused request does not use up its random key', async () => {
     const randomKey = `rk-${randomBytes(6).toString('hex')}`;
     expect((await send({ method: 'GET', path: paths.balance, randomKey, secretKey: 'wrong' })).status).toBe(401);
@@ -282,3 +295,25 @@ describe('forgetting random keys', () => {
     }
   });
 });
+
+/** Declares a large body, sends its first KiB only, and resolves with the answer (10 s at most). */
+function partialUpload(url: string, headers: Record<string, string>): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers }, (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part) => parts.push(part));
+      response.on('end', () => {
+        clearTimeout(timer);
+        request.destroy();
+        const text = Buffer.concat(parts).toString('utf8');
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json: JSON.parse(text) });
+      });
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new Error('no answer within 10 s: the server waited for the body'));
+    }, 10_000);
+    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+    request.write('{"externalId":"x","items":[' + ' '.repeat(1000));
+  });
+}

@@ -3,7 +3,7 @@ import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { type Merchant, merchantByApiKey } from '../merchants/merchants.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
-import { parseAuthorization, signatureMatches } from '../signing/iyzws.ts';
+import { type Credentials, parseAuthorization, signatureMatches } from '../signing/iyzws.ts';
 import { ApiError } from './errors.ts';
 
 declare module 'fastify' {
@@ -19,27 +19,39 @@ export function merchantOf(request: FastifyRequest): Merchant {
 }
 
 /**
- * IYZWSv2 on every route of the scope: runs once the raw body is read and before it is parsed, so an
- * unsigned request never gets as far as the JSON parser. Every refusal past a missing header is the
- * same code, so a caller learns nothing about which part was wrong.
+ * IYZWSv2 on every route of the scope, in two steps. On arrival, before a byte of the body is read:
+ * the header must be there and well formed and name a merchant — so a stranger cannot make the
+ * server buffer an init body (up to MASSPAYOUT_BODY_BYTES_MAX, 64 MiB). Once the raw body is read
+ * and before it is parsed: the signature over it, then the replay check — so an unsigned request
+ * never gets as far as the JSON parser. Every refusal past a missing header is the same code, so a
+ * caller learns nothing about which part was wrong.
  */
 export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox): void {
-  scope.addHook('preParsing', async (request, _reply, payload) => {
+  const claimed = new WeakMap<FastifyRequest, { credentials: Credentials; merchant: Merchant; secretKey: string }>();
+
+  scope.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (!header) throw new ApiError('AUTHORIZATION_REQUIRED');
     const credentials = parseAuthorization(header);
     if (!credentials) throw new ApiError('INVALID_SIGNATURE');
     const found = await merchantByApiKey(db, box, credentials.apiKey);
+    if (!found) throw new ApiError('INVALID_SIGNATURE');
+    claimed.set(request, { credentials, ...found });
+  });
+
+  scope.addHook('preParsing', async (request, _reply, payload) => {
+    const claim = claimed.get(request);
+    if (!claim) throw new ApiError('INVALID_SIGNATURE');
     const path = request.url.split('?')[0];
-    if (!found || !signatureMatches(found.secretKey, credentials, path, request.rawBody ?? Buffer.alloc(0))) {
+    if (!signatureMatches(claim.secretKey, claim.credentials, path, request.rawBody ?? Buffer.alloc(0))) {
       throw new ApiError('INVALID_SIGNATURE');
     }
     const fresh = await db.query(
       `insert into seen_random_keys (merchant_id, random_key) values ($1, $2) on conflict do nothing`,
-      [found.merchant.id, credentials.randomKey],
+      [claim.merchant.id, claim.credentials.randomKey],
     );
     if (fresh.rowCount === 0) throw new ApiError('REPLAYED_REQUEST');
-    request.merchant = found.merchant;
+    request.merchant = claim.merchant;
     return payload;
   });
 }
