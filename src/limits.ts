@@ -52,7 +52,7 @@ export const limits = {
   reapBatchItems: 10_000,
   /** Every rail call (send or status) gives up after this; the outcome is then ambiguous. */
   railTimeoutMs: 5_000,
-  /** Rail calls in flight per chunk: with 50 ms of bank latency, 200 in flight is ≈ 4,000 calls/s per loop. */
+  /** Rail calls in flight per chunk and rail: with 50 ms of bank latency, 200 in flight is ≈ 4,000 calls/s per loop. */
   railCallsInFlightMax: 200,
   /** Calls a rail sends to its backend in one statement (the sandbox bank and the wallet lookup). */
   railCallsPerStatementMax: 1000,
