@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 /**
@@ -13,6 +14,13 @@ export interface RunDatabase {
   kind: 'pglite' | 'postgres';
   /** What the service processes get: MASSPAYOUT_DATA_DIR and, on PostgreSQL, DATABASE_URL. */
   env: Record<string, string>;
+  /**
+   * CPU seconds the PostgreSQL server spent for this database (its backends, sampled every 250 ms, so
+   * a backend the pool closed still counts up to its last sample); 0 on the embedded database, whose
+   * work is inside serve. With serve's own CPU it gives a cost per figure that a busy machine does not
+   * inflate the way it inflates wall time.
+   */
+  serverCpuSeconds(): Promise<number>;
   drop(): Promise<void>;
 }
 
@@ -22,7 +30,15 @@ export async function createRunDatabase(kind: 'pglite' | 'postgres', postgresUrl
   const dataDir = await mkdtemp(join(tmpdir(), 'masspayout-bench-'));
   const removeDir = () => rm(dataDir, { recursive: true, force: true });
   if (kind === 'pglite') {
-    const db: RunDatabase = { kind, env: { MASSPAYOUT_DATA_DIR: dataDir }, drop: async () => { pending.delete(db); await removeDir(); } };
+    const db: RunDatabase = {
+      kind,
+      env: { MASSPAYOUT_DATA_DIR: dataDir },
+      serverCpuSeconds: async () => 0,
+      drop: async () => {
+        pending.delete(db);
+        await removeDir();
+      },
+    };
     pending.add(db);
     return db;
   }
@@ -30,11 +46,14 @@ export async function createRunDatabase(kind: 'pglite' | 'postgres', postgresUrl
   await adminQuery(postgresUrl, `create database ${name}`);
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
+  const cpu = backendCpu(postgresUrl, name);
   const db: RunDatabase = {
     kind,
     env: { MASSPAYOUT_DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    serverCpuSeconds: cpu.total,
     async drop() {
       pending.delete(db);
+      await cpu.stop();
       // with (force): a worker killed mid-run may leave a connection the server has not noticed yet
       await adminQuery(postgresUrl, `drop database if exists ${name} with (force)`);
       await removeDir();
@@ -47,6 +66,46 @@ export async function createRunDatabase(kind: 'pglite' | 'postgres', postgresUrl
 /** Drops whatever is still there (a run that failed half-way). */
 export async function dropAll(): Promise<void> {
   await Promise.all([...pending].map((db) => db.drop().catch((error) => console.error(`bench: could not drop a run database: ${error.message}`))));
+}
+
+/** Samples the CPU ticks of every backend connected to `database` (Linux /proc; the server runs on this machine). */
+function backendCpu(postgresUrl: string, database: string): { total(): Promise<number>; stop(): Promise<void> } {
+  const ticks = new Map<number, number>();
+  const client = new pg.Client({ connectionString: postgresUrl });
+  const connected = client.connect();
+  let stopped = false;
+  const sample = async () => {
+    await connected;
+    const backends = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database]);
+    await Promise.all(
+      backends.rows.map(async ({ pid }) => {
+        try {
+          const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          ticks.set(pid, Math.max(ticks.get(pid) ?? 0, Number(fields[11]) + Number(fields[12])));
+        } catch {
+          // the backend ended between the two reads
+        }
+      }),
+    );
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sample().catch(() => undefined);
+      await sleep(250);
+    }
+  })();
+  return {
+    async total() {
+      await sample().catch(() => undefined);
+      return [...ticks.values()].reduce((sum, t) => sum + t, 0) / 100;
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      await client.end().catch(() => undefined);
+    },
+  };
 }
 
 async function adminQuery(postgresUrl: string, sql: string): Promise<void> {

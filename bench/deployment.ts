@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { runQueue } from './broker.ts';
 import { ServiceClient } from './client.ts';
 import { createRunDatabase, type RunDatabase } from './databases.ts';
 import { freePort, startChild, stopChild, usageOf, waitForLine, waitHealthy, type Child, type ProcessUsage } from './processes.ts';
@@ -22,7 +23,7 @@ export interface Deployment {
   client: ServiceClient;
   serve: Child;
   workers: Child[];
-  usage(): Promise<{ serve: ProcessUsage; workers: ProcessUsage[] }>;
+  usage(): Promise<{ serve: ProcessUsage; workers: ProcessUsage[]; databaseCpuSeconds: number }>;
   stop(): Promise<void>;
 }
 
@@ -31,9 +32,11 @@ const startupMs = 60_000;
 export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
   const database: RunDatabase = await createRunDatabase(spec.db, spec.postgresUrl);
   const children: Child[] = [];
+  const queue = spec.queueUrl ? runQueue(spec.queueUrl) : undefined;
   const stop = async () => {
     await Promise.all(children.map((child) => stopChild(child)));
     await database.drop();
+    await queue?.drop().catch((error) => console.error(`bench: could not delete queue ${queue.name}: ${error.message}`));
   };
   try {
     const port = await freePort();
@@ -44,7 +47,7 @@ export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
       // serve and the workers share it (they share the database): see README, configuration
       MASSPAYOUT_MASTER_KEY: randomBytes(32).toString('hex'),
       MASSPAYOUT_SANDBOX_LATENCY_MS: String(spec.latencyMs ?? 0),
-      ...(spec.queueUrl ? { QUEUE_URL: spec.queueUrl } : {}),
+      ...(spec.queueUrl && queue ? { QUEUE_URL: spec.queueUrl, MASSPAYOUT_QUEUE_NAME: queue.name } : {}),
     };
     const loops = (n: number | undefined): Record<string, string> => (n === undefined ? {} : { MASSPAYOUT_WORKER_CONCURRENCY: String(n) });
     const serve = startChild('serve', 'serve', { ...common, ...loops(spec.serveLoops), PORT: String(port), HOST: '127.0.0.1' });
@@ -60,7 +63,7 @@ export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
       serve,
       workers,
       async usage() {
-        return { serve: await usageOf(serve), workers: await Promise.all(workers.map(usageOf)) };
+        return { serve: await usageOf(serve), workers: await Promise.all(workers.map(usageOf)), databaseCpuSeconds: await database.serverCpuSeconds() };
       },
       stop,
     };

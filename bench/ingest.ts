@@ -27,6 +27,9 @@ export interface IngestRun {
   /** CPU seconds serve spent on the init and on the auth. */
   initCpuSeconds: number;
   authCpuSeconds: number;
+  /** CPU seconds of the PostgreSQL backends (0 on PGlite, whose work is in serve's figure). */
+  initDbCpuSeconds: number;
+  authDbCpuSeconds: number;
   load1: number;
 }
 
@@ -68,6 +71,8 @@ export async function ingestRun(options: { db: 'pglite' | 'postgres'; size: numb
       peakRssAfterAuthMB: afterAuth.serve.peakRssMB,
       initCpuSeconds: afterInit.serve.cpuSeconds - beforeInit.serve.cpuSeconds,
       authCpuSeconds: afterAuth.serve.cpuSeconds - afterInit.serve.cpuSeconds,
+      initDbCpuSeconds: afterInit.databaseCpuSeconds - beforeInit.databaseCpuSeconds,
+      authDbCpuSeconds: afterAuth.databaseCpuSeconds - afterInit.databaseCpuSeconds,
       load1,
     };
   } finally {

@@ -60,11 +60,12 @@ export function ingestTable(runs: readonly IngestRun[]): string {
       authTarget,
       `${int(median(rss))}${runsOf(rss, int)}`,
       rssTarget,
-      `${median(group.map((r) => r.initCpuSeconds)).toFixed(2)} / ${median(group.map((r) => r.authCpuSeconds)).toFixed(2)}`,
+      `${median(group.map((r) => r.initCpuSeconds)).toFixed(2)}${db === 'postgres' ? ` + ${median(group.map((r) => r.initDbCpuSeconds)).toFixed(2)}` : ''}`,
+      `${median(group.map((r) => r.authCpuSeconds)).toFixed(2)}${db === 'postgres' ? ` + ${median(group.map((r) => r.authDbCpuSeconds)).toFixed(2)}` : ''}`,
       group.map((r) => r.load1.toFixed(1)).join(', '),
     ];
   });
-  return table(['db', 'items', 'runs', 'init items/s', 'target', 'auth s', 'target', 'serve peak RSS MB', 'target', 'serve CPU s init / auth', 'load (1 min)'], rows);
+  return table(['db', 'items', 'runs', 'init items/s', 'target', 'auth s', 'target', 'serve peak RSS MB', 'target', 'init CPU s serve (+ pg)', 'auth CPU s serve (+ pg)', 'load (1 min)'], rows);
 }
 
 export function settleTable(runs: readonly SettleRun[]): string {
@@ -84,10 +85,14 @@ export function settleTable(runs: readonly SettleRun[]): string {
       secs(median(group.map((r) => r.authMs))),
       int(median(group.map((r) => r.servePeakRssMB))),
       first.workerPeakRssMB.length > 0 ? int(median(workerRss)) : '–',
-      `${median(group.map((r) => r.serveCpuSeconds)).toFixed(1)}${first.workerCpuSeconds.length > 0 ? ` + ${first.workerCpuSeconds.map((_, i) => median(group.map((r) => r.workerCpuSeconds[i])).toFixed(1)).join(' + ')}` : ''}`,
+      [
+        median(group.map((r) => r.serveCpuSeconds)),
+        ...first.workerCpuSeconds.map((_, i) => median(group.map((r) => r.workerCpuSeconds[i]))),
+        ...(first.case.startsWith('postgres') ? [median(group.map((r) => r.databaseCpuSeconds))] : []),
+      ].map((s) => s.toFixed(1)).join(' + '),
       `${verdict(group.every((r) => r.booksBalanced))} / ${group.every((r) => r.auditVerified === 'skipped') ? 'skipped' : verdict(group.every((r) => r.auditVerified === true))}`,
       group.map((r) => r.load1.toFixed(1)).join(', '),
     ];
   });
-  return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve + workers', 'books / audit', 'load (1 min)'], rows);
+  return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve (+ workers) (+ pg)', 'books / audit', 'load (1 min)'], rows);
 }

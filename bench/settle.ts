@@ -36,6 +36,7 @@ export interface SettleRun {
   workerPeakRssMB: number[];
   serveCpuSeconds: number;
   workerCpuSeconds: number[];
+  databaseCpuSeconds: number;
   load1: number;
 }
 
@@ -59,6 +60,11 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
   });
   try {
     const { client } = deployment;
+    // The figure must be of the transport it is labelled with.
+    const transport = c.rabbitmq ? /queue: RabbitMQ/ : /queue: the items table/;
+    for (const child of [deployment.serve, ...deployment.workers]) {
+      if (!transport.test(child.tail())) throw new Error(`${child.name} does not report the expected transport (${transport}):\n${child.tail()}`);
+    }
     const members = benchMembers(memberCount);
     await registerMembers(client, members);
     const merchant = await client.createMerchant(commission);
@@ -111,6 +117,7 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
       workerPeakRssMB: after.workers.map((w) => w.peakRssMB),
       serveCpuSeconds: after.serve.cpuSeconds - before.serve.cpuSeconds,
       workerCpuSeconds: after.workers.map((w: ProcessUsage, i) => w.cpuSeconds - before.workers[i].cpuSeconds),
+      databaseCpuSeconds: after.databaseCpuSeconds - before.databaseCpuSeconds,
       load1,
     };
   } finally {
