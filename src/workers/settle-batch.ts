@@ -45,7 +45,7 @@ export interface SettleReport {
  */
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], claimer: string, alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
-  return db.transaction(async (tx) => {
+  const settled = await db.transaction(async (tx) => {
     const audit: AuditContext = { chainId: batch.merchantId, actor, requestId: batch.id };
 
     const paid = await markPaid(tx, sorted.paid);
@@ -57,20 +57,23 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     if (posted !== payouts.length) throw new Error(`batch ${batch.id}: posted ${posted} of ${payouts.length} payout transfers`);
 
     const refunds = await refundRejected(tx, audit, sorted.rejected, accounts);
-    if (refunds.failed.length > 0) {
-      alert(
-        `ALERT operator: batch ${batch.id}: the refund of ${refunds.failed.length} failed item(s) could not be posted; ` +
-          `they are DEPOSIT_FAIL and their money is still reserved (items ${refunds.failed.map((r) => r.item.referenceCode).join(', ')})`,
-      );
-    }
     const rescheduled = await scheduleChecks(tx, sorted.unresolved, claimer);
 
     await appendItemEvents(tx, audit, paid, refunds, rescheduled);
 
     const progress = batchProgress(paid, refunds.done.length + refunds.failed.length);
     const batchStatus = progress.finished > 0 ? await advanceBatch(tx, audit, batch, progress) : undefined;
-    return { paid: paid.length, refunded: refunds.done.length, refundFailed: refunds.failed.length, unresolved: rescheduled.length, batchStatus };
+    const report: SettleReport = { paid: paid.length, refunded: refunds.done.length, refundFailed: refunds.failed.length, unresolved: rescheduled.length, batchStatus };
+    return { report, refundFailed: refunds.failed };
   });
+  // Only once committed: a rolled-back settlement leaves the items QUEUED, and nothing to alert about.
+  if (settled.refundFailed.length > 0) {
+    alert(
+      `ALERT operator: batch ${batch.id}: the refund of ${settled.refundFailed.length} failed item(s) could not be posted; ` +
+        `they are DEPOSIT_FAIL and their money is still reserved (items ${settled.refundFailed.map((r) => r.item.referenceCode).join(', ')})`,
+    );
+  }
+  return settled.report;
 }
 
 /** QUEUED → SUCCESS; returns the items that moved (the others were settled by someone else). */
