@@ -84,10 +84,12 @@ export function claimNextChunk(db: Queryable, options: ClaimOptions): Promise<Cl
  * crashed worker come back through claimDueChecks once the reaper has freed them.)
  */
 export function claimBatchRange(db: Queryable, options: ClaimOptions & { batchId: string; seqFrom: number; seqTo: number }): Promise<ClaimedItem[]> {
-  const items = options.items ?? options.seqTo - options.seqFrom + 1;
+  if (!Number.isSafeInteger(options.seqFrom) || !Number.isSafeInteger(options.seqTo) || options.seqFrom < 0 || options.seqTo < options.seqFrom) {
+    throw new Error(`seq range must be 0 <= seqFrom <= seqTo, got [${options.seqFrom}, ${options.seqTo}]`);
+  }
   return claim(
     db,
-    { ...options, items: Math.max(1, items) },
+    { ...options, items: options.items ?? options.seqTo - options.seqFrom + 1 },
     `select id from items where batch_id = $1 and seq between $2 and $3 and status = 'PROCESSING' and claimed_until is null order by seq`,
     [options.batchId, options.seqFrom, options.seqTo],
   );
