@@ -22,6 +22,8 @@ export interface Engine {
   queue: BatchQueue;
   /** This process's worker loops; undefined with a concurrency of 0 (the API alone). */
   workers?: Workers;
+  /** RabbitMQ: chunk messages this process received and has not acked yet (0 on the table queue). */
+  unackedMessages(): number;
   /** One line for the start-up log: the transport and what runs here. */
   describe: string;
   /** Workers first (each finishes its chunk), then the relay, then the broker connection. */
@@ -61,6 +63,7 @@ export async function startEngine(config: Config, db: Db, options: EngineOptions
     return {
       queue: tableQueue,
       workers,
+      unackedMessages: () => 0,
       describe: `queue: the items table${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
       stop: async () => workers?.stop(),
     };
@@ -87,6 +90,7 @@ export async function startEngine(config: Config, db: Db, options: EngineOptions
   return {
     queue: outboxQueue(chunkItems),
     workers,
+    unackedMessages: () => consumer?.unacked() ?? 0,
     describe: `queue: RabbitMQ, ${topology.queue} (relay here${workers ? `, ${concurrency} worker loop(s) consuming` : ', no workers here'})`,
     async stop() {
       await workers?.stop();

@@ -16,8 +16,8 @@ export interface ConsumerSourceOptions {
 export interface ConsumerSource extends ChunkSource {
   onDelivery(delivery: Delivery): void;
   attach(link: Pick<RabbitLink, 'ack' | 'nack' | 'generation'>): void;
-  /** Deliveries held, not yet acked (at most the prefetch). */
-  held(): number;
+  /** Chunk messages received and not yet acked or rejected (at most the prefetch). */
+  unacked(): number;
 }
 
 interface Held {
@@ -44,6 +44,8 @@ interface Held {
  */
 export function consumerSource(db: Queryable, options: ConsumerSourceOptions): ConsumerSource {
   const held: Held[] = [];
+  /** Every accepted delivery until it is acked, rejected, or dropped with its connection. */
+  const outstanding = new Set<Held>();
   let link: Pick<RabbitLink, 'ack' | 'nack' | 'generation'> | undefined;
 
   const rangeOpen = async (chunk: ChunkMessage): Promise<number> => {
@@ -59,6 +61,7 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
     if ((await rangeOpen(entry.chunk)) === 0) {
       // False when the connection it came on is gone: the broker delivers it again, harmlessly.
       link?.ack(entry.delivery);
+      outstanding.delete(entry);
       return;
     }
     entry.notBefore = Date.now() + options.deferMs;
@@ -70,7 +73,7 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
     attach(attached) {
       link = attached;
     },
-    held: () => held.length,
+    unacked: () => outstanding.size,
     onDelivery(delivery) {
       const chunk = decodeChunkMessage(delivery.message.content);
       if (!chunk) {
@@ -78,7 +81,9 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
         link?.nack(delivery, false);
         return;
       }
-      held.push({ delivery, chunk, notBefore: 0 });
+      const entry = { delivery, chunk, notBefore: 0 };
+      outstanding.add(entry);
+      held.push(entry);
     },
     async next(claimer): Promise<SourcedChunk | undefined> {
       // Bounded: every turn takes one entry out; entries put back are not due before deferMs.
@@ -88,7 +93,10 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
         if (index < 0) return undefined;
         const [entry] = held.splice(index, 1);
         // Its connection is gone, and with it the right to ack: the broker delivers it again.
-        if (link?.generation() !== entry.delivery.generation) continue;
+        if (link?.generation() !== entry.delivery.generation) {
+          outstanding.delete(entry);
+          continue;
+        }
         const { batchId, seqFrom, seqTo } = entry.chunk;
         let items;
         try {
@@ -109,6 +117,7 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
           abandon: async () => {
             await releaseClaims(db, claimer, items.map((item) => item.id));
             link?.nack(entry.delivery, true);
+            outstanding.delete(entry);
           },
         };
       }
