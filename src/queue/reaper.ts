@@ -13,7 +13,7 @@ export async function reapExpiredLeases(db: Queryable, batchItems: number = limi
   for (let round = 0; round < 1_000; round++) {
     const result = await db.query(
       `update items set claimed_by = null, claimed_until = null, updated_at = now()
-       where id in (select id from items where claimed_until < now() order by claimed_until limit $1 for update skip locked)`,
+       where id = any(array(select id from items where claimed_until < now() order by claimed_until limit $1 for update skip locked))`,
       [batchItems],
     );
     freed += result.rowCount;
