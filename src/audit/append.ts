@@ -1,3 +1,4 @@
+import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
 import { eventHash, genesisHash } from './canonical.ts';
 
@@ -37,13 +38,13 @@ export async function appendAudit(tx: Tx, context: AuditContext, events: readonl
   let { last_seq: seq, last_hash: prevHash } = head.rows[0];
   const at = new Date().toISOString();
   const requestId = context.requestId ?? null;
-  const columns = { seq: [] as string[], prev: [] as string[], hash: [] as string[], action: [] as string[], entity: [] as string[], before: [] as (string | null)[], after: [] as (string | null)[] };
+  const columns = { seq: [] as bigint[], prev: [] as string[], hash: [] as string[], action: [] as string[], entity: [] as string[], before: [] as (string | null)[], after: [] as (string | null)[] };
   for (const event of events) {
     seq += 1n;
     const before = event.before ?? null;
     const after = event.after ?? null;
     const hash = eventHash(prevHash, { chainId: context.chainId, seq, at, actor: context.actor, action: event.action, entity: event.entity, requestId, before, after });
-    columns.seq.push(seq.toString());
+    columns.seq.push(seq);
     columns.prev.push(prevHash);
     columns.hash.push(hash);
     columns.action.push(event.action);
@@ -57,7 +58,21 @@ export async function appendAudit(tx: Tx, context: AuditContext, events: readonl
      select $1, e.seq, $2, $3, e.action, e.entity, $4, e.before, e.after, e.prev, e.hash
      from unnest($5::int8[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[])
        as e(seq, action, entity, before, after, prev, hash)`,
-    [context.chainId, at, context.actor, requestId, columns.seq, columns.action, columns.entity, columns.before, columns.after, columns.prev, columns.hash],
+    // Array literals built here rather than JS arrays: pg escapes every element of a JS array with two
+    // regex replaces (~3.5 µs each); settling 1,000 paid items writes 2,000 ledger events × 7 columns.
+    [
+      context.chainId,
+      at,
+      context.actor,
+      requestId,
+      int8ArrayLiteral(columns.seq),
+      textArrayLiteral(columns.action),
+      textArrayLiteral(columns.entity),
+      textArrayLiteral(columns.before),
+      textArrayLiteral(columns.after),
+      textArrayLiteral(columns.prev),
+      textArrayLiteral(columns.hash),
+    ],
   );
   const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [context.chainId, seq, prevHash]);
   if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');

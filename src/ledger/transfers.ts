@@ -1,4 +1,5 @@
 import { appendAudit, type AuditContext } from '../audit/append.ts';
+import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
 import type { Currency } from '../money.ts';
 
@@ -56,14 +57,16 @@ export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[
        update accounts a set balance = a.balance + deltas.delta from deltas where a.id = deltas.account_id returning a.id
      )
      select inserted.*, (select count(*) from applied) as applied_accounts from inserted order by id`,
+    // Array literals built here, not JS arrays that pg would escape element by element (see
+    // db/array-literal.ts): a settlement posts ~2,000 transfers per 1,000 paid items.
     [
-      transfers.map((t) => t.kind),
-      transfers.map((t) => t.debitAccountId),
-      transfers.map((t) => t.creditAccountId),
-      transfers.map((t) => t.amount),
-      transfers.map((t) => t.currency),
-      transfers.map((t) => t.batchId ?? null),
-      transfers.map((t) => t.itemId ?? null),
+      textArrayLiteral(transfers.map((t) => t.kind)),
+      int8ArrayLiteral(transfers.map((t) => t.debitAccountId)),
+      int8ArrayLiteral(transfers.map((t) => t.creditAccountId)),
+      int8ArrayLiteral(transfers.map((t) => t.amount)),
+      textArrayLiteral(transfers.map((t) => t.currency)),
+      textArrayLiteral(transfers.map((t) => t.batchId ?? null)),
+      textArrayLiteral(transfers.map((t) => (t.itemId === undefined ? null : t.itemId.toString()))),
     ],
   );
   await appendAudit(
