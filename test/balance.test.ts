@@ -21,6 +21,7 @@ describe('GET /v1/mass/payout/balance', () => {
     expect(response.status, response.text).toBe(200);
     expect(response.json).toMatchObject({ status: 'success', locale: 'tr', balance: '0', balances: [] });
     expect(typeof response.json.systemTime).toBe('number');
+    await expectBooksBalanced(service.db);
   });
 
   it('shows the available TRY as a decimal string without trailing zeros', async () => {
@@ -59,6 +60,7 @@ describe('GET /v1/mass/payout/balance', () => {
     const response = await balance(merchant);
     expect(response.json.balance).toBe('0');
     expect(response.json.balances).toEqual([{ currency: 'USD', available: '3', reserved: '0' }]);
+    await expectBooksBalanced(service.db);
   });
 
   it("shows only the caller's own money", async () => {
@@ -68,6 +70,7 @@ describe('GET /v1/mass/payout/balance', () => {
     const response = await balance(poor);
     expect(response.json).toMatchObject({ balance: '0', balances: [] });
     expect((await balance(rich)).json.balance).toBe('5000');
+    await expectBooksBalanced(service.db);
   });
 
   it('answers the GET bodies the official clients sign: none (Java, PHP, .NET), {} (Node), null (Python)', async () => {
@@ -78,6 +81,7 @@ describe('GET /v1/mass/payout/balance', () => {
       expect(response.status, `${rawBody}: ${response.text}`).toBe(200);
       expect(response.json.balance).toBe('1.5');
     }
+    await expectBooksBalanced(service.db);
   });
 
   it('speaks the locale asked for and refuses unsigned or badly signed calls', async () => {
@@ -89,5 +93,6 @@ describe('GET /v1/mass/payout/balance', () => {
     const wrongKey = await balance({ ...merchant, secretKey: 'wrong' }, { query: '?locale=en' });
     expect(wrongKey.status).toBe(401);
     expect(wrongKey.json).toMatchObject({ errorCode: '1000', errorMessage: 'Invalid signature', locale: 'en' });
+    await expectBooksBalanced(service.db);
   });
 });
