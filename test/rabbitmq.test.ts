@@ -6,7 +6,7 @@ import { formatDecimal } from '../src/money.ts';
 import { outboxQueue } from '../src/queue/rabbitmq/outbox-queue.ts';
 import { startEngine, type Engine } from '../src/workers/engine.ts';
 import { batchSnapshot, expectSettledExactlyOnce, waitFor, waitUntilBatchFinal } from './support/exactly-once.ts';
-import { ibanItem, memberItem } from './support/items.ts';
+import { mixedItems as mixedFor } from './support/mixed-items.ts';
 import { balanceOf, registerMember, submitBatch } from './support/processing.ts';
 import { closeConnections, connectionsNamed, openBrokerView, queueUrl, rabbitmqctlAvailable, startTcpCutter, uniqueQueueName, type BrokerView } from './support/rabbit.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
@@ -62,18 +62,7 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     return { engine, queueName, connectionName: `masspayout ${processName}`, logs };
   }
 
-  /** 120 items: IBANs paid, closed (…99) and answered late (…98), wallet members known and unknown. */
-  function mixedItems(count: number, offset: number) {
-    return Array.from({ length: count }, (_, i) => {
-      const n = offset + i;
-      const value = `${(n % 9) + 1}.${String(n % 100).padStart(2, '0')}`;
-      if (i % 40 === 7) return { ...ibanItem(n * 100 + 99, value), itemExternalId: `closed-${n}` };
-      if (i % 40 === 13) return { ...ibanItem(n * 100 + 98, value), itemExternalId: `late-${n}` };
-      if (i % 10 === 3) return { ...memberItem(n, '8001', value), itemExternalId: `wallet-${n}` };
-      if (i % 40 === 21) return { ...memberItem(n, '8999', value), itemExternalId: `unknown-${n}` };
-      return { ...ibanItem(n * 100 + 1, value), itemExternalId: `paid-${n}` };
-    });
-  }
+  const mixedItems = (count: number, offset: number) => mixedFor(count, offset, '8001', '8999');
 
   async function newMerchant(): Promise<TestMerchant> {
     const merchant = await service.createMerchant({ fixed: '0.25', rate: '0.01' });

@@ -6,8 +6,9 @@ import type { ChunkSource } from './chunk-sources.ts';
  * SIGKILL (no clean-up, no finally, exactly like `kill -9` or a power cut) the first time a chunk
  * reaches that point:
  *   before-rail   the hand-over committed (items QUEUED), the first rail call is about to leave;
- *   after-rail    the first rail call of the chunk has answered — the rail acted on it, and on the
- *                 calls still in flight perhaps — and nothing is settled or posted yet;
+ *   after-rail    the bank has answered the first call — it paid (or refused) that payout and
+ *                 perhaps the others in flight — and nothing is settled or posted yet (the wallet
+ *                 has no such point: its money moves in the settlement itself);
  *   after-post    the chunk's settlement (final states, ledger postings, audit) committed, and the
  *                 source has not been told (on RabbitMQ: the message is not acked).
  * The variable is read once at start-up (config.ts); unset, nothing is wrapped and nothing costs.
@@ -29,7 +30,7 @@ function die(at: Failpoint): never {
   throw new Error('unreachable: SIGKILL was sent');
 }
 
-/** The rails with the before-rail / after-rail failpoints around every call. */
+/** The rails with the before-rail failpoint before every call, or the after-rail one after every bank call. */
 export function armRails(rails: Rails, failpoint: Failpoint | undefined): Rails {
   if (failpoint !== 'before-rail' && failpoint !== 'after-rail') return rails;
   const arm = (rail: Rail): Rail => ({
@@ -47,7 +48,7 @@ export function armRails(rails: Rails, failpoint: Failpoint | undefined): Rails 
       return outcome;
     },
   });
-  return { bank: arm(rails.bank), wallet: arm(rails.wallet) };
+  return { bank: arm(rails.bank), wallet: failpoint === 'before-rail' ? arm(rails.wallet) : rails.wallet };
 }
 
 /** The sources with the after-post failpoint between a processed chunk and its source's complete(). */

@@ -50,7 +50,8 @@ export function waitUntilBatchFinal(db: Queryable, requestId: string, timeoutMs:
  *  - the ledger holds, per paid item, one payout of its amount and one commission (when it has
  *    one), per failed item one release of amount + commission, and nothing else;
  *  - the sandbox bank holds one transfer per IBAN item's key (PAID for a paid item, REJECTED for a
- *    failed one, with the item's IBAN and amount) and none for anything else;
+ *    failed one, with the item's IBAN and amount), none for a wallet item, and none at all under a
+ *    key that is no item's;
  *  - the audit trail has one hand-over (PROCESSING → QUEUED) and one arrival in a final state per
  *    valid item, and one final batch event.
  */
@@ -109,6 +110,11 @@ export async function expectSettledExactlyOnce(db: Queryable, requestId: string)
     }
   }
   expect(bank.rows.length).toBe(items.rows.filter((item) => item.recipient_type === 'IBAN').length);
+  // A payout sent again under a key of its own would be a transfer no item's key names.
+  const orphans = await db.query<{ idempotency_key: string }>(
+    `select b.idempotency_key from sandbox_bank_transfers b where not exists (select 1 from items i where i.reference_code::text = b.idempotency_key)`,
+  );
+  expect(orphans.rows).toEqual([]);
   expect(batch.total_successful_amount).toBe(paid);
   expect(batch.total_commission_amount).toBe(commission);
   expect(batch.status).toBe(paid > 0n ? 'COMPLETED' : 'FAIL');
