@@ -222,7 +222,7 @@ describe('routes and methods that do not exist', () => {
 });
 
 describe('a fault of ours', () => {
-  it('is a 500 with code 1 that says nothing inside, and is logged', async () => {
+  it('is a 500 with code 1 that says nothing inside, and is logged', { timeout: 180_000 }, async () => {
     const logs: string[] = [];
     const stream = new Writable({
       write(chunk, _encoding, done) {
@@ -264,7 +264,7 @@ describe('a fault of ours', () => {
     }
   });
 
-  it('a database closed under the server: 500 code 1, no internals', async () => {
+  it('a database closed under the server: 500 code 1, no internals', { timeout: 180_000 }, async () => {
     const victim = await freshDb();
     const logs: string[] = [];
     const stream = new Writable({

@@ -49,7 +49,7 @@ describe('README signing section', () => {
 });
 
 describe('README api section', () => {
-  it('lists exactly the routes the service documents in /openapi.json', async () => {
+  it('lists exactly the routes the service documents in /openapi.json', { timeout: 180_000 }, async () => {
     const service = await startTestService();
     try {
       const doc = await (await fetch(`${service.url}/openapi.json`)).json();
@@ -63,7 +63,7 @@ describe('README api section', () => {
     }
   });
 
-  it('the example runs as printed against a freshly started service, and prints what it says', async () => {
+  it('the example runs as printed against a freshly started service, and prints what it says', { timeout: 300_000 }, async () => {
     const block = /```sh\n([\s\S]*?)```/.exec(section('api'))?.[1];
     expect(block).toBeDefined();
     const work = await mkdtemp(path.join(tmpdir(), 'masspayout-readme-'));
@@ -86,7 +86,7 @@ describe('README api section', () => {
     });
     const [, url] = await serve.waitFor(/listening on (http:\/\/\S+)/);
     const script = block!.replaceAll('http://127.0.0.1:8080', url);
-    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env: { PATH: process.env.PATH ?? '' } });
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env: { PATH: process.env.PATH ?? '' }, timeout: 240_000 });
 
     // Every `# {…}` line after a command is the output it documents; … stands for anything.
     const documented = block!

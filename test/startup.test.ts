@@ -65,8 +65,11 @@ const createMerchant = (url: string, token: string) =>
     'content-type': 'application/json',
   });
 
+// Processes start slowly on a loaded 2-core machine: each test here gets minutes, not vitest's 60 s.
+const slow = { timeout: 300_000 };
+
 describe('masspayout serve', () => {
-  it(`starts on ${serverUrl ? 'PostgreSQL' : 'the embedded database'}, prints where it listens and a generated admin token, serves /healthz, stops on SIGTERM`, async () => {
+  it(`starts on ${serverUrl ? 'PostgreSQL' : 'the embedded database'}, prints where it listens and a generated admin token, serves /healthz, stops on SIGTERM`, slow, async () => {
     const { dataDir, env } = await installation();
     const first = await serve(env);
     expect(first.cli.output()).toContain(serverUrl ? 'database: PostgreSQL' : `database: embedded, ${dataDir}`);
@@ -94,7 +97,7 @@ describe('masspayout serve', () => {
     await stop(second.cli);
   });
 
-  it('uses MASSPAYOUT_ADMIN_TOKEN when set and generates no token', async () => {
+  it('uses MASSPAYOUT_ADMIN_TOKEN when set and generates no token', slow, async () => {
     const { dataDir, env } = await installation();
     const configured = 'operator-chosen-token-0123456789';
     const { cli, url } = await serve({ ...env, MASSPAYOUT_ADMIN_TOKEN: configured });
@@ -106,7 +109,7 @@ describe('masspayout serve', () => {
     await stop(cli);
   });
 
-  it('fails fast with a clear message on a bad configuration', async () => {
+  it('fails fast with a clear message on a bad configuration', slow, async () => {
     const { env } = await installation();
     const cli = runCli(['serve'], { ...env, PORT: 'eighty' });
     expect(await cli.exited()).toBe(1);
@@ -115,9 +118,10 @@ describe('masspayout serve', () => {
 });
 
 describe('migrations when two processes start at once', () => {
-  it('apply each migration exactly once (two migrators on one fresh database)', async () => {
-    // Three rounds: the race on the very first `create table schema_migrations` is timing-dependent.
-    for (let round = 0; round < 3; round++) {
+  it('apply each migration exactly once (two migrators on one fresh database)', slow, async () => {
+    // Three rounds on a server: the race on the very first `create table schema_migrations` is
+    // timing-dependent. One on PGlite, whose single session leaves nothing to race but the calls.
+    for (let round = 0; round < (serverUrl ? 3 : 1); round++) {
       if (serverUrl) {
         const schema = await freshSchemaUrl(serverUrl);
         cleanups.push(schema.drop);
@@ -141,11 +145,11 @@ describe('migrations when two processes start at once', () => {
     }
   });
 
-  it('apply each migration exactly once (two `masspayout migrate` processes)', async () => {
+  it('apply each migration exactly once (two `masspayout migrate` processes)', slow, async () => {
     const { env } = await installation();
     if (serverUrl) {
       const [a, b] = [runCli(['migrate'], env), runCli(['migrate'], env)];
-      expect([await a.exited(60_000), await b.exited(60_000)], a.output() + b.output()).toEqual([0, 0]);
+      expect([await a.exited(120_000), await b.exited(120_000)], a.output() + b.output()).toEqual([0, 0]);
       const db = await openPostgres({ url: env.DATABASE_URL, poolSize: 1 });
       cleanups.push(() => db.close());
       await expectEachMigrationOnce(db);
@@ -153,7 +157,7 @@ describe('migrations when two processes start at once', () => {
       // One embedded data dir belongs to one process; run them one after the other.
       for (let run = 0; run < 2; run++) {
         const cli = runCli(['migrate'], env);
-        expect(await cli.exited(60_000), cli.output()).toBe(0);
+        expect(await cli.exited(120_000), cli.output()).toBe(0);
         expect(cli.output()).toContain('database is up to date');
       }
       const db = await openDb({ dataDir: env.MASSPAYOUT_DATA_DIR });

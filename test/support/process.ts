@@ -10,7 +10,11 @@ const bin = fileURLToPath(new URL('../../bin/masspayout.js', import.meta.url));
 export interface CliProcess {
   child: ChildProcess;
   output(): string;
-  /** Resolves with the first match of `pattern` in stdout+stderr; rejects after `timeoutMs` or on exit. */
+  /**
+   * Resolves with the first match of `pattern` in stdout+stderr; rejects after `timeoutMs` or on exit.
+   * The bound is generous: a start (tsx, then PGlite's WebAssembly) takes ~3 s alone, and well over
+   * 30 s on a 2-core machine running other suites at once.
+   */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code once the process ends (rejects after `timeoutMs`). */
   exited(timeoutMs?: number): Promise<number | null>;
@@ -34,7 +38,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
   return {
     child,
     output: () => text,
-    waitFor(pattern, timeoutMs = 30_000) {
+    waitFor(pattern, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = pattern.exec(text);
@@ -51,7 +55,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
         check();
       });
     },
-    exited(timeoutMs = 30_000) {
+    exited(timeoutMs = 60_000) {
       return Promise.race([
         exit,
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms; output:\n${text}`)), timeoutMs).unref()),
