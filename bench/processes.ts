@@ -22,10 +22,13 @@ export interface Child {
 }
 
 /** Starts `masspayout <command>` with `env` on top of a clean environment (no inherited DATABASE_URL …). */
-export function startChild(name: string, command: 'serve' | 'worker', env: Record<string, string>): Child {
+export function startChild(name: string, command: 'serve' | 'worker' | 'migrate', env: Record<string, string>): Child {
   const inherited: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) if (process.env[key] !== undefined) inherited[key] = process.env[key]!;
-  const child = spawn(process.execPath, [bin, command], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service processes
+  // (node refuses --cpu-prof in NODE_OPTIONS); a profile is written when the child exits on SIGTERM.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, bin, command], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(line);
