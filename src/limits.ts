@@ -32,8 +32,6 @@ export const limits = {
   clientResponseBytesMax: 16 * 1024 * 1024,
   /** How often `waitUntilFinal` (and `masspayout status --watch`) asks for the batch's state. */
   waitIntervalMs: 1_000,
-  /** Up to this many items, the SDK's progress counts items by status by paging them (10 calls). */
-  progressCountItemsMax: 10_000,
   /** How long `waitUntilFinal` waits by default before giving up. */
   waitTimeoutMs: 60 * 60 * 1000,
 

@@ -60,6 +60,7 @@ describe('POST /v1/mass/payout/retrieve', () => {
       receivedDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       completedDate: null,
       canceledDate: null,
+      itemStatusCounts: { INVALID: 3, INIT: 22, MASS_PAYOUT_CANCELED: 0, PROCESSING: 0, QUEUED: 0, SUCCESS: 0, FAILED: 0, DEPOSIT_SUCCESS: 0, DEPOSIT_FAIL: 0 },
     });
     expect(Math.abs(Date.parse(batch.receivedDate) - Date.now())).toBeLessThan(10 * 60_000);
 

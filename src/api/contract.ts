@@ -97,6 +97,9 @@ export const MassPayout = Type.Object({
   receivedDate: Type.String({ format: 'date-time' }),
   completedDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   canceledDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  itemStatusCounts: Type.Object(Object.fromEntries(itemStatuses.map((s) => [s, Type.Integer()])) as Record<(typeof itemStatuses)[number], ReturnType<typeof Type.Integer>>, {
+    description: 'masspayout extension: how many items are in each status (for progress displays)',
+  }),
 });
 
 export const PayoutItem = Type.Object({

@@ -12,7 +12,7 @@ import { type Locale, messageFor } from './errors.ts';
  * totalCommissionAmount is the commission charged so far (paid items only), the sibling of
  * totalSuccessfulAmount; what an item will cost is its own commissionAmount, shown from init on.
  */
-export function massPayoutView(batch: BatchRecord): MassPayout {
+export function massPayoutView(batch: BatchRecord, itemStatusCounts: MassPayout['itemStatusCounts']): MassPayout {
   return {
     requestId: batch.id,
     externalId: batch.externalId,
@@ -26,6 +26,7 @@ export function massPayoutView(batch: BatchRecord): MassPayout {
     receivedDate: batch.receivedAt.toISOString(),
     completedDate: batch.completedAt?.toISOString() ?? null,
     canceledDate: batch.canceledAt?.toISOString() ?? null,
+    itemStatusCounts,
   };
 }
 

@@ -7,7 +7,6 @@ const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximum
 /** One line for a progress snapshot: what `status` prints, and `status --watch` off a terminal. */
 export function progressLine(p: BatchProgress): string {
   const amounts = `paid ${money.format(p.totalSuccessfulAmount)} of ${money.format(p.totalAmount)} ${p.currency}`;
-  if (!p.counts) return `${p.status}: ${p.itemCount} items, ${amounts}`;
   const c = p.counts;
   return `${p.status}: ${c.final}/${p.itemCount} items final, ${c.paid} paid, ${c.failed} failed, ${c.invalid} invalid, ${amounts}`;
 }
@@ -36,15 +35,15 @@ export function progressView(stream: NodeJS.WriteStream): ProgressView {
     return {
       update(p) {
         const payload = {
-          final: p.counts?.final ?? '?',
-          paid: p.counts?.paid ?? '?',
-          failed: p.counts?.failed ?? '?',
+          final: p.counts.final,
+          paid: p.counts.paid,
+          failed: p.counts.failed,
           paidAmount: money.format(p.totalSuccessfulAmount),
           totalAmount: money.format(p.totalAmount),
           currency: p.currency,
           status: p.status,
         };
-        const value = p.counts?.final ?? (p.isFinal ? p.itemCount : 0);
+        const value = p.counts.final;
         if (!started) {
           bar.start(p.itemCount, value, payload);
           started = true;

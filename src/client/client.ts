@@ -133,20 +133,11 @@ export class MassPayoutClient {
     return this.#call('GET', paths.balance, undefined, { retry: true });
   }
 
-  /**
-   * Where a batch stands. The item counts come from paging its items, for batches of up to
-   * `limits.progressCountItemsMax` items; larger batches report status and amounts only.
-   */
+  /** Where a batch stands: one retrieve call, whose batch carries its item counts per status. */
   async progress(requestId: string): Promise<BatchProgress> {
-    const first = await this.retrieve({ requestId, page: 0, size: 1 });
-    const { massPayout } = first;
-    let counts: ItemCounts | undefined;
-    if (massPayout.itemCount <= limits.progressCountItemsMax) {
-      const byStatus = new Map<ItemStatus, number>();
-      for await (const item of this.items(requestId)) byStatus.set(item.itemStatus, (byStatus.get(item.itemStatus) ?? 0) + 1);
-      counts = countItems(byStatus);
-    }
-    return progressOf(massPayout, counts);
+    const { massPayout } = await this.retrieve({ requestId, page: 0, size: 1 });
+    const byStatus = Object.entries(massPayout.itemStatusCounts) as [ItemStatus, number][];
+    return progressOf(massPayout, countItems(byStatus));
   }
 
   /** Polls until the batch is COMPLETED, FAIL or CANCELED and returns its last progress. */

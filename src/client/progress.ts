@@ -12,8 +12,8 @@ export interface BatchProgress {
   /** Decimal amounts as the API reports them. */
   totalAmount: number;
   totalSuccessfulAmount: number;
-  /** Item counts; absent when the server reports none and the batch is too large to count by paging. */
-  counts?: ItemCounts;
+  /** Item counts, from the batch's per-status counts. */
+  counts: ItemCounts;
   massPayout: MassPayout;
 }
 
@@ -44,7 +44,7 @@ export function countItems(byStatus: Iterable<readonly [ItemStatus, number]>): I
   return counts;
 }
 
-export function progressOf(massPayout: MassPayout, counts: ItemCounts | undefined): BatchProgress {
+export function progressOf(massPayout: MassPayout, counts: ItemCounts): BatchProgress {
   return {
     requestId: massPayout.requestId,
     status: massPayout.massPayoutStatus,
@@ -53,7 +53,7 @@ export function progressOf(massPayout: MassPayout, counts: ItemCounts | undefine
     currency: massPayout.currency,
     totalAmount: massPayout.totalAmount,
     totalSuccessfulAmount: massPayout.totalSuccessfulAmount,
-    ...(counts ? { counts } : {}),
+    counts,
     massPayout,
   };
 }

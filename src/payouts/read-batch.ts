@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/port.ts';
 import type { Currency } from '../money.ts';
-import type { BatchStatus, ItemStatus, RecipientType } from './statuses.ts';
+import { itemStatuses, type BatchStatus, type ItemStatus, type RecipientType } from './statuses.ts';
 
 /**
  * The read side of batches and items. Every query is scoped to one merchant: another merchant's
@@ -164,8 +164,7 @@ export interface ItemsPage {
   filter?: ItemFilter;
 }
 
-const filterSql: Record<ItemFilter | 'ALL', string> = {
-  ALL: '',
+const filterSql: Record<ItemFilter, string> = {
   VALID: `and i.status <> 'INVALID'`,
   INVALID: `and i.status = 'INVALID'`,
 };
@@ -179,17 +178,29 @@ export function itemTotal(batch: BatchRecord, filter?: ItemFilter): number {
 
 /**
  * One page of a merchant's batch's items in submission order. Walks the (batch_id, seq) index; the
- * join on batches keeps the merchant scope even if a caller passes a foreign batch id.
+ * join on batches keeps the merchant scope even if a caller passes a foreign batch id. Unfiltered
+ * pages start at a seq (seqs are 0..itemCount-1), so the last page of a 100,000-item batch costs
+ * what the first does; a filtered page still skips with OFFSET.
  */
 export async function merchantItemsPage(db: Queryable, merchantId: bigint, batchId: string, page: ItemsPage): Promise<ItemRecord[]> {
+  const window = page.filter === undefined ? 'and i.seq >= $4 order by i.seq limit $3' : `${filterSql[page.filter]} order by i.seq limit $3 offset $4`;
   const result = await db.query<ItemRow>(
     `select ${itemColumns} from items i join batches b on b.id = i.batch_id
-     where i.batch_id = $1 and b.merchant_id = $2 ${filterSql[page.filter ?? 'ALL']}
-     order by i.seq
-     limit $3 offset $4`,
+     where i.batch_id = $1 and b.merchant_id = $2 ${window}`,
     [batchId, merchantId, page.size, page.page * page.size],
   );
   return result.rows.map(itemFromRow);
+}
+
+/** How many of the batch's items are in each status: one index scan, for progress displays. */
+export async function itemStatusCounts(db: Queryable, batchId: string): Promise<Record<ItemStatus, number>> {
+  const result = await db.query<{ status: ItemStatus; n: number }>(
+    'select status, count(*)::int as n from items where batch_id = $1 group by status',
+    [batchId],
+  );
+  const counts = Object.fromEntries(itemStatuses.map((status) => [status, 0])) as Record<ItemStatus, number>;
+  for (const row of result.rows) counts[row.status] = row.n;
+  return counts;
 }
 
 /** One of the merchant's items by its public reference code, or undefined. */

@@ -1,4 +1,4 @@
-import { findMerchantBatch, itemTotal, merchantItemsPage } from '../../payouts/read-batch.ts';
+import { findMerchantBatch, itemStatusCounts, itemTotal, merchantItemsPage } from '../../payouts/read-batch.ts';
 import { paths, RetrieveRequest, RetrieveResponse } from '../contract.ts';
 import { success } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
@@ -34,11 +34,14 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
       const merchant = merchantOf(request);
       const batch = await findMerchantBatch(deps.db, merchant.id, { requestId, externalId: externalMassPayoutId });
       if (!batch) throw new ApiError('MASS_PAYOUT_NOT_FOUND');
-      const items = await merchantItemsPage(deps.db, merchant.id, batch.id, { page, size, filter: itemType });
+      const [items, counts] = await Promise.all([
+        merchantItemsPage(deps.db, merchant.id, batch.id, { page, size, filter: itemType }),
+        itemStatusCounts(deps.db, batch.id),
+      ]);
       const locale = localeOf(request);
       const paging = { page, size, total: itemTotal(batch, itemType) };
       return success(request, {
-        massPayout: massPayoutView(batch),
+        massPayout: massPayoutView(batch, counts),
         massPayoutItems: { items: items.map((item) => payoutItemView(item, locale)), ...paging },
         ...paging,
       });
