@@ -239,6 +239,16 @@ describe('who may call what', () => {
     }
   });
 
+  it('takes the bearer scheme name in any case', async () => {
+    for (const [index, scheme] of ['bearer', 'BEARER'].entries()) {
+      const response = await httpRequest(`${service.url}/admin/v1/members`, 'POST', JSON.stringify({ memberId: `770${index}`, name: 'Case' }), {
+        authorization: `${scheme} ${service.adminToken}`,
+        'content-type': 'application/json',
+      });
+      expect(response.status, response.text).toBe(201);
+    }
+  });
+
   it('speaks English on request', async () => {
     const response = await httpRequest(`${service.url}/admin/v1/members?locale=en`, 'POST', '{}', { 'content-type': 'application/json' });
     expect(response.json).toMatchObject({ errorCode: '1010', locale: 'en', errorMessage: 'Invalid admin token' });
