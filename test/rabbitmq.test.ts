@@ -111,7 +111,7 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     await expectMoneyRight(merchant, [settled]);
   });
 
-  it('redelivered and duplicate messages change nothing; a body that is not a chunk goes to the dead-letter queue at once', async () => {
+  it('redelivered and duplicate messages change nothing; a body that is not a chunk, or names a batch this database does not hold, goes to the dead-letter queue at once', async () => {
     const merchant = await newMerchant();
     const { engine, queueName } = await startTestEngine('dup');
     const requestId = await submitBatch(service, merchant, mixedItems(60, 1000));
@@ -124,18 +124,23 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
       for (const chunk of chunks.rows) await view.publishRaw(queueName, JSON.stringify({ batchId: requestId, seqFrom: chunk.seq_from, seqTo: chunk.seq_to }));
     }
     await view.publishRaw(queueName, 'this is not a chunk message');
+    const stranger = JSON.stringify({ batchId: '00000000-0000-4000-8000-000000000000', seqFrom: 0, seqTo: 9 });
+    await view.publishRaw(queueName, stranger);
     const dead = await waitFor(
       async () => {
         const counts = await view.counts(queueName);
-        return counts.ready === 0 && counts.dead === 1 && engine.unackedMessages() === 0 ? counts : undefined;
+        return counts.ready === 0 && counts.dead === 2 && engine.unackedMessages() === 0 ? counts : undefined;
       },
       15_000,
       async () => `${JSON.stringify(await view.counts(queueName))}, ${engine.unackedMessages()} unacked`,
     );
-    expect(dead).toEqual({ ready: 0, dead: 1 });
+    expect(dead).toEqual({ ready: 0, dead: 2 });
     await engine.stop();
-    expect(await view.counts(queueName)).toEqual({ ready: 0, dead: 1 });
-    expect(await view.drainDead(queueName)).toEqual([{ body: 'this is not a chunk message', deathReason: 'rejected' }]);
+    expect(await view.counts(queueName)).toEqual({ ready: 0, dead: 2 });
+    expect(await view.drainDead(queueName)).toEqual([
+      { body: 'this is not a chunk message', deathReason: 'rejected' },
+      { body: stranger, deathReason: 'rejected' },
+    ]);
 
     expect(await fingerprint(service.db, requestId)).toEqual(before);
     await expectMoneyRight(merchant, [await expectSettledExactlyOnce(service.db, requestId)]);

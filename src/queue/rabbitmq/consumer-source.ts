@@ -40,7 +40,8 @@ interface Held {
  *
  * A chunk that fails is given back: its claims released, its message requeued, which counts against
  * the queue's delivery limit; past it the broker dead-letters the message. A body that is not a
- * chunk message is dead-lettered at once.
+ * chunk message is dead-lettered at once, and so is a message naming a batch this database does not
+ * hold (another deployment's, sharing the queue name by mistake).
  */
 export function consumerSource(db: Queryable, options: ConsumerSourceOptions): ConsumerSource {
   const held: Held[] = [];
@@ -48,17 +49,27 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
   const outstanding = new Set<Held>();
   let link: Pick<RabbitLink, 'ack' | 'nack' | 'generation'> | undefined;
 
-  const rangeOpen = async (chunk: ChunkMessage): Promise<number> => {
-    const open = await db.query<{ n: number }>(
-      `select count(*)::int as n from items where batch_id = $1 and seq between $2 and $3 and status = 'PROCESSING'`,
+  /** PROCESSING items left in the message's range, or undefined when this database has no such batch. */
+  const rangeOpen = async (chunk: ChunkMessage): Promise<number | undefined> => {
+    const open = await db.query<{ n: number | null }>(
+      `select case when exists (select 1 from batches where id = $1)
+         then (select count(*)::int from items where batch_id = $1 and seq between $2 and $3 and status = 'PROCESSING') end as n`,
       [chunk.batchId, chunk.seqFrom, chunk.seqTo],
     );
-    return open.rows[0].n;
+    return open.rows[0].n ?? undefined;
   };
 
   /** Acks the message when its range is done; keeps it for a later try otherwise. */
   const settle = async (entry: Held): Promise<void> => {
-    if ((await rangeOpen(entry.chunk)) === 0) {
+    const open = await rangeOpen(entry.chunk);
+    if (open === undefined) {
+      // Another deployment's message (two sharing one queue name on one broker): not ours to drop.
+      options.log(`queue: a message names batch ${entry.chunk.batchId}, which this database does not hold; it goes to the dead-letter queue`);
+      link?.nack(entry.delivery, false);
+      outstanding.delete(entry);
+      return;
+    }
+    if (open === 0) {
       // False when the connection it came on is gone: the broker delivers it again, harmlessly.
       link?.ack(entry.delivery);
       outstanding.delete(entry);
