@@ -19,7 +19,10 @@ export async function startService(config: Config, log: (line: string) => void =
   const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
   // The engine first: auth needs its queue (with QUEUE_URL, the broker connection and the relay).
-  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log });
+  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   let app: ApiServer;
   try {
     app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue }, { logger: { level: 'warn' } });

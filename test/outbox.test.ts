@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeChunkMessage, encodeChunkMessage } from '../src/queue/rabbitmq/message.ts';
 import { claimOutbox, markPublished } from '../src/queue/rabbitmq/outbox.ts';
@@ -5,6 +8,7 @@ import { outboxQueue } from '../src/queue/rabbitmq/outbox-queue.ts';
 import { batchesAwaitingPromotion, promoteBatches } from '../src/queue/rabbitmq/promote-batches.ts';
 import { relayRound, type RelayOptions } from '../src/queue/rabbitmq/relay.ts';
 import { ibanItem } from './support/items.ts';
+import { freePort, freshSchemaUrl, runCli } from './support/process.ts';
 import { submitBatch } from './support/processing.ts';
 import { startTestService, type TestService } from './support/service.ts';
 
@@ -184,5 +188,30 @@ describe('chunk messages', () => {
       JSON.stringify({ batchId, seqFrom: 0, seqTo: 1, padding: 'x'.repeat(2000) }),
     ];
     for (const body of bodies) expect(decodeChunkMessage(Buffer.from(body)), body.slice(0, 60)).toBeUndefined();
+  });
+});
+
+describe('start-up with QUEUE_URL', () => {
+  it('a broker that cannot be reached stops serve at start with one line that does not repeat the URL', { timeout: 120_000 }, async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-no-broker-'));
+    const schema = process.env.DATABASE_URL ? await freshSchemaUrl(process.env.DATABASE_URL) : undefined;
+    try {
+      // Nobody listens on a port the OS just handed out and took back.
+      const brokerPort = await freePort();
+      const cli = runCli(['serve'], {
+        MASSPAYOUT_DATA_DIR: dataDir,
+        DATABASE_URL: schema?.url,
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        QUEUE_URL: `amqp://masspayout:sekret-password@127.0.0.1:${brokerPort}`,
+      });
+      expect(await cli.exited(90_000), cli.output()).toBe(1);
+      expect(cli.output()).toContain('masspayout serve: cannot reach the queue broker (QUEUE_URL) after 6 attempts: connect ECONNREFUSED');
+      expect(cli.output()).not.toContain('sekret-password');
+      expect(cli.output()).not.toContain('listening on');
+    } finally {
+      await schema?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

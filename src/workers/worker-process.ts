@@ -18,7 +18,10 @@ export async function startWorkerProcess(config: Config, log: (line: string) => 
   }
   const db = await openDb({ databaseUrl: config.databaseUrl });
   const concurrency = Math.max(1, config.workerConcurrency);
-  const engine = await startEngine(config, db, { concurrency, log });
+  const engine = await startEngine(config, db, { concurrency, log }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   log(`masspayout worker running: ${concurrency} loop(s) on PostgreSQL, claiming as ${(engine.workers?.claimers ?? []).join(', ')}`);
   log(engine.describe);
   return {

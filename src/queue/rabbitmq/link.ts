@@ -102,7 +102,7 @@ export async function openRabbitLink(options: RabbitLinkOptions): Promise<Rabbit
     live = state;
   };
 
-  const connection = await amqplib.connect(options.url, {
+  const connectOptions = {
     clientProperties: { connection_name: options.connectionName },
     timeout: limits.queueConnectTimeoutMs,
     recovery: {
@@ -114,6 +114,11 @@ export async function openRabbitLink(options: RabbitLinkOptions): Promise<Rabbit
       initialMaxRetries: limits.queueConnectRetriesInitial,
       setup,
     },
+  };
+  const connection = await amqplib.connect(options.url, connectOptions).catch((error: unknown) => {
+    // The URL is not repeated: it may hold a password.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot reach the queue broker (QUEUE_URL) after ${limits.queueConnectRetriesInitial + 1} attempts: ${reason}`);
   });
   connection.on('error', (error: Error) => log(`queue: connection error: ${error.message}`));
   connection.on('disconnect', (error: Error) => {
