@@ -19,7 +19,7 @@ export interface Served {
 export async function startServe(env: Record<string, string>): Promise<Served> {
   const port = await freePort();
   const cli = runCli(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(port) });
-  const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/, 90_000);
+  const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/, 120_000);
   return { cli, url, admin: new AdminClient({ baseUrl: url, token: env.MASSPAYOUT_ADMIN_TOKEN }) };
 }
 
