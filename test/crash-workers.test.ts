@@ -75,7 +75,7 @@ for (const transport of transports) {
       db = await openPostgres({ url: schema.url, poolSize: 2 });
       cleanups.push(() => db.close());
       await served.admin.addMember({ memberId: '9001', name: 'Wallet Member' });
-    }, 120_000);
+    }, 180_000);
 
     afterEach(async () => {
       // Nothing of one test may run into the next: only serve stays.
