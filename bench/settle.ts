@@ -42,7 +42,16 @@ export interface SettleRun {
 
 const memberCount = 200;
 const commission = { fixed: '1.50', rate: '0.01' };
-const pollMs = 250;
+/**
+ * How the run learns that the batch is done, without slowing it down: retrieve counts the batch's
+ * items by status (a scan of the batch, ~0.25 s of database time at 100,000 items on a busy machine:
+ * polled every second it took a fifth of the run's database time), so the run asks for the balance
+ * instead, which is two account rows: the merchant's reserved money reaches 0 with the settlement
+ * that finishes the batch. Retrieve is asked then, and every `retrieveEvery` polls in case an item
+ * ends DEPOSIT_FAIL (its money stays reserved). The figure comes from completedDate, not the poll.
+ */
+const pollMs = 200;
+const retrieveEvery = 25;
 
 export async function settleRun(options: { settleCase: SettleCase; size: number; run: number; postgresUrl: string; rabbitmqUrl: string; loops?: number; timeoutMs: number; verify: boolean }): Promise<SettleRun> {
   const c = options.settleCase;
@@ -146,11 +155,15 @@ interface FinalBatch {
 async function waitFinal(client: ServiceClient, merchant: MerchantKeys, requestId: string, deadline: number, serveTail: () => string): Promise<FinalBatch> {
   const body = Buffer.from(JSON.stringify({ requestId, page: 0, size: 1 }));
   let last = '';
-  while (Date.now() < deadline) {
-    const batch = expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/retrieve', body), 'retrieve').json.massPayout;
-    last = batch.massPayoutStatus;
-    if ((last === 'COMPLETED' || last === 'FAIL') && batch.completedDate) return batch;
+  for (let poll = 1; Date.now() < deadline; poll++) {
+    const balance = expectSuccess(await client.signed(merchant, 'GET', '/v1/mass/payout/balance', undefined), 'balance').json;
+    const reserved = (balance.balances as { currency: string; reserved: string }[]).find((b) => b.currency === 'TRY')?.reserved;
+    if (reserved === '0' || poll % retrieveEvery === 0) {
+      const batch = expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/retrieve', body), 'retrieve').json.massPayout;
+      last = batch.massPayoutStatus;
+      if ((last === 'COMPLETED' || last === 'FAIL') && batch.completedDate) return batch;
+    }
     await sleep(pollMs);
   }
-  throw new Error(`batch still ${last} at the run's deadline; serve said:\n${serveTail()}`);
+  throw new Error(`batch still ${last || 'not final'} at the run's deadline; serve said:\n${serveTail()}`);
 }
