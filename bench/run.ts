@@ -75,7 +75,10 @@ async function main(): Promise<void> {
           );
           if (result) {
             ingest.push(result);
-            console.log(`  init ${Math.round(result.initItemsPerSecond).toLocaleString('en-US')} items/s (${(result.initMs / 1000).toFixed(2)} s), auth ${(result.authMs / 1000).toFixed(2)} s, serve peak RSS ${Math.round(result.peakRssAfterAuthMB)} MB`);
+            console.log(
+              `  init ${Math.round(result.initItemsPerSecond).toLocaleString('en-US')} items/s (${(result.initMs / 1000).toFixed(2)} s; CPU serve ${result.initCpuSeconds.toFixed(2)} s + pg ${result.initDbCpuSeconds.toFixed(2)} s), ` +
+                `auth ${(result.authMs / 1000).toFixed(2)} s (CPU serve ${result.authCpuSeconds.toFixed(2)} s + pg ${result.authDbCpuSeconds.toFixed(2)} s), serve peak RSS ${Math.round(result.peakRssAfterAuthMB)} MB, load ${result.load1}`,
+            );
           }
           await settleDown();
         }
@@ -90,7 +93,11 @@ async function main(): Promise<void> {
         );
         if (result) {
           settle.push(result);
-          console.log(`  ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} items/s (${(result.settleMs / 1000).toFixed(2)} s auth → final), books balanced, audit ${result.auditVerified === true ? 'verified' : 'not verified'}`);
+          const cpu = [result.serveCpuSeconds, ...result.workerCpuSeconds].reduce((a, b) => a + b, 0);
+          console.log(
+            `  ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} items/s (${(result.settleMs / 1000).toFixed(2)} s auth → final; CPU node ${cpu.toFixed(1)} s + pg ${result.databaseCpuSeconds.toFixed(1)} s), ` +
+              `books balanced, audit ${result.auditVerified === true ? 'verified' : 'not verified'}, load ${result.load1}`,
+          );
         }
         await settleDown();
       }
