@@ -149,12 +149,15 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
   it('a chunk that fails on every delivery is dead-lettered after the delivery limit, and the table sweeper finishes it once it can', async () => {
     const merchant = await newMerchant();
     let poisoned: string | undefined;
+    let poisonedItems = new Set<bigint>();
     // The hand-over of the poisoned batch's items fails inside its transaction, every time.
-    const faulty = poisonHandOver(service.db, (batchId) => batchId === poisoned);
+    const faulty = poisonHandOver(service.db, (itemIds) => itemIds.some((id) => poisonedItems.has(id)));
     const { queueName, logs } = await startTestEngine('poison', { db: faulty, sweepAfterMs: 1_000 });
     const items = mixedItems(chunkItems, 2000);
     const init = await service.signed(merchant, 'POST', '/v1/mass/payout/init', { externalId: `poison-${Date.now()}`, items });
     poisoned = init.json.requestId;
+    const ids = await service.db.query<{ id: bigint }>('select id from items where batch_id = $1', [poisoned]);
+    poisonedItems = new Set(ids.rows.map((row) => row.id));
     const auth = await service.signed(merchant, 'POST', '/v1/mass/payout/auth', { requestId: poisoned });
     expect(auth.status, auth.text).toBe(200);
 
@@ -172,7 +175,7 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     expect((await batchSnapshot(service.db, poisoned!)).items).toEqual({ PROCESSING: chunkItems });
 
     // Healed: the message is gone, so only the sweeper can finish the chunk, and it does.
-    poisoned = undefined;
+    poisonedItems = new Set();
     const requestId = init.json.requestId as string;
     await waitUntilBatchFinal(service.db, requestId, 30_000);
     await expectMoneyRight(merchant, [await expectSettledExactlyOnce(service.db, requestId)]);
@@ -248,10 +251,12 @@ async function fingerprint(db: Queryable, requestId: string) {
 }
 
 /** The database, except that handing over the items of a poisoned batch fails (inside its transaction). */
-function poisonHandOver(db: Db, isPoisoned: (batchId: string) => boolean): Db {
+/** A database whose hand-over statement (PROCESSING → QUEUED) fails whenever it names a poisoned item id. */
+function poisonHandOver(db: Db, isPoisoned: (itemIds: bigint[]) => boolean): Db {
   const guard = (q: Queryable): Queryable => ({
     query(sql, params) {
-      if (sql.includes("set status = 'QUEUED'") && params && isPoisoned(String(params[1]))) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
+      const itemIds = (params ?? []).find((p): p is bigint[] => Array.isArray(p) && typeof p[0] === 'bigint');
+      if (sql.includes("set status = 'QUEUED'") && itemIds && isPoisoned(itemIds)) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
       return q.query(sql, params);
     },
   });
