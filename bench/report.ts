@@ -46,7 +46,9 @@ export function ingestTable(runs: readonly IngestRun[]): string {
     const { db, size } = group[0];
     const rate = group.map((r) => r.initItemsPerSecond);
     const auth = group.map((r) => r.authMs);
-    const rss = group.map((r) => Math.max(r.peakRssAfterInitMB, r.peakRssAfterAuthMB));
+    // The target is the init's; the peak after the auth (which follows in the same process) is shown beside it.
+    const rss = group.map((r) => r.peakRssAfterInitMB);
+    const rssAuth = group.map((r) => r.peakRssAfterAuthMB);
     const initTarget = targets.initItemsPerSecond[db];
     const authTarget = db === 'postgres' && size >= 100_000 ? `≤ ${secs(targets.auth100kMs)} s: ${verdict(median(auth) <= targets.auth100kMs)}` : '–';
     const rssTarget = size >= 100_000 ? `≤ ${targets.init100kPeakRssMB}: ${verdict(median(rss) <= targets.init100kPeakRssMB)}` : '–';
@@ -58,14 +60,14 @@ export function ingestTable(runs: readonly IngestRun[]): string {
       `≥ ${int(initTarget)}: ${verdict(median(rate) >= initTarget)}`,
       `${secs(median(auth))}${runsOf(auth, secs)}`,
       authTarget,
-      `${int(median(rss))}${runsOf(rss, int)}`,
+      `${int(median(rss))}${runsOf(rss, int)} / ${int(median(rssAuth))}`,
       rssTarget,
       `${median(group.map((r) => r.initCpuSeconds)).toFixed(2)}${db === 'postgres' ? ` + ${median(group.map((r) => r.initDbCpuSeconds)).toFixed(2)}` : ''}`,
       `${median(group.map((r) => r.authCpuSeconds)).toFixed(2)}${db === 'postgres' ? ` + ${median(group.map((r) => r.authDbCpuSeconds)).toFixed(2)}` : ''}`,
       group.map((r) => r.load1.toFixed(1)).join(', '),
     ];
   });
-  return table(['db', 'items', 'runs', 'init items/s', 'target', 'auth s', 'target', 'serve peak RSS MB', 'target', 'init CPU s serve (+ pg)', 'auth CPU s serve (+ pg)', 'load (1 min)'], rows);
+  return table(['db', 'items', 'runs', 'init items/s', 'target', 'auth s', 'target', 'serve peak RSS MB after init / auth', 'target', 'init CPU s serve (+ pg)', 'auth CPU s serve (+ pg)', 'load (1 min)'], rows);
 }
 
 export function settleTable(runs: readonly SettleRun[]): string {
