@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/port.ts';
-import type { AuditContext } from './append.ts';
-import { canonicalJson, genesisHash, type HashedContent } from './canonical.ts';
+import { type AuditContext, lockChainHead } from './append.ts';
+import { canonicalJson, type HashedContent } from './canonical.ts';
 
 /** Events that differ only in their entity: one state change applied to many rows (auth of 100,000 items). */
 export interface UniformEvents {
@@ -32,25 +32,18 @@ const entitySeparator = '\u001f';
 export async function appendUniformAudit<T = void>(tx: Tx, context: AuditContext, events: UniformEvents, alongside?: () => Promise<T>): Promise<T | undefined> {
   const count = events.entities.length;
   if (count === 0) return alongside?.();
-  await tx.query(
-    `insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2) on conflict (chain_id) do nothing`,
-    [context.chainId, genesisHash],
-  );
-  const head = await tx.query<{ last_seq: bigint; last_hash: string }>(
-    'select last_seq, last_hash from audit_heads where chain_id = $1 for update',
-    [context.chainId],
-  );
+  const head = await lockChainHead(tx, context.chainId);
   const running = alongside?.();
   // Handled below; this only keeps a rejection that lands while hashing from counting as unhandled.
   running?.catch(() => undefined);
 
-  const firstSeq = head.rows[0].last_seq + 1n;
+  const firstSeq = head.seq + 1n;
   const at = new Date().toISOString();
   const requestId = context.requestId ?? null;
   const render = canonicalTemplate({ chainId: context.chainId, at, actor: context.actor, action: events.action, requestId, before: events.before, after: events.after });
   // chain[0] is the head's hash, chain[i] the hash of event i: event i's prev_hash is chain[i - 1].
   const chain = new Array<string>(count + 1);
-  chain[0] = head.rows[0].last_hash;
+  chain[0] = head.hash;
   for (let i = 0; i < count; i++) {
     const entity = events.entities[i];
     if (entity.includes(entitySeparator)) throw new Error('audit: an entity contains the separator U+001F');

@@ -21,21 +21,23 @@ export interface AuditContext {
 }
 
 /**
+ * The chain's last seq and hash, with its head row locked (created at genesis on first use) for the
+ * rest of the caller's transaction: concurrent writers of one chain line up behind it.
+ */
+export async function lockChainHead(tx: Tx, chainId: bigint): Promise<{ seq: bigint; hash: string }> {
+  await tx.query(`insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2) on conflict (chain_id) do nothing`, [chainId, genesisHash]);
+  const head = await tx.query<{ last_seq: bigint; last_hash: string }>('select last_seq, last_hash from audit_heads where chain_id = $1 for update', [chainId]);
+  return { seq: head.rows[0].last_seq, hash: head.rows[0].last_hash };
+}
+
+/**
  * Appends events to a chain in the caller's transaction. The chain head row is locked for the rest
  * of the transaction, so concurrent writers of one chain line up and every seq has one predecessor.
  * Values in before/after must be JSON-safe (bigints as strings).
  */
 export async function appendAudit(tx: Tx, context: AuditContext, events: readonly AuditInput[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(
-    `insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2) on conflict (chain_id) do nothing`,
-    [context.chainId, genesisHash],
-  );
-  const head = await tx.query<{ last_seq: bigint; last_hash: string }>(
-    'select last_seq, last_hash from audit_heads where chain_id = $1 for update',
-    [context.chainId],
-  );
-  let { last_seq: seq, last_hash: prevHash } = head.rows[0];
+  let { seq, hash: prevHash } = await lockChainHead(tx, context.chainId);
   const at = new Date().toISOString();
   const requestId = context.requestId ?? null;
   const columns = { seq: [] as bigint[], prev: [] as string[], hash: [] as string[], action: [] as string[], entity: [] as string[], before: [] as (string | null)[], after: [] as (string | null)[] };
