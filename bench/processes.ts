@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -63,16 +62,8 @@ export function killAllNow(): void {
   for (const child of running) if (child.process.exitCode === null) child.process.kill('SIGKILL');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** The bench picks ports the way the tests do. */
+export { freePort } from '../test/support/process.ts';
 
 /** Polls GET /healthz until it answers 200, the child dies, or `timeoutMs` passes. */
 export async function waitHealthy(child: Child, url: string, timeoutMs: number): Promise<void> {
