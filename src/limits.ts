@@ -36,18 +36,16 @@ export const limits = {
   waitTimeoutMs: 60 * 60 * 1000,
 
   // Processing: workers, claims, rails.
-  /** Items one claim takes: one hand-over, one settlement transaction and one ledger post per chunk. */
+  /** Consecutive items (by seq) per work chunk, cut at auth: one claim, hand-over, settlement and ledger post each. */
   claimChunkItems: 1000,
   /**
-   * How long a claim is a worker's alone. Longer than the worst chunk: 1,000 items at
+   * How long a chunk's lease is a worker's alone. Longer than the worst chunk: 1,000 items at
    * railCallsInFlightMax (200) in flight, every call timing out (5 s), is 5 waves × 5 s = 25 s.
    * An expired lease only costs a second status check, never a second payment.
    */
   leaseDurationMs: 30_000,
   /** How often each worker process's reaper frees expired leases. */
   reaperIntervalMs: 5_000,
-  /** Leases one reaper statement frees; it repeats until fewer come back. */
-  reapBatchItems: 10_000,
   /** Every rail call (send or status) gives up after this; the outcome is then ambiguous. */
   railTimeoutMs: 5_000,
   /** Rail calls in flight per chunk and rail: with 50 ms of bank latency, 200 in flight is ≈ 4,000 calls/s per loop. */
@@ -83,12 +81,8 @@ export const limits = {
   queueDeliveryLimit: 5,
   /** Unacknowledged messages per worker loop (prefetch = loops × this). */
   queuePrefetchPerLoop: 2,
-  /** A message whose items another worker holds is claimed again after this. */
-  queueDeferMs: 1_000,
-  /** The table sweeper of RabbitMQ mode takes PROCESSING items nobody claimed for this long. */
+  /** RabbitMQ mode: a chunk no message brought is taken from the table this long after its auth. */
   queueSweepAfterMs: 60_000,
-  /** How often each process's sweeper looks, when it last found nothing. */
-  queueSweepIntervalMs: 5_000,
   /** Reconnect backoff: 200 ms, doubling, at most 5 s apart, for ever once connected. */
   queueReconnectInitialMs: 200,
   queueReconnectMaxMs: 5_000,

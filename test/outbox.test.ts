@@ -20,8 +20,8 @@ import { startTestService, type TestService } from './support/service.ts';
  */
 let service: TestService;
 beforeAll(async () => {
-  // Chunks of 3 valid items, so a handful of items makes several rows.
-  service = await startTestService({}, { queue: outboxQueue(3) });
+  // Chunks of 3 consecutive items, so a handful of items makes several rows; swept after 60 s.
+  service = await startTestService({}, { queue: outboxQueue(3, 60_000) });
 });
 afterAll(async () => {
   await service?.close();
@@ -60,22 +60,28 @@ async function releaseAll() {
 }
 
 describe('outbox (RabbitMQ transport, database side)', () => {
-  it('auth writes one row per chunk of valid items in its transaction; the batch stays IN_PROGRESS', async () => {
+  it('auth writes one row per work chunk in its transaction, the chunks due only after the sweep delay; the batch stays IN_PROGRESS', async () => {
     const merchant = await service.createMerchant();
     await service.deposit(merchant, '10000');
-    // seq 2 and 5 are INVALID: the valid seqs 0 1 3 | 4 6 7 | 8 make three chunks.
-    const items = [ibanItem(1), ibanItem(2), invalidIban(3), ibanItem(4), ibanItem(5), invalidIban(6), ibanItem(7), ibanItem(8), ibanItem(9)];
+    // seq 2 and 5 are INVALID: chunks are cut by seq all the same, 0–2 | 3–5 | 6–8 | 9.
+    const items = [ibanItem(1), ibanItem(2), invalidIban(3), ibanItem(4), ibanItem(5), invalidIban(6), ibanItem(7), ibanItem(8), ibanItem(9), ibanItem(10)];
     const requestId = await submitBatch(service, merchant, items);
     expect(await outboxOf(requestId)).toEqual([
-      { seq_from: 0, seq_to: 3, published: false, leased: false },
-      { seq_from: 4, seq_to: 7, published: false, leased: false },
-      { seq_from: 8, seq_to: 8, published: false, leased: false },
+      { seq_from: 0, seq_to: 2, published: false, leased: false },
+      { seq_from: 3, seq_to: 5, published: false, leased: false },
+      { seq_from: 6, seq_to: 8, published: false, leased: false },
+      { seq_from: 9, seq_to: 9, published: false, leased: false },
     ]);
+    const chunks = await service.db.query(
+      `select seq_from, seq_to, due_at > now() + interval '50 seconds' as swept_later from work_chunks where batch_id = $1 order by seq_from`,
+      [requestId],
+    );
+    expect(chunks.rows).toEqual((await outboxOf(requestId)).map(({ seq_from, seq_to }) => ({ seq_from, seq_to, swept_later: true })));
     expect(await batchStatus(requestId)).toBe('IN_PROGRESS');
     // A repeated auth is a no-op: no second set of rows.
     const again = await service.signed(merchant, 'POST', '/v1/mass/payout/auth', { requestId });
     expect(again.status).toBe(200);
-    expect(await outboxOf(requestId)).toHaveLength(3);
+    expect(await outboxOf(requestId)).toHaveLength(4);
     await releaseAll();
   });
 

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../src/config.ts';
 import type { Db } from '../src/db/port.ts';
-import { claimBatchRange, claimDueChecks, claimNextChunk, type ClaimedItem } from '../src/queue/claim.ts';
+import { finishChunk, releaseChunk } from '../src/queue/chunk-lease.ts';
+import { claimChunkAt, claimDueChunk, type ClaimedChunk } from '../src/queue/claim.ts';
 import { reapExpiredLeases } from '../src/queue/reaper.ts';
 import { createRails } from '../src/rails/index.ts';
 import { askRails } from '../src/workers/ask-rails.ts';
+import { tableSource } from '../src/workers/chunk-sources.ts';
 import { loadBatchRefs } from '../src/workers/batch-refs.ts';
 import { handOver } from '../src/workers/hand-over.ts';
 import { processChunk, type ProcessContext } from '../src/workers/process-chunk.ts';
@@ -22,7 +25,8 @@ const logs: string[] = [];
 const contextFor = (claimer: string): ProcessContext => ({ db: service.db, rails: createRails(service.db, testSandbox), claimer, log: (line) => logs.push(line) });
 
 beforeAll(async () => {
-  service = await startTestService();
+  // Chunks of 6: one per sixItems() batch.
+  service = await startTestService({ queue: { ...configFromEnv({}).queue, chunkItems: 6 } });
   merchant = await service.createMerchant({ fixed: '0.50' });
   await service.deposit(merchant, '100000');
   await registerMember(service, { memberId: '4242' });
@@ -63,31 +67,38 @@ async function statusesOf(db: Db, requestId: string): Promise<string[]> {
   return result.rows.map((row) => row.status);
 }
 
-/** Claims the batch's items under `claimer` (the batch's seq range, as a broker message would name it). */
-const claimAll = (requestId: string, claimer: string, leaseMs?: number) => claimBatchRange(service.db, { claimer, batchId: requestId, seqFrom: 0, seqTo: 5, leaseMs });
+/** Claims the batch's first chunk under `claimer`, as a broker message naming it would. */
+async function claimFirst(requestId: string, claimer: string, leaseMs?: number): Promise<ClaimedChunk> {
+  const chunk = await claimChunkAt(service.db, { claimer, batchId: requestId, seqFrom: 0, leaseMs });
+  if (!chunk) throw new Error(`the first chunk of ${requestId} is not claimable`);
+  return chunk;
+}
 
-/** Waits (bounded) until the reaper has freed every lease of these items: their lease was 1 ms. */
-async function reapUntilFree(items: readonly ClaimedItem[]): Promise<number> {
+/** Waits (bounded) until the reaper has freed these chunks' leases: their lease was 1 ms. */
+async function reapUntilFree(chunks: readonly ClaimedChunk[]): Promise<number> {
   const deadline = Date.now() + 5_000;
   let freed = 0;
   for (;;) {
     freed += await reapExpiredLeases(service.db);
-    const held = await service.db.query<{ n: number }>('select count(*)::int as n from items where id = any($1::int8[]) and claimed_until is not null', [items.map((i) => i.id)]);
+    const held = await service.db.query<{ n: number }>('select count(*)::int as n from work_chunks where id = any($1::int8[]) and claimed_until is not null', [chunks.map((c) => c.id)]);
     if (held.rows[0].n === 0) return freed;
     if (Date.now() > deadline) throw new Error('leases not reaped within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
-/** Resolves every item still open: due checks, repeated (bounded) until the 98 item has settled. */
+/** Works the table queue (bounded) until the batch is final: due chunks, the 98 item's status checks. */
 async function drainDueChecks(requestId: string, claimer: string): Promise<number> {
   let paid = 0;
   const deadline = Date.now() + 15_000;
+  const source = tableSource(service.db);
   while ((await service.db.query<{ open_count: number }>('select open_count from batches where id = $1', [requestId])).rows[0].open_count > 0) {
     if (Date.now() > deadline) throw new Error(`batch ${requestId} still open: ${await statusesOf(service.db, requestId)}`);
-    const due = await claimDueChecks(service.db, { claimer });
-    if (due.length > 0) paid += (await processChunk(contextFor(claimer), due)).paid;
-    else await new Promise((resolve) => setTimeout(resolve, 25));
+    const due = await source.next(claimer);
+    if (due) {
+      paid += (await processChunk(contextFor(claimer), due.chunk)).paid;
+      await due.complete();
+    } else await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return paid;
 }
@@ -95,31 +106,38 @@ async function drainDueChecks(requestId: string, claimer: string): Promise<numbe
 describe('redelivery and crashes between the steps', () => {
   it('processing the same chunk again, sequentially, changes nothing', async () => {
     const requestId = await submitBatch(service, merchant, sixItems());
-    const items = await claimAll(requestId, 'test/a');
-    expect(items).toHaveLength(6);
-    const first = await processChunk(contextFor('test/a'), items);
+    const chunk = await claimFirst(requestId, 'test/a');
+    expect(chunk.items).toHaveLength(6);
+    const first = await processChunk(contextFor('test/a'), chunk);
     expect(first).toMatchObject({ handled: 6, paid: 4, refunded: 1, unresolved: 1 });
+    expect(await finishChunk(service.db, chunk)).toBe(false);
     const books = await ledgerPerItem(service.db, requestId);
     expect(books).toEqual({ commission: 4, payout: 4, release: 1 });
 
-    // The same message again: every item is final or no longer held under this claim.
-    const again = await processChunk(contextFor('test/a'), items);
+    // The same message again, its lease given back: nothing of it is this worker's any more.
+    const again = await processChunk(contextFor('test/a'), chunk);
     expect(again).toMatchObject({ handled: 0, paid: 0, refunded: 0, unresolved: 0 });
     expect(await ledgerPerItem(service.db, requestId)).toEqual(books);
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
-    expect(await claimAll(requestId, 'test/b')).toEqual([]);
+    // Claimed anew, the chunk holds at most the ambiguous item, once its status check is due.
+    const anew = await claimFirst(requestId, 'test/b');
+    expect(anew.items.map((item) => [item.seq, item.status])).toEqual(anew.items.length > 0 ? [[4, 'QUEUED']] : []);
+    await releaseChunk(service.db, anew);
 
     await drainDueChecks(requestId, 'test/a');
     expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
     expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    const done = await service.db.query('select done_at is not null as done, claimed_by from work_chunks where batch_id = $1', [requestId]);
+    expect(done.rows).toEqual([{ done: true, claimed_by: null }]);
     await expectBooksBalanced(service.db);
   });
 
   it('two workers processing the same chunk at once pay each key once and post each item once', async () => {
     const requestId = await submitBatch(service, merchant, sixItems());
-    const items = await claimAll(requestId, 'test/c');
-    const reports = await Promise.all([processChunk(contextFor('test/c'), items), processChunk(contextFor('test/c'), items)]);
+    const chunk = await claimFirst(requestId, 'test/c');
+    const reports = await Promise.all([processChunk(contextFor('test/c'), chunk), processChunk(contextFor('test/c'), chunk)]);
+    await finishChunk(service.db, chunk);
     // Together they settled every outcome exactly once (the 98 item either by the second of them,
     // whose status check may already find it settled, or by a later check).
     expect(reports[0].refunded + reports[1].refunded).toBe(1);
@@ -136,18 +154,20 @@ describe('redelivery and crashes between the steps', () => {
 
   it('a crash after the hand-over: the reaper frees the lease, a status check finds nothing sent, the items are sent under their keys', async () => {
     const requestId = await submitBatch(service, merchant, sixItems());
-    const items = await claimAll(requestId, 'test/dead', 1);
+    const chunk = await claimFirst(requestId, 'test/dead', 1);
     const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
-    const held = await handOver(service.db, 'worker:test/dead', batch, items, 'test/dead');
+    const held = await handOver(service.db, 'worker:test/dead', batch, chunk);
     expect(held).toHaveLength(6);
     expect(await statusesOf(service.db, requestId)).toEqual(Array(6).fill('QUEUED'));
     // …the worker dies here. Nothing reached the bank.
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([0, 0, 0, 0, 0]);
 
-    expect(await reapUntilFree(items)).toBe(6);
-    const due = await claimDueChecks(service.db, { claimer: 'test/heir' });
-    expect(due.map((item) => item.status)).toEqual(Array(6).fill('QUEUED'));
-    await processChunk(contextFor('test/heir'), due);
+    expect(await reapUntilFree([chunk])).toBe(1);
+    const due = await tableSource(service.db).next('test/heir');
+    expect(due?.chunk.id).toBe(chunk.id);
+    expect(due!.chunk.items.map((item) => item.status)).toEqual(Array(6).fill('QUEUED'));
+    await processChunk(contextFor('test/heir'), due!.chunk);
+    await due!.complete();
     await drainDueChecks(requestId, 'test/heir');
 
     expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
@@ -158,79 +178,97 @@ describe('redelivery and crashes between the steps', () => {
 
   it('a crash between the rail calls and the settlement: the status check finds the payments, nothing is sent twice', async () => {
     const requestId = await submitBatch(service, merchant, sixItems());
-    const items = await claimAll(requestId, 'test/dead2', 1);
+    const chunk = await claimFirst(requestId, 'test/dead2', 1);
     const context = contextFor('test/dead2');
     const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
-    const held = await handOver(service.db, 'worker:test/dead2', batch, items, 'test/dead2');
+    const held = await handOver(service.db, 'worker:test/dead2', batch, chunk);
     const results = await askRails(context.rails, held, { timeoutMs: 5_000, inFlight: 10 });
     expect(results.map((r) => r.outcome.kind)).toEqual(['PAID', 'PAID', 'PAID', 'REJECTED', 'AMBIGUOUS', 'PAID']);
     // …the worker dies here: the bank has paid, our books know nothing yet.
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
     expect(await ledgerPerItem(service.db, requestId)).toEqual({});
 
-    await reapUntilFree(items);
+    await reapUntilFree([chunk]);
     await drainDueChecks(requestId, 'test/heir2');
     expect(await statusesOf(service.db, requestId)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'DEPOSIT_SUCCESS', 'SUCCESS', 'SUCCESS']);
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
     expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
 
     // The dead worker's settlement, arriving late (a stale process waking up), changes nothing.
-    const late = await settleBatch(service.db, 'worker:test/dead2', batch, results, 'test/dead2', (line) => logs.push(line));
+    const late = await settleBatch(service.db, 'worker:test/dead2', batch, results, (line) => logs.push(line));
     expect(late).toMatchObject({ paid: 0, refunded: 0, refundFailed: 0, unresolved: 0 });
     expect(await ledgerPerItem(service.db, requestId)).toEqual({ commission: 5, payout: 5, release: 1 });
     await expectBooksBalanced(service.db);
   });
 
-  it('an item whose lease was taken over is skipped by the old holder', async () => {
+  it('a chunk whose lease was taken over is skipped by the old holder', async () => {
     const requestId = await submitBatch(service, merchant, sixItems());
-    const items = await claimAll(requestId, 'test/slow', 1);
-    await reapUntilFree(items);
-    const taken = await claimNextChunk(service.db, { claimer: 'test/fast' });
-    expect(taken.map((item) => item.id)).toEqual(items.map((item) => item.id));
+    const stale = await claimFirst(requestId, 'test/slow', 1);
+    await reapUntilFree([stale]);
+    const taken = await claimFirst(requestId, 'test/fast');
+    expect(taken.items.map((item) => item.id)).toEqual(stale.items.map((item) => item.id));
     // The slow worker wakes up with its stale claim: nothing of it is its own any more.
-    expect(await processChunk(contextFor('test/slow'), items)).toMatchObject({ handled: 0 });
+    expect(await processChunk(contextFor('test/slow'), stale)).toMatchObject({ handled: 0 });
+    expect(await finishChunk(service.db, stale)).toBe(false);
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([0, 0, 0, 0, 0]);
     await processChunk(contextFor('test/fast'), taken);
+    await finishChunk(service.db, taken);
     await drainDueChecks(requestId, 'test/fast');
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
     await expectBooksBalanced(service.db);
   });
 });
 
-describe('claims and the reaper', () => {
-  it('a claimed item is not claimable until its lease expires and the reaper frees it; a live lease is left alone', async () => {
-    const requestId = await submitBatch(service, merchant, sixItems());
-    const short = await claimBatchRange(service.db, { claimer: 'test/short', batchId: requestId, seqFrom: 0, seqTo: 2, leaseMs: 1 });
-    const long = await claimBatchRange(service.db, { claimer: 'test/long', batchId: requestId, seqFrom: 3, seqTo: 5 });
-    expect(short.map((item) => item.seq)).toEqual([0, 1, 2]);
-    expect(long.map((item) => item.seq)).toEqual([3, 4, 5]);
-    expect(await claimAll(requestId, 'test/other')).toEqual([]);
+describe('chunks, leases and the reaper', () => {
+  it('auth cuts a batch into chunks of consecutive seqs, due at once on the table queue', async () => {
+    const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems(), ibanItem(9001, '1.00')]);
+    const chunks = await service.db.query('select seq_from, seq_to, due_at <= now() as due, claimed_by, done_at from work_chunks where batch_id = $1 order by seq_from', [requestId]);
+    expect(chunks.rows).toEqual([
+      { seq_from: 0, seq_to: 5, due: true, claimed_by: null, done_at: null },
+      { seq_from: 6, seq_to: 11, due: true, claimed_by: null, done_at: null },
+      { seq_from: 12, seq_to: 12, due: true, claimed_by: null, done_at: null },
+    ]);
+    await drainDueChecks(requestId, 'test/cut');
+    const done = await service.db.query('select count(*)::int as n from work_chunks where batch_id = $1 and done_at is not null', [requestId]);
+    expect(done.rows[0].n).toBe(3);
+    await expectBooksBalanced(service.db);
+  });
 
-    await reapUntilFree(short);
-    const again = await claimAll(requestId, 'test/other');
-    expect(again.map((item) => item.seq)).toEqual([0, 1, 2]);
-    const leases = await service.db.query<{ seq: number; claimed_by: string }>('select seq, claimed_by from items where batch_id = $1 order by seq', [requestId]);
-    expect(leases.rows.map((row) => row.claimed_by)).toEqual(['test/other', 'test/other', 'test/other', 'test/long', 'test/long', 'test/long']);
+  it('a claimed chunk is not claimable until its lease expires and the reaper frees it; a live lease is left alone', async () => {
+    const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems()]);
+    const short = await claimFirst(requestId, 'test/short', 1);
+    const long = await claimChunkAt(service.db, { claimer: 'test/long', batchId: requestId, seqFrom: 6 });
+    expect(short.items.map((item) => item.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(long?.items.map((item) => item.seq)).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(await claimChunkAt(service.db, { claimer: 'test/other', batchId: requestId, seqFrom: 0 })).toBeUndefined();
+    expect(await tableSource(service.db).next('test/other')).toBeUndefined();
+
+    expect(await reapUntilFree([short])).toBe(1);
+    const again = await claimFirst(requestId, 'test/other');
+    expect(again.items.map((item) => item.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    const leases = await service.db.query<{ claimed_by: string }>('select claimed_by from work_chunks where batch_id = $1 order by seq_from', [requestId]);
+    expect(leases.rows.map((row) => row.claimed_by)).toEqual(['test/other', 'test/long']);
 
     // Clean up through the engine so the books and batch end final.
     await processChunk(contextFor('test/other'), again);
-    await processChunk(contextFor('test/long'), long);
+    await finishChunk(service.db, again);
+    await processChunk(contextFor('test/long'), long!);
+    await finishChunk(service.db, long!);
     await drainDueChecks(requestId, 'test/other');
     await expectBooksBalanced(service.db);
   });
 
-  it('claims a bounded chunk in id order, and claims nothing twice across concurrent claimers', async () => {
-    const requestId = await submitBatch(service, merchant, sixItems());
-    const [a, b, c] = await Promise.all([
-      claimNextChunk(service.db, { claimer: 'test/x', items: 2 }),
-      claimNextChunk(service.db, { claimer: 'test/y', items: 2 }),
-      claimNextChunk(service.db, { claimer: 'test/z', items: 2 }),
-    ]);
-    const ids = [...a, ...b, ...c].map((item) => item.id);
-    expect(new Set(ids).size).toBe(6);
-    for (const chunk of [a, b, c]) expect(chunk).toHaveLength(2);
-    expect(await claimNextChunk(service.db, { claimer: 'test/w' })).toEqual([]);
-    for (const [claimer, chunk] of [['test/x', a], ['test/y', b], ['test/z', c]] as const) await processChunk(contextFor(claimer), chunk);
+  it('concurrent claimers each get a different chunk, and nothing is claimed twice', async () => {
+    const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems(), ...sixItems()]);
+    const [a, b, c] = await Promise.all(['test/x', 'test/y', 'test/z'].map((claimer) => claimDueChunk(service.db, { claimer })));
+    const ids = [a, b, c].flatMap((chunk) => chunk!.items.map((item) => item.id));
+    expect(new Set(ids).size).toBe(18);
+    expect(new Set([a, b, c].map((chunk) => chunk!.id)).size).toBe(3);
+    expect(await claimDueChunk(service.db, { claimer: 'test/w' })).toBeUndefined();
+    for (const chunk of [a!, b!, c!]) {
+      await processChunk(contextFor(chunk.claimedBy), chunk);
+      await finishChunk(service.db, chunk);
+    }
     await drainDueChecks(requestId, 'test/x');
     await expectBooksBalanced(service.db);
   });
@@ -241,10 +279,10 @@ describe('refund that cannot be posted', () => {
     const other = await service.createMerchant();
     await service.deposit(other, '100');
     const requestId = await submitBatch(service, other, [ibanItem(7099, '40.00'), ibanItem(7001, '10.00')]);
-    const items = await claimAll(requestId, 'test/refund');
+    const chunk = await claimFirst(requestId, 'test/refund');
     const context = contextFor('test/refund');
     const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
-    const held = await handOver(service.db, 'worker:test/refund', batch, items, 'test/refund');
+    const held = await handOver(service.db, 'worker:test/refund', batch, chunk);
     const results = await askRails(context.rails, held, { timeoutMs: 5_000, inFlight: 10 });
 
     // Corrupt the books on purpose: the reserved account can no longer cover the 40.00 release.
@@ -253,7 +291,7 @@ describe('refund that cannot be posted', () => {
     await service.db.query('update accounts set balance = 1000 where id = $1', [reserved.rows[0].id]);
 
     logs.length = 0;
-    const report = await settleBatch(service.db, 'worker:test/refund', batch, results, 'test/refund', (line) => logs.push(line));
+    const report = await settleBatch(service.db, 'worker:test/refund', batch, results, (line) => logs.push(line));
     expect(report).toMatchObject({ paid: 1, refunded: 0, refundFailed: 1, batchStatus: 'COMPLETED' });
     expect(logs.join('\n')).toMatch(/ALERT operator: batch .*: the refund of 1 failed item\(s\) could not be posted/);
     const rows = await service.db.query<{ status: string; error_codes: string[] }>('select status, error_codes from items where batch_id = $1 order by seq', [requestId]);
@@ -272,16 +310,16 @@ describe('refund that cannot be posted', () => {
 });
 
 describe('graceful stop', () => {
-  it('finishes the chunk in hand: after stop() resolves no item holds a lease', async () => {
+  it('finishes the chunk in hand: after stop() resolves no chunk is leased', async () => {
     const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems()]);
-    const workers = startTestWorkers(service, { sandbox: { latencyMs: 150 }, railCallsInFlight: 2, concurrency: 1, chunkItems: 4 });
+    const workers = startTestWorkers(service, { sandbox: { latencyMs: 150 }, railCallsInFlight: 2, concurrency: 1 });
     const deadline = Date.now() + 10_000;
     while ((await statusesOf(service.db, requestId)).every((s) => s === 'PROCESSING')) {
       if (Date.now() > deadline) throw new Error('workers never started');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await workers.stop();
-    const leased = await service.db.query<{ n: number }>('select count(*)::int as n from items where claimed_until is not null');
+    const leased = await service.db.query<{ n: number }>('select count(*)::int as n from work_chunks where batch_id = $1 and claimed_until is not null', [requestId]);
     expect(leased.rows[0].n).toBe(0);
     const statuses = await statusesOf(service.db, requestId);
     expect(statuses.filter((s) => s === 'PROCESSING').length).toBeGreaterThan(0);

@@ -13,10 +13,12 @@ import { expectBooksBalanced, startTestService, type TestMerchant, type TestServ
 
 /**
  * The RabbitMQ transport end to end, on a real broker: the engine of `serve`/`worker` (relay,
- * consumers, sweeper) in this process, against the test service's database (PGlite, or PostgreSQL
+ * consumers, table source) in this process, against the test service's database (PGlite, or PostgreSQL
  * with DATABASE_URL). Every test has a queue of its own and stops its engine before the next.
  */
 const chunkItems = 25;
+/** A chunk no message brought is taken from the table this long after auth (the poison test waits for it). */
+const sweepAfterMs = 5_000;
 
 describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a RabbitMQ broker; CI sets it in its second run)', () => {
   let service: TestService;
@@ -24,7 +26,7 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    service = await startTestService({}, { queue: outboxQueue(chunkItems) });
+    service = await startTestService({}, { queue: outboxQueue(chunkItems, sweepAfterMs) });
     view = await openBrokerView(queueUrl!);
     await registerMember(service, { memberId: '8001' });
   });
@@ -43,14 +45,14 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     logs: string[];
   }
 
-  async function startTestEngine(label: string, options: { url?: string; db?: Db; sweepAfterMs?: number; latencyMs?: number; concurrency?: number } = {}): Promise<TestEngine> {
+  async function startTestEngine(label: string, options: { url?: string; db?: Db; latencyMs?: number; concurrency?: number } = {}): Promise<TestEngine> {
     const queueName = uniqueQueueName(label);
     const processName = `test-${label}-${randomBytes(3).toString('hex')}`;
     const base = configFromEnv({});
     const config = {
       ...base,
       queueUrl: options.url ?? queueUrl,
-      queue: { name: queueName, leaseMs: 5_000, sweepAfterMs: options.sweepAfterMs ?? 60_000, chunkItems },
+      queue: { name: queueName, leaseMs: 5_000, sweepAfterMs, chunkItems },
       sandbox: { ...base.sandbox, latencyMs: options.latencyMs ?? 0, settleMs: 300 },
     };
     const logs: string[] = [];
@@ -146,13 +148,13 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     await expectMoneyRight(merchant, [await expectSettledExactlyOnce(service.db, requestId)]);
   });
 
-  it('a chunk that fails on every delivery is dead-lettered after the delivery limit, and the table sweeper finishes it once it can', async () => {
+  it('a chunk that fails on every delivery is dead-lettered after the delivery limit, and the table finishes it once it can', async () => {
     const merchant = await newMerchant();
     let poisoned: string | undefined;
     let poisonedItems = new Set<bigint>();
     // The hand-over of the poisoned batch's items fails inside its transaction, every time.
     const faulty = poisonHandOver(service.db, (itemIds) => itemIds.some((id) => poisonedItems.has(id)));
-    const { queueName, logs } = await startTestEngine('poison', { db: faulty, sweepAfterMs: 1_000 });
+    const { queueName, logs } = await startTestEngine('poison', { db: faulty });
     const items = mixedItems(chunkItems, 2000);
     const init = await service.signed(merchant, 'POST', '/v1/mass/payout/init', { externalId: `poison-${Date.now()}`, items });
     poisoned = init.json.requestId;
@@ -170,11 +172,11 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
       async () => `no dead letter; ${JSON.stringify(await view.counts(queueName))}; logs: ${logs.slice(-5).join(' | ')}`,
     );
     expect(dead).toEqual([{ body: JSON.stringify({ batchId: poisoned, seqFrom: 0, seqTo: chunkItems - 1 }), deathReason: 'delivery_limit' }]);
-    // The limit is 5 redeliveries: the message was tried 6 times (the sweeper may have tried too).
+    // The limit is 5 redeliveries: the message was tried 6 times (the table source may have tried too).
     expect(logs.filter((line) => line.includes(`chunk of ${chunkItems} items failed`)).length).toBeGreaterThanOrEqual(6);
     expect((await batchSnapshot(service.db, poisoned!)).items).toEqual({ PROCESSING: chunkItems });
 
-    // Healed: the message is gone, so only the sweeper can finish the chunk, and it does.
+    // Healed: the message is gone, so only the table source can finish the chunk (due since auth + sweepAfterMs), and it does.
     poisonedItems = new Set();
     const requestId = init.json.requestId as string;
     await waitUntilBatchFinal(service.db, requestId, 30_000);

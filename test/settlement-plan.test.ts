@@ -17,7 +17,6 @@ const item = (id: number, amount: bigint, commission: bigint, attempts = 0): Cla
   currency: 'TRY',
   status: 'QUEUED',
   attempts,
-  claimedBy: 'w/0',
 });
 
 const accounts: SettlementAccounts = { available: 1n, reserved: 2n, bankSettlement: 3n, commissionRevenue: 4n, wallets: new Map([['m1', 5n]]) };

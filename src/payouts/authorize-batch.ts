@@ -83,7 +83,7 @@ export function authorizeBatch(db: Db, queue: BatchQueue, request: AuthorizeRequ
       moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING'),
     );
     if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
-    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: pending.count }, request.actor);
+    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count }, request.actor);
     return { ok: true, authorizedNow: true };
   });
 }

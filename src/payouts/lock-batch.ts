@@ -8,6 +8,8 @@ export interface LockedBatch {
   merchantId: bigint;
   status: BatchStatus;
   currency: Currency;
+  /** All items, valid or not: their seqs are 0 … itemCount − 1. */
+  itemCount: number;
   validCount: number;
   totalAmount: bigint;
   totalCommissionPlanned: bigint;
@@ -25,11 +27,12 @@ export async function lockMerchantBatch(tx: Tx, merchantId: bigint, batchId: str
     merchant_id: bigint;
     status: BatchStatus;
     currency: Currency;
+    item_count: number;
     valid_count: number;
     total_amount: bigint;
     total_commission_planned: bigint;
   }>(
-    `select id, merchant_id, status, currency, valid_count, total_amount, total_commission_planned
+    `select id, merchant_id, status, currency, item_count, valid_count, total_amount, total_commission_planned
      from batches where id = $1 and merchant_id = $2 for update`,
     [batchId, merchantId],
   );
@@ -40,6 +43,7 @@ export async function lockMerchantBatch(tx: Tx, merchantId: bigint, batchId: str
     merchantId: row.merchant_id,
     status: row.status,
     currency: row.currency,
+    itemCount: row.item_count,
     validCount: row.valid_count,
     totalAmount: row.total_amount,
     totalCommissionPlanned: row.total_commission_planned,

@@ -4,14 +4,16 @@ import type { Tx } from '../db/port.ts';
 export interface AuthorizedBatch {
   id: string;
   merchantId: bigint;
-  /** Number of items that auth moved to PROCESSING. */
+  /** All the batch's items, valid or not: their seqs are 0 … itemCount − 1. */
   itemCount: number;
+  /** Number of items that auth moved to PROCESSING. */
+  validCount: number;
 }
 
 /**
  * How an authorised batch reaches the workers. Called inside auth's transaction, after the batch is
  * IN_PROGRESS and its items PROCESSING: the implementation writes whatever drives the transfers
- * (nothing more for the table queue; outbox rows for RabbitMQ) in that same transaction.
+ * (its work chunks; for RabbitMQ also their outbox rows) in that same transaction.
  */
 export interface BatchQueue {
   readonly kind: 'table' | 'rabbitmq';

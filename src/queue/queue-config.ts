@@ -7,11 +7,11 @@ export interface QueueConfig {
    * `<name>.dead`. Every process of one deployment must use the same name.
    */
   name: string;
-  /** How long a worker's claim on items holds (the reaper frees it after). */
+  /** How long a worker's lease on a chunk holds (the reaper frees it after). */
   leaseMs: number;
-  /** RabbitMQ mode: PROCESSING items unclaimed this long are swept from the table. */
+  /** RabbitMQ mode: a chunk no message brought this long after its auth is taken from the table. */
   sweepAfterMs: number;
-  /** Items per claim on the table queue, and valid items per outbox row (message) on RabbitMQ. */
+  /** Consecutive items (by seq) per work chunk: one claim, and one message on RabbitMQ. */
   chunkItems: number;
 }
 

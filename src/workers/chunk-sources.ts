@@ -1,20 +1,20 @@
 import type { Queryable } from '../db/port.ts';
-import { claimDueChecks, claimNextChunk, type ClaimedItem } from '../queue/claim.ts';
-import { releaseClaims } from '../queue/reaper.ts';
+import { finishChunk, releaseChunk } from '../queue/chunk-lease.ts';
+import { claimDueChunk, type ClaimedChunk } from '../queue/claim.ts';
 
 /** A chunk a worker loop got from a source, and how to tell the source how it went. */
 export interface SourcedChunk {
-  items: ClaimedItem[];
-  /** After processChunk resolved (a message-based source acks here). */
+  chunk: ClaimedChunk;
+  /** After processChunk resolved: the lease goes back, the chunk done or due again (a message-based source also acks). */
   complete(): Promise<void>;
-  /** After processChunk threw: give the claims back (a message-based source may nack/requeue). */
+  /** After processChunk threw: give the lease back (a message-based source may nack/requeue). */
   abandon(error: unknown): Promise<void>;
 }
 
 /**
- * Where worker loops get their work. The embedded default claims from the items table; a broker
- * transport (RabbitMQ) is another source whose messages name a batch's seq range (claimBatchRange),
- * usually listed together with dueChecksSource, which no message ever announces.
+ * Where worker loops get their work. The embedded queue claims due chunks from work_chunks; a broker
+ * transport (RabbitMQ) is another source whose messages name a chunk (claimChunkAt), listed together
+ * with the table source, which takes what no message brings (status checks, swept chunks).
  */
 export interface ChunkSource {
   readonly name: string;
@@ -23,44 +23,38 @@ export interface ChunkSource {
 }
 
 export interface TableSourceOptions {
-  chunkItems?: number;
   leaseMs?: number;
 }
 
-/** Wraps claimed items; abandoning gives this claimer's leases back at once. */
-export function tableChunk(db: Queryable, claimer: string, items: ClaimedItem[]): SourcedChunk {
+/** Wraps a claimed chunk whose lease lives in the database alone. */
+export function tableChunk(db: Queryable, chunk: ClaimedChunk): SourcedChunk {
   return {
-    items,
-    complete: async () => undefined,
+    chunk,
+    complete: async () => {
+      await finishChunk(db, chunk);
+    },
     abandon: async () => {
-      await releaseClaims(db, claimer, items.map((item) => item.id));
+      await releaseChunk(db, chunk);
     },
   };
 }
 
-/** Unclaimed PROCESSING items, next in id order. */
-export function nextChunkSource(db: Queryable, options: TableSourceOptions = {}): ChunkSource {
+/**
+ * The embedded queue: due chunks, oldest due first. A claimed chunk with nothing to do now (its items
+ * all final, or its status checks not due yet) is finished at once and the next one is tried.
+ */
+export function tableSource(db: Queryable, options: TableSourceOptions = {}): ChunkSource {
   return {
     name: 'table',
     async next(claimer) {
-      const items = await claimNextChunk(db, { claimer, items: options.chunkItems, leaseMs: options.leaseMs });
-      return items.length > 0 ? tableChunk(db, claimer, items) : undefined;
+      // Bounded: each turn finishes one empty chunk, which makes it done or due later.
+      for (let turn = 0; turn < 100; turn++) {
+        const chunk = await claimDueChunk(db, { claimer, leaseMs: options.leaseMs });
+        if (!chunk) return undefined;
+        if (chunk.items.length > 0) return tableChunk(db, chunk);
+        await finishChunk(db, chunk);
+      }
+      return undefined;
     },
   };
-}
-
-/** QUEUED items due for a status check (ambiguous outcomes, hand-overs of crashed workers). */
-export function dueChecksSource(db: Queryable, options: TableSourceOptions = {}): ChunkSource {
-  return {
-    name: 'due-checks',
-    async next(claimer) {
-      const items = await claimDueChecks(db, { claimer, items: options.chunkItems, leaseMs: options.leaseMs });
-      return items.length > 0 ? tableChunk(db, claimer, items) : undefined;
-    },
-  };
-}
-
-/** The embedded queue: new work and due status checks, both from the items table. */
-export function tableSources(db: Queryable, options: TableSourceOptions = {}): ChunkSource[] {
-  return [nextChunkSource(db, options), dueChecksSource(db, options)];
 }

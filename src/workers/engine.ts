@@ -8,11 +8,10 @@ import { consumerSource } from '../queue/rabbitmq/consumer-source.ts';
 import { openRabbitLink } from '../queue/rabbitmq/link.ts';
 import { outboxQueue } from '../queue/rabbitmq/outbox-queue.ts';
 import { startRelay } from '../queue/rabbitmq/relay.ts';
-import { sweepSource } from '../queue/rabbitmq/sweep-source.ts';
 import { topologyOf } from '../queue/rabbitmq/topology.ts';
 import { tableQueue } from '../queue/table-queue.ts';
 import { createRails } from '../rails/index.ts';
-import { dueChecksSource, tableSources, type ChunkSource } from './chunk-sources.ts';
+import { tableSource, type ChunkSource } from './chunk-sources.ts';
 import { armRails, armSources } from './failpoints.ts';
 import { startWorkers, type Workers } from './start-workers.ts';
 
@@ -41,27 +40,27 @@ export interface EngineOptions {
 /**
  * Starts the engine the configuration asks for, in `masspayout serve` and `masspayout worker` alike.
  *
- * Table queue (no QUEUE_URL): workers claim chunks of PROCESSING items and due status checks from
- * the items table.
+ * Table queue (no QUEUE_URL): auth writes work chunks due at once; workers claim due chunks.
  *
- * RabbitMQ (QUEUE_URL): auth writes outbox rows; this process runs a relay that publishes them with
- * publisher confirms; its workers take chunks from the queue's messages, plus two table sources no
- * message announces: due status checks, and a slow sweep of PROCESSING items left alone for
- * config.queue.sweepAfterMs (a dead-lettered chunk, a lost message). The relay runs in every
- * process, workers or not, so a deployment publishes while any of its processes is up.
+ * RabbitMQ (QUEUE_URL): auth writes work chunks due only after config.queue.sweepAfterMs, and one
+ * outbox row per chunk; this process runs a relay that publishes them with publisher confirms; its
+ * workers take chunks from the queue's messages, and from the table what no message announces: due
+ * status checks, and chunks no message brought in time (a dead-lettered chunk, a lost message). The
+ * relay runs in every process, workers or not, so a deployment publishes while any of its processes
+ * is up.
  */
 export async function startEngine(config: Config, db: Db, options: EngineOptions): Promise<Engine> {
   const { log, concurrency } = options;
   const name = options.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const { leaseMs, chunkItems } = config.queue;
+  const { leaseMs, chunkItems, sweepAfterMs } = config.queue;
   const rails = armRails(createRails(db, config.sandbox), config.failpoint);
   const begin = (sources: ChunkSource[]) =>
-    concurrency > 0 ? startWorkers({ db, rails, concurrency, name, log, leaseMs, chunkItems, sources: armSources(sources, config.failpoint) }) : undefined;
+    concurrency > 0 ? startWorkers({ db, rails, concurrency, name, log, leaseMs, sources: armSources(sources, config.failpoint) }) : undefined;
 
   if (!config.queueUrl) {
-    const workers = begin(tableSources(db, { chunkItems, leaseMs }));
+    const workers = begin([tableSource(db, { leaseMs })]);
     return {
-      queue: tableQueue,
+      queue: tableQueue(chunkItems),
       workers,
       unackedMessages: () => 0,
       describe: `queue: the items table${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
@@ -70,7 +69,7 @@ export async function startEngine(config: Config, db: Db, options: EngineOptions
   }
 
   const topology = topologyOf(config.queue.name, limits.queueDeliveryLimit);
-  const consumer = concurrency > 0 ? consumerSource(db, { leaseMs, deferMs: limits.queueDeferMs, log }) : undefined;
+  const consumer = concurrency > 0 ? consumerSource(db, { leaseMs, log }) : undefined;
   const link = await openRabbitLink({
     url: config.queueUrl,
     topology,
@@ -81,14 +80,10 @@ export async function startEngine(config: Config, db: Db, options: EngineOptions
   consumer?.attach(link);
   const relay = startRelay({ db, link, actor: `worker:${name}/relay`, log });
   const workers = consumer
-    ? begin([
-        consumer,
-        dueChecksSource(db, { chunkItems, leaseMs }),
-        sweepSource(db, { olderThanMs: config.queue.sweepAfterMs, everyMs: limits.queueSweepIntervalMs, chunkItems, leaseMs }),
-      ])
+    ? begin([consumer, tableSource(db, { leaseMs })])
     : undefined;
   return {
-    queue: outboxQueue(chunkItems),
+    queue: outboxQueue(chunkItems, sweepAfterMs),
     workers,
     unackedMessages: () => consumer?.unacked() ?? 0,
     describe: `queue: RabbitMQ, ${topology.queue} (relay here${workers ? `, ${concurrency} worker loop(s) consuming` : ', no workers here'})`,

@@ -1,7 +1,7 @@
 import type { Actor } from '../audit/append.ts';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
-import type { ClaimedItem } from '../queue/claim.ts';
+import type { ClaimedChunk } from '../queue/claim.ts';
 import type { Rails } from '../rails/rail.ts';
 import { askRails } from './ask-rails.ts';
 import { loadBatchRefs } from './batch-refs.ts';
@@ -11,7 +11,7 @@ import { settleBatch } from './settle-batch.ts';
 export interface ProcessContext {
   db: Db;
   rails: Rails;
-  /** The claim's owner (claimedBy of the items); also the audit actor `worker:<claimer>`. */
+  /** The worker loop (the chunk's claimedBy); also the audit actor `worker:<claimer>`. */
   claimer: string;
   /** Operator alerts and progress lines. */
   log: (line: string) => void;
@@ -20,50 +20,43 @@ export interface ProcessContext {
 }
 
 export interface ChunkReport {
-  /** Items this call held after the hand-over (the rest were no longer its to process). */
+  /** Items this call held after the hand-over (none when the lease was lost, or all were final). */
   handled: number;
   paid: number;
   refunded: number;
   refundFailed: number;
   unresolved: number;
-  /** Batches this chunk brought to COMPLETED or FAIL. */
+  /** The batch, when this chunk brought it to COMPLETED or FAIL. */
   finishedBatches: { batchId: string; status: 'COMPLETED' | 'FAIL' }[];
 }
 
 /**
- * Processes claimed items to the furthest state their rails allow, in three steps:
+ * Processes a claimed chunk's items to the furthest state their rails allow, in three steps:
  *   (a) hand-over: PROCESSING → QUEUED, committed before any rail call (hand-over.ts);
  *   (b) rail calls, outside any transaction, bounded in flight, each with a timeout (ask-rails.ts);
- *   (c) settlement: final states, ledger postings and batch counters, one transaction per batch
- *       (settle-batch.ts); ambiguous outcomes stay QUEUED with a status check scheduled.
+ *   (c) settlement: final states, ledger postings and batch counters, one transaction (settle-batch.ts);
+ *       ambiguous outcomes stay QUEUED with a status check scheduled.
+ * The chunk's source then gives the lease back (finishChunk), marking the chunk done or due again.
  *
  * Crash safety by construction. A crash (kill -9) …
- *   before (a) commits: the items are PROCESSING under a lease; the reaper frees it, they are
- *     claimed again and sent for the first time. Nothing reached a rail.
- *   after (a), before or during (b), or before (c) commits: the items are QUEUED under a lease; the
- *     reaper frees it, they are due at once, and claimDueChecks hands them to a worker that asks the
- *     rail for the status of each key first. A payout the bank made is found and settled as paid;
- *     one it never received is sent then, under the same key. Nothing is paid twice, nothing released
- *     on a guess.
- *   after (c) commits: the items are final and hold no lease; there is nothing left to do.
+ *   before (a) commits: the items are PROCESSING, the chunk under a lease; the reaper frees it, the
+ *     chunk is claimed again and its items are sent for the first time. Nothing reached a rail.
+ *   after (a), before or during (b), or before (c) commits: the items are QUEUED; the reaper frees the
+ *     lease, the chunk is due at once, and the next claim asks the rail for the status of each key
+ *     first. A payout the bank made is found and settled as paid; one it never received is sent then,
+ *     under the same key. Nothing is paid twice, nothing released on a guess.
+ *   after (c) commits: the items are final; the next claim of the chunk finds nothing and marks it done.
  * Redelivery (the same chunk processed twice, by one worker or two) is harmless for the same reasons:
  * every transition is guarded by the expected status, and the ledger posts once per item and kind.
- *
- * Items of several batches are handled batch by batch (each batch is one merchant's audit chain).
  */
-export async function processChunk(context: ProcessContext, items: readonly ClaimedItem[]): Promise<ChunkReport> {
+export async function processChunk(context: ProcessContext, chunk: ClaimedChunk): Promise<ChunkReport> {
   const report: ChunkReport = { handled: 0, paid: 0, refunded: 0, refundFailed: 0, unresolved: 0, finishedBatches: [] };
-  if (items.length === 0) return report;
+  if (chunk.items.length === 0) return report;
   const actor: Actor = `worker:${context.claimer}`;
-  const byBatch = groupByBatch(items);
-  const refs = await loadBatchRefs(context.db, [...byBatch.keys()]);
+  const batch = (await loadBatchRefs(context.db, [chunk.batchId])).get(chunk.batchId);
+  if (!batch) throw new Error(`claimed a chunk of batch ${chunk.batchId}, which does not exist`);
 
-  const held: ClaimedItem[] = [];
-  for (const [batchId, batchItems] of byBatch) {
-    const batch = refs.get(batchId);
-    if (!batch) throw new Error(`claimed items of batch ${batchId}, which does not exist`);
-    held.push(...(await handOver(context.db, actor, batch, batchItems, context.claimer)));
-  }
+  const held = await handOver(context.db, actor, batch, chunk);
   report.handled = held.length;
   if (held.length === 0) return report;
 
@@ -72,14 +65,12 @@ export async function processChunk(context: ProcessContext, items: readonly Clai
     inFlight: context.railCallsInFlight ?? limits.railCallsInFlightMax,
   });
 
-  for (const [batchId, batchResults] of groupByBatch(results, (r) => r.item)) {
-    const settled = await settleBatch(context.db, actor, refs.get(batchId)!, batchResults, context.claimer, context.log);
-    report.paid += settled.paid;
-    report.refunded += settled.refunded;
-    report.refundFailed += settled.refundFailed;
-    report.unresolved += settled.unresolved;
-    if (settled.batchStatus) report.finishedBatches.push({ batchId, status: settled.batchStatus });
-  }
+  const settled = await settleBatch(context.db, actor, batch, results, context.log);
+  report.paid = settled.paid;
+  report.refunded = settled.refunded;
+  report.refundFailed = settled.refundFailed;
+  report.unresolved = settled.unresolved;
+  if (settled.batchStatus) report.finishedBatches.push({ batchId: batch.id, status: settled.batchStatus });
   for (const result of results) {
     const attempts = result.item.attempts + 1;
     if (result.outcome.kind === 'AMBIGUOUS' && attempts % limits.railAttemptsAlert === 0) {
@@ -87,16 +78,4 @@ export async function processChunk(context: ProcessContext, items: readonly Clai
     }
   }
   return report;
-}
-
-/** Groups by batch, in batch id order (every worker visits a chunk's batches in the same order). */
-function groupByBatch<T>(values: readonly T[], itemOf: (value: T) => ClaimedItem = (value) => value as ClaimedItem): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const value of values) {
-    const batchId = itemOf(value).batchId;
-    const group = groups.get(batchId);
-    if (group) group.push(value);
-    else groups.set(batchId, [value]);
-  }
-  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -27,7 +27,7 @@ export interface SettleReport {
 }
 
 /**
- * Step (c) of a chunk, ONE transaction per batch: every definite outcome becomes a final item state
+ * Step (c) of a chunk, ONE transaction: every definite outcome becomes a final item state
  * and its ledger postings, ambiguous ones are scheduled for a status check, the batch's counters
  * move, and every change leaves its audit event. Set-based: the number of statements does not
  * depend on the number of items.
@@ -43,7 +43,7 @@ export interface SettleReport {
  * as possible. Auth takes batch → accounts → audit head, but never on a batch that has items to
  * settle (it is past auth), so no cycle; one batch per transaction keeps one lock set per settlement.
  */
-export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], claimer: string, alert: (line: string) => void): Promise<SettleReport> {
+export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
   const settled = await db.transaction(async (tx) => {
     const audit: AuditContext = { chainId: batch.merchantId, actor, requestId: batch.id };
@@ -57,7 +57,7 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     if (posted !== payouts.length) throw new Error(`batch ${batch.id}: posted ${posted} of ${payouts.length} payout transfers`);
 
     const refunds = await refundRejected(tx, audit, sorted.rejected, accounts);
-    const rescheduled = await scheduleChecks(tx, sorted.unresolved, claimer);
+    const rescheduled = await scheduleChecks(tx, sorted.unresolved);
 
     await appendItemEvents(tx, audit, paid, refunds, rescheduled);
 
@@ -80,7 +80,7 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
 async function markPaid(tx: Tx, paid: readonly PaidItem[]): Promise<PaidItem[]> {
   if (paid.length === 0) return [];
   const moved = await tx.query<{ id: bigint }>(
-    `update items set status = 'SUCCESS', claimed_by = null, claimed_until = null, next_attempt_at = null, updated_at = now()
+    `update items set status = 'SUCCESS', next_attempt_at = null, updated_at = now()
      where id = any($1::int8[]) and status = 'QUEUED'
      returning id`,
     [paid.map((p) => p.item.id)],
@@ -136,7 +136,7 @@ function isConstraintViolation(error: unknown): boolean {
 
 async function markFailed(tx: Tx, rejected: readonly RejectedItem[], to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): Promise<RejectedItem[]> {
   const moved = await tx.query<{ id: bigint }>(
-    `update items i set status = $3, error_codes = i.error_codes || r.codes, claimed_by = null, claimed_until = null,
+    `update items i set status = $3, error_codes = i.error_codes || r.codes,
        next_attempt_at = null, updated_at = now()
      from (select id, string_to_array(codes, ',') as codes from unnest($1::int8[], $2::text[]) as u(id, codes)) r
      where i.id = r.id and i.status = 'QUEUED'
@@ -192,18 +192,17 @@ async function appendItemEvents(
 }
 
 /**
- * Ambiguous outcomes: the item stays QUEUED, the lease is given back, and the next status check is
- * due after a bounded backoff. Only for items still held by this claimer (another worker may have
- * taken over an expired lease; its schedule wins).
+ * Ambiguous outcomes: the item stays QUEUED and its next status check is due after a bounded backoff
+ * (its chunk is then due at its earliest check: finishChunk).
  */
-async function scheduleChecks(tx: Tx, unresolved: readonly UnresolvedItem[], claimer: string): Promise<UnresolvedItem[]> {
+async function scheduleChecks(tx: Tx, unresolved: readonly UnresolvedItem[]): Promise<UnresolvedItem[]> {
   if (unresolved.length === 0) return [];
   const moved = await tx.query<{ id: bigint }>(
-    `update items i set claimed_by = null, claimed_until = null, next_attempt_at = now() + u.delay_ms * interval '1 millisecond', updated_at = now()
+    `update items i set next_attempt_at = now() + u.delay_ms * interval '1 millisecond', updated_at = now()
      from unnest($1::int8[], $2::int8[]) as u(id, delay_ms)
-     where i.id = u.id and i.status = 'QUEUED' and i.claimed_by = $3
+     where i.id = u.id and i.status = 'QUEUED'
      returning i.id`,
-    [unresolved.map((u) => u.item.id), unresolved.map((u) => u.delayMs), claimer],
+    [unresolved.map((u) => u.item.id), unresolved.map((u) => u.delayMs)],
   );
   const ids = new Set(moved.rows.map((row) => row.id));
   return unresolved.filter((u) => ids.has(u.item.id));

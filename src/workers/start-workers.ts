@@ -5,7 +5,7 @@ import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { reapExpiredLeases } from '../queue/reaper.ts';
 import type { Rails } from '../rails/rail.ts';
-import { tableSources, type ChunkSource, type SourcedChunk } from './chunk-sources.ts';
+import { tableSource, type ChunkSource, type SourcedChunk } from './chunk-sources.ts';
 import { processChunk, type ChunkReport } from './process-chunk.ts';
 
 export interface WorkerOptions {
@@ -22,7 +22,6 @@ export interface WorkerOptions {
   /** How often this process's reaper runs; false: no reaper here (another process runs one). */
   reaperIntervalMs?: number | false;
   leaseMs?: number;
-  chunkItems?: number;
   railTimeoutMs?: number;
   railCallsInFlight?: number;
   /** Called after every processed chunk (progress output, tests). */
@@ -46,7 +45,7 @@ export function startWorkers(options: WorkerOptions): Workers {
   const log = options.log ?? ((line: string) => console.log(line));
   const concurrency = options.concurrency ?? limits.workerConcurrency;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`worker concurrency must be 1..64, got ${concurrency}`);
-  const sources = options.sources ?? tableSources(db, { chunkItems: options.chunkItems, leaseMs: options.leaseMs });
+  const sources = options.sources ?? [tableSource(db, { leaseMs: options.leaseMs })];
   if (sources.length === 0) throw new Error('workers need at least one chunk source');
   const name = options.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const pollMs = options.pollMs ?? limits.workerPollMs;
@@ -74,12 +73,12 @@ export function startWorkers(options: WorkerOptions): Workers {
       // A stop request does not interrupt a chunk: it is finished (every rail call is bounded by its
       // timeout), so the loop never leaves items half-way on purpose.
       try {
-        const report = await processChunk(context, chunk.items);
+        const report = await processChunk(context, chunk.chunk);
         await chunk.complete();
         options.onChunk?.(report, claimer);
       } catch (error) {
-        log(`worker ${claimer}: chunk of ${chunk.items.length} items failed, claims given back: ${messageOf(error)}`);
-        await chunk.abandon(error).catch((releaseError) => log(`worker ${claimer}: giving claims back failed (the reaper will): ${messageOf(releaseError)}`));
+        log(`worker ${claimer}: chunk of ${chunk.chunk.items.length} items failed, lease given back: ${messageOf(error)}`);
+        await chunk.abandon(error).catch((releaseError) => log(`worker ${claimer}: giving the lease back failed (the reaper will): ${messageOf(releaseError)}`));
         await idle(limits.workerErrorBackoffMs);
       }
     }

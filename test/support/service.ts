@@ -56,7 +56,7 @@ export async function startTestService(overrides: Partial<ReturnType<typeof conf
   const config = { ...configFromEnv({}), ...overrides };
   const box = options.box ?? new SecretBox(randomBytes(32));
   const app = await buildServer(
-    { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: options.queue ?? tableQueue },
+    { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: options.queue ?? tableQueue(config.queue.chunkItems) },
     { logger: options.logger, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,14 +1,12 @@
 import type { Queryable } from '../../db/port.ts';
 import type { ChunkSource, SourcedChunk } from '../../workers/chunk-sources.ts';
-import { claimBatchRange } from '../claim.ts';
-import { releaseClaims } from '../reaper.ts';
+import { finishChunk, releaseChunk } from '../chunk-lease.ts';
+import { claimChunkAt } from '../claim.ts';
 import type { Delivery, RabbitLink } from './link.ts';
-import { decodeChunkMessage, type ChunkMessage } from './message.ts';
+import { decodeChunkMessage } from './message.ts';
 
 export interface ConsumerSourceOptions {
   leaseMs?: number;
-  /** A message whose items another worker holds is tried again after this. */
-  deferMs: number;
   log: (line: string) => void;
 }
 
@@ -20,64 +18,40 @@ export interface ConsumerSource extends ChunkSource {
   unacked(): number;
 }
 
-interface Held {
-  delivery: Delivery;
-  chunk: ChunkMessage;
-  /** Not tried again before this time (ms since the epoch). */
-  notBefore: number;
-}
-
 /**
- * Turns chunk messages into claimed items. A message names a seq range of a batch; its chunk is the
- * range's unclaimed PROCESSING items (claimBatchRange), processed by the worker loop like any other.
+ * Turns chunk messages into claimed chunks. A message names a work chunk (its batch and first seq);
+ * the worker claims that chunk and processes it like any other, and the message is acked once the
+ * chunk's lease is given back.
  *
- * A message is acked once its range holds no PROCESSING item any more: all handed over to a rail
- * (QUEUED items are the status checks' business, which no message announces) or final. So a
- * redelivered or duplicate message costs one claim that finds nothing and one count, then its ack.
- * When the range still has PROCESSING items that another worker holds (a crashed worker's lease
- * that has not expired yet, the sweeper), the message is kept and tried again `deferMs` later,
- * rather than acked (its items would wait for the sweeper) or requeued (it would burn deliveries).
+ * A message is only ever a hint: the work_chunks row is the truth, and the table source takes every
+ * chunk that is due and not done. So a message whose chunk cannot be claimed — done already, held by
+ * another worker (whose lease the reaper frees if it died), or unknown (an older chunking) — is
+ * simply acked, and a redelivered or duplicate message costs one claim that finds nothing.
  *
- * A chunk that fails is given back: its claims released, its message requeued, which counts against
- * the queue's delivery limit; past it the broker dead-letters the message. A body that is not a
- * chunk message is dead-lettered at once, and so is a message naming a batch this database does not
- * hold (another deployment's, sharing the queue name by mistake).
+ * A chunk that fails is given back: its lease released, its message requeued, which counts against
+ * the queue's delivery limit; past it the broker dead-letters the message, and the table source
+ * takes the chunk once it is due. A body that is not a chunk message is dead-lettered at once, and
+ * so is a message naming a batch this database does not hold (another deployment's, sharing the
+ * queue name by mistake).
  */
 export function consumerSource(db: Queryable, options: ConsumerSourceOptions): ConsumerSource {
-  const held: Held[] = [];
+  const waiting: Delivery[] = [];
   /** Every accepted delivery until it is acked, rejected, or dropped with its connection. */
-  const outstanding = new Set<Held>();
+  const outstanding = new Set<Delivery>();
   let link: Pick<RabbitLink, 'ack' | 'nack' | 'generation'> | undefined;
 
-  /** PROCESSING items left in the message's range, or undefined when this database has no such batch. */
-  const rangeOpen = async (chunk: ChunkMessage): Promise<number | undefined> => {
-    const open = await db.query<{ n: number | null }>(
-      `select case when exists (select 1 from batches where id = $1)
-         then (select count(*)::int from items where batch_id = $1 and seq between $2 and $3 and status = 'PROCESSING') end as n`,
-      [chunk.batchId, chunk.seqFrom, chunk.seqTo],
-    );
-    return open.rows[0].n ?? undefined;
+  const ack = (delivery: Delivery) => {
+    // False when the connection it came on is gone: the broker delivers it again, harmlessly.
+    link?.ack(delivery);
+    outstanding.delete(delivery);
   };
-
-  /** Acks the message when its range is done; keeps it for a later try otherwise. */
-  const settle = async (entry: Held): Promise<void> => {
-    const open = await rangeOpen(entry.chunk);
-    if (open === undefined) {
-      // Another deployment's message (two sharing one queue name on one broker): not ours to drop.
-      options.log(`queue: a message names batch ${entry.chunk.batchId}, which this database does not hold; it goes to the dead-letter queue`);
-      link?.nack(entry.delivery, false);
-      outstanding.delete(entry);
-      return;
-    }
-    if (open === 0) {
-      // False when the connection it came on is gone: the broker delivers it again, harmlessly.
-      link?.ack(entry.delivery);
-      outstanding.delete(entry);
-      return;
-    }
-    entry.notBefore = Date.now() + options.deferMs;
-    held.push(entry);
+  const deadLetter = (delivery: Delivery, why: string) => {
+    options.log(`queue: ${why}; it goes to the dead-letter queue`);
+    link?.nack(delivery, false);
+    outstanding.delete(delivery);
   };
+  const batchExists = async (batchId: string) =>
+    (await db.query('select 1 from batches where id = $1', [batchId])).rowCount === 1;
 
   return {
     name: 'rabbitmq',
@@ -86,49 +60,55 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
     },
     unacked: () => outstanding.size,
     onDelivery(delivery) {
-      const chunk = decodeChunkMessage(delivery.message.content);
-      if (!chunk) {
-        options.log(`queue: a message that is not a chunk message (${delivery.message.content.length} bytes) goes to the dead-letter queue`);
-        link?.nack(delivery, false);
-        return;
-      }
-      const entry = { delivery, chunk, notBefore: 0 };
-      outstanding.add(entry);
-      held.push(entry);
+      outstanding.add(delivery);
+      waiting.push(delivery);
     },
     async next(claimer): Promise<SourcedChunk | undefined> {
-      // Bounded: every turn takes one entry out; entries put back are not due before deferMs.
-      for (let turn = held.length; turn > 0; turn--) {
-        const now = Date.now();
-        const index = held.findIndex((entry) => entry.notBefore <= now);
-        if (index < 0) return undefined;
-        const [entry] = held.splice(index, 1);
+      // Bounded: every turn takes one delivery out for good.
+      for (let delivery = waiting.shift(); delivery; delivery = waiting.shift()) {
         // Its connection is gone, and with it the right to ack: the broker delivers it again.
-        if (link?.generation() !== entry.delivery.generation) {
-          outstanding.delete(entry);
+        if (link?.generation() !== delivery.generation) {
+          outstanding.delete(delivery);
           continue;
         }
-        const { batchId, seqFrom, seqTo } = entry.chunk;
-        let items;
+        const message = decodeChunkMessage(delivery.message.content);
+        if (!message) {
+          deadLetter(delivery, `a message that is not a chunk message (${delivery.message.content.length} bytes)`);
+          continue;
+        }
+        let chunk;
         try {
-          items = await claimBatchRange(db, { claimer, batchId, seqFrom, seqTo, leaseMs: options.leaseMs });
-          if (items.length === 0) {
-            await settle(entry);
+          chunk = await claimChunkAt(db, { claimer, batchId: message.batchId, seqFrom: message.seqFrom, leaseMs: options.leaseMs });
+          if (!chunk && !(await batchExists(message.batchId))) {
+            deadLetter(delivery, `a message names batch ${message.batchId}, which this database does not hold`);
             continue;
           }
         } catch (error) {
           // The database failed us, not the message: keep it for a later try.
-          entry.notBefore = Date.now() + options.deferMs;
-          held.push(entry);
+          waiting.unshift(delivery);
           throw error;
         }
+        if (!chunk) {
+          ack(delivery);
+          continue;
+        }
+        if (chunk.items.length === 0) {
+          await finishChunk(db, chunk);
+          ack(delivery);
+          continue;
+        }
+        const claimed = chunk;
+        const current = delivery;
         return {
-          items,
-          complete: () => settle(entry),
+          chunk: claimed,
+          complete: async () => {
+            await finishChunk(db, claimed);
+            ack(current);
+          },
           abandon: async () => {
-            await releaseClaims(db, claimer, items.map((item) => item.id));
-            link?.nack(entry.delivery, true);
-            outstanding.delete(entry);
+            await releaseChunk(db, claimed);
+            link?.nack(current, true);
+            outstanding.delete(current);
           },
         };
       }

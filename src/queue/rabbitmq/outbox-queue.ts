@@ -1,21 +1,24 @@
 import type { Actor } from '../../audit/append.ts';
 import type { Tx } from '../../db/port.ts';
 import type { AuthorizedBatch, BatchQueue } from '../port.ts';
+import { writeWorkChunks } from '../work-chunks.ts';
 import { writeOutbox } from './outbox.ts';
 
 /**
- * The RabbitMQ transport's side of auth: the batch's chunk messages are written to the outbox in
- * auth's transaction, so they exist exactly when the auth does; the batch stays IN_PROGRESS until a
- * relay has had every one of them confirmed by the broker (promote-batches.ts). Nothing here talks
- * to the broker, so auth works (and its items wait) while the broker is away.
+ * The RabbitMQ transport's side of auth: the batch's work chunks and one outbox row per chunk are
+ * written in auth's transaction, so its messages exist exactly when the auth does; the batch stays
+ * IN_PROGRESS until a relay has had every one of them confirmed by the broker (promote-batches.ts).
+ * The chunks are due only after `sweepAfterMs`: their messages come first, and the table takes over
+ * only what no message brought (a dead-lettered or lost message, a broker away for long). Nothing
+ * here talks to the broker, so auth works (and its items wait) while the broker is away.
  */
-export function outboxQueue(chunkItems: number): BatchQueue {
+export function outboxQueue(chunkItems: number, sweepAfterMs: number): BatchQueue {
   return {
     kind: 'rabbitmq',
     async enqueueAuthorized(tx: Tx, batch: AuthorizedBatch, _actor: Actor) {
-      const rows = await writeOutbox(tx, batch.id, chunkItems);
-      const expected = Math.ceil(batch.itemCount / chunkItems);
-      if (rows !== expected) throw new Error(`batch ${batch.id}: wrote ${rows} outbox rows for ${batch.itemCount} items, expected ${expected}`);
+      const chunks = await writeWorkChunks(tx, batch, chunkItems, sweepAfterMs);
+      const rows = await writeOutbox(tx, batch.id);
+      if (rows !== chunks) throw new Error(`batch ${batch.id}: wrote ${rows} outbox rows for ${chunks} work chunks`);
     },
   };
 }

@@ -6,20 +6,11 @@ export interface OutboxRow extends ChunkMessage {
   id: bigint;
 }
 
-/**
- * Writes the batch's outbox rows in the caller's (auth's) transaction: its PROCESSING items in seq
- * order, cut into chunks of `chunkItems`, one row per chunk naming the chunk's first and last seq.
- * One statement whatever the batch size (a 100,000-item batch is 100 rows). Returns the row count.
- */
-export async function writeOutbox(tx: Tx, batchId: string, chunkItems: number): Promise<number> {
-  if (!Number.isSafeInteger(chunkItems) || chunkItems < 1 || chunkItems > 100_000) throw new Error(`chunk size must be 1..100000, got ${chunkItems}`);
+/** Writes one outbox row per work chunk of the batch, in the caller's (auth's) transaction. Returns the row count. */
+export async function writeOutbox(tx: Tx, batchId: string): Promise<number> {
   const written = await tx.query(
-    `insert into outbox (batch_id, seq_from, seq_to)
-     select $1, min(seq), max(seq)
-     from (select seq, (row_number() over (order by seq) - 1) / $2 as chunk
-           from items where batch_id = $1 and status = 'PROCESSING') numbered
-     group by chunk`,
-    [batchId, chunkItems],
+    `insert into outbox (batch_id, seq_from, seq_to) select batch_id, seq_from, seq_to from work_chunks where batch_id = $1 order by seq_from`,
+    [batchId],
   );
   return written.rowCount;
 }
