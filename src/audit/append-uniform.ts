@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/port.ts';
-import { type AuditContext, lockChainHead } from './append.ts';
+import { type AuditContext, type AuditInput, type ChainHead, lockChainHead, moveChainHead, writeEvents } from './append.ts';
 import { canonicalJson, type HashedContent } from './canonical.ts';
 
 /** Events that differ only in their entity: one state change applied to many rows (auth of 100,000 items). */
@@ -30,13 +30,22 @@ const entitySeparator = '\u001f';
  * while ~0.3 s of hashing happens here). Its result is returned.
  */
 export async function appendUniformAudit<T = void>(tx: Tx, context: AuditContext, events: UniformEvents, alongside?: () => Promise<T>): Promise<T | undefined> {
-  const count = events.entities.length;
-  if (count === 0) return alongside?.();
+  if (events.entities.length === 0) return alongside?.();
   const head = await lockChainHead(tx, context.chainId);
   const running = alongside?.();
   // Handled below; this only keeps a rejection that lands while hashing from counting as unhandled.
   running?.catch(() => undefined);
+  const written = writeUniformEvents(tx, context, head, events);
+  written.catch(() => undefined);
+  const result = await running;
+  await moveChainHead(tx, context.chainId, await written);
+  return result;
+}
 
+/** Hashes and inserts uniform events after `head` (locked by the caller); returns the new head, not yet stored. */
+export async function writeUniformEvents(tx: Tx, context: AuditContext, head: ChainHead, events: UniformEvents): Promise<ChainHead> {
+  const count = events.entities.length;
+  if (count === 0) return head;
   const firstSeq = head.seq + 1n;
   const at = new Date().toISOString();
   const requestId = context.requestId ?? null;
@@ -49,8 +58,6 @@ export async function appendUniformAudit<T = void>(tx: Tx, context: AuditContext
     if (entity.includes(entitySeparator)) throw new Error('audit: an entity contains the separator U+001F');
     chain[i + 1] = createHash('sha256').update(chain[i]).update(render(entity, firstSeq + BigInt(i))).digest('hex');
   }
-  const result = await running;
-
   const inserted = await tx.query(
     `insert into audit_events (chain_id, seq, at, actor, action, entity, request_id, before, after, prev_hash, hash)
      select $1, $2::int8 + e.ord - 1, $3, $4, $5, e.entity, $6, $7::jsonb, $8::jsonb, e.prev_hash, e.hash
@@ -71,9 +78,19 @@ export async function appendUniformAudit<T = void>(tx: Tx, context: AuditContext
     ],
   );
   if (inserted.rowCount !== count) throw new Error(`audit: inserted ${inserted.rowCount} of ${count} events`);
-  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [context.chainId, firstSeq + BigInt(count) - 1n, chain[count]]);
-  if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');
-  return result;
+  return { seq: firstSeq + BigInt(count) - 1n, hash: chain[count] };
+}
+
+/**
+ * Appends several groups of events — uniform ones and one-off ones, in the order given — under ONE
+ * lock of the chain head and one move of it: a settlement's events cost one statement per group.
+ */
+export async function appendAuditGroups(tx: Tx, context: AuditContext, groups: readonly (UniformEvents | readonly AuditInput[])[]): Promise<void> {
+  const nonEmpty = groups.filter((group) => ('entities' in group ? group.entities.length : group.length) > 0);
+  if (nonEmpty.length === 0) return;
+  let head = await lockChainHead(tx, context.chainId);
+  for (const group of nonEmpty) head = 'entities' in group ? await writeUniformEvents(tx, context, head, group) : await writeEvents(tx, context, head, group);
+  await moveChainHead(tx, context.chainId, head);
 }
 
 /**

@@ -24,10 +24,22 @@ export interface AuditContext {
  * The chain's last seq and hash, with its head row locked (created at genesis on first use) for the
  * rest of the caller's transaction: concurrent writers of one chain line up behind it.
  */
-export async function lockChainHead(tx: Tx, chainId: bigint): Promise<{ seq: bigint; hash: string }> {
+export async function lockChainHead(tx: Tx, chainId: bigint): Promise<ChainHead> {
   await tx.query(`insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2) on conflict (chain_id) do nothing`, [chainId, genesisHash]);
   const head = await tx.query<{ last_seq: bigint; last_hash: string }>('select last_seq, last_hash from audit_heads where chain_id = $1 for update', [chainId]);
   return { seq: head.rows[0].last_seq, hash: head.rows[0].last_hash };
+}
+
+/** A chain's position: the seq and hash of its last event. */
+export interface ChainHead {
+  seq: bigint;
+  hash: string;
+}
+
+/** Moves the locked head to `head` (the last event written). */
+export async function moveChainHead(tx: Tx, chainId: bigint, head: ChainHead): Promise<void> {
+  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [chainId, head.seq, head.hash]);
+  if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');
 }
 
 /**
@@ -37,7 +49,14 @@ export async function lockChainHead(tx: Tx, chainId: bigint): Promise<{ seq: big
  */
 export async function appendAudit(tx: Tx, context: AuditContext, events: readonly AuditInput[]): Promise<void> {
   if (events.length === 0) return;
-  let { seq, hash: prevHash } = await lockChainHead(tx, context.chainId);
+  const head = await lockChainHead(tx, context.chainId);
+  await moveChainHead(tx, context.chainId, await writeEvents(tx, context, head, events));
+}
+
+/** Inserts events after `head` (locked by the caller) in one statement; returns the new head, not yet stored. */
+export async function writeEvents(tx: Tx, context: AuditContext, head: ChainHead, events: readonly AuditInput[]): Promise<ChainHead> {
+  if (events.length === 0) return head;
+  let { seq, hash: prevHash } = head;
   const at = new Date().toISOString();
   const requestId = context.requestId ?? null;
   const columns = { seq: [] as bigint[], prev: [] as string[], hash: [] as string[], action: [] as string[], entity: [] as string[], before: [] as (string | null)[], after: [] as (string | null)[] };
@@ -76,6 +95,5 @@ export async function appendAudit(tx: Tx, context: AuditContext, events: readonl
       textArrayLiteral(columns.hash),
     ],
   );
-  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [context.chainId, seq, prevHash]);
-  if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');
+  return { seq, hash: prevHash };
 }

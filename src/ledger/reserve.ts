@@ -28,7 +28,7 @@ export async function reserveBatchFunds(tx: Tx, reserve: BatchReserve, audit: Au
   ]);
   // Same lock order as postTransfers (ascending id), so the two never deadlock each other.
   const locked = await tx.query<{ id: bigint; balance: bigint }>(
-    'select id, balance from accounts where id = any($1::int8[]) order by id for update',
+    'select id, balance from accounts where id = any($1::int8[]) order by id for no key update',
     [[availableId, reservedId]],
   );
   const available = locked.rows.find((row) => row.id === availableId)?.balance;

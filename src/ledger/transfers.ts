@@ -1,4 +1,4 @@
-import { appendAudit, type AuditContext } from '../audit/append.ts';
+import { appendAudit, type AuditContext, type AuditInput } from '../audit/append.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
 import type { Currency } from '../money.ts';
@@ -25,38 +25,41 @@ export function assertBalancedPlan(transfers: readonly PlannedTransfer[]): void 
   }
 }
 
+/** A transfer as stored. */
+export interface PostedTransfer {
+  id: bigint;
+  kind: TransferKind;
+  debitAccountId: bigint;
+  creditAccountId: bigint;
+  amount: bigint;
+  currency: Currency;
+  itemId: bigint | null;
+}
+
 /**
- * Posts transfers in the caller's transaction: one statement inserts them (skipping any already
- * posted for the same item and kind, or the same batch's reserve) and applies the net delta per
- * account; an account that would go below zero violates its CHECK and fails the transaction.
- * Each newly posted transfer gets an audit event. Returns how many were posted now.
+ * Posts transfers in the caller's transaction: records them, applies them to the balances, and
+ * writes one audit event per newly posted transfer. Returns how many were posted now.
  */
 export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[], audit: AuditContext): Promise<number> {
-  if (transfers.length === 0) return 0;
+  const posted = await recordTransfers(tx, transfers);
+  await applyTransfers(tx, posted);
+  await appendAudit(tx, audit, transferEvents(posted));
+  return posted.length;
+}
+
+/**
+ * Inserts transfers in one statement, skipping any already posted for the same item and kind, or
+ * the same batch's reserve; returns those inserted now, in id order. Balances are untouched until
+ * applyTransfers, so a settlement can record its transfers before it takes the shared account locks.
+ */
+export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfer[]): Promise<PostedTransfer[]> {
+  if (transfers.length === 0) return [];
   assertBalancedPlan(transfers);
-  // Lock every touched account in id order first: two postings that share accounts then queue up
-  // instead of deadlocking on a join's arbitrary row order.
-  const touched = [...new Set(transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  await tx.query('select id from accounts where id = any($1::int8[]) order by id for update', [touched]);
-  const result = await tx.query<{ id: bigint; kind: string; debit_account_id: bigint; credit_account_id: bigint; amount: bigint; currency: string; item_id: bigint | null }>(
-    `with planned as (
-       select * from unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::uuid[], $7::int8[])
-         as t(kind, debit_account_id, credit_account_id, amount, currency, batch_id, item_id)
-     ), inserted as (
-       insert into ledger_transfers (kind, debit_account_id, credit_account_id, amount, currency, batch_id, item_id)
-       select kind, debit_account_id, credit_account_id, amount, currency, batch_id, item_id from planned
-       on conflict do nothing
-       returning id, kind, debit_account_id, credit_account_id, amount, currency, item_id
-     ), deltas as (
-       select account_id, sum(delta)::int8 as delta from (
-         select debit_account_id as account_id, -amount as delta from inserted
-         union all
-         select credit_account_id, amount from inserted) d
-       group by account_id
-     ), applied as (
-       update accounts a set balance = a.balance + deltas.delta from deltas where a.id = deltas.account_id returning a.id
-     )
-     select inserted.*, (select count(*) from applied) as applied_accounts from inserted order by id`,
+  const result = await tx.query<{ id: bigint; kind: TransferKind; debit_account_id: bigint; credit_account_id: bigint; amount: bigint; currency: Currency; item_id: bigint | null }>(
+    `insert into ledger_transfers (kind, debit_account_id, credit_account_id, amount, currency, batch_id, item_id)
+     select * from unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::uuid[], $7::int8[])
+     on conflict do nothing
+     returning id, kind, debit_account_id, credit_account_id, amount, currency, item_id`,
     // Array literals built here, not JS arrays that pg would escape element by element (see
     // db/array-literal.ts): a settlement posts ~2,000 transfers per 1,000 paid items.
     [
@@ -69,21 +72,56 @@ export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[
       textArrayLiteral(transfers.map((t) => (t.itemId === undefined ? null : t.itemId.toString()))),
     ],
   );
-  await appendAudit(
-    tx,
-    audit,
-    result.rows.map((row) => ({
-      action: 'ledger.transfer',
-      entity: `transfer:${row.id}`,
-      after: {
-        kind: row.kind,
-        debitAccountId: row.debit_account_id.toString(),
-        creditAccountId: row.credit_account_id.toString(),
-        amount: row.amount.toString(),
-        currency: row.currency,
-        itemId: row.item_id === null ? null : row.item_id.toString(),
-      },
-    })),
+  return result.rows
+    .map((row) => ({ id: row.id, kind: row.kind, debitAccountId: row.debit_account_id, creditAccountId: row.credit_account_id, amount: row.amount, currency: row.currency, itemId: row.item_id }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Applies recorded transfers to the balances: the net delta per account, one UPDATE. The touched
+ * accounts are locked in id order first (lockAccounts), so two postings that share accounts queue up
+ * instead of deadlocking on the UPDATE's arbitrary row order (FOR NO KEY UPDATE: what the UPDATE
+ * takes anyway, and it lets other transactions' foreign-key checks on these accounts through). An
+ * account that would go below zero violates its CHECK and fails the statement.
+ */
+export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]): Promise<void> {
+  if (posted.length === 0) return;
+  const deltas = new Map<bigint, bigint>();
+  for (const t of posted) {
+    deltas.set(t.debitAccountId, (deltas.get(t.debitAccountId) ?? 0n) - t.amount);
+    deltas.set(t.creditAccountId, (deltas.get(t.creditAccountId) ?? 0n) + t.amount);
+  }
+  const ids = await lockAccounts(tx, [...deltas.keys()]);
+  const applied = await tx.query(
+    'update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id',
+    [ids, ids.map((id) => deltas.get(id)!)],
   );
-  return result.rowCount;
+  if (applied.rowCount !== ids.length) throw new Error(`ledger: applied to ${applied.rowCount} of ${ids.length} accounts`);
+}
+
+/**
+ * Locks accounts for the rest of the transaction in ascending id order, the one order every writer
+ * uses (a transaction that needs more accounts later must lock them all here, up front). Returns the
+ * ids, sorted and distinct.
+ */
+export async function lockAccounts(tx: Tx, accountIds: readonly bigint[]): Promise<bigint[]> {
+  const ids = [...new Set(accountIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (ids.length > 0) await tx.query('select id from accounts where id = any($1::int8[]) order by id for no key update', [ids]);
+  return ids;
+}
+
+/** One `ledger.transfer` audit event per posted transfer. */
+export function transferEvents(posted: readonly PostedTransfer[]): AuditInput[] {
+  return posted.map((t) => ({
+    action: 'ledger.transfer',
+    entity: `transfer:${t.id}`,
+    after: {
+      kind: t.kind,
+      debitAccountId: t.debitAccountId.toString(),
+      creditAccountId: t.creditAccountId.toString(),
+      amount: t.amount.toString(),
+      currency: t.currency,
+      itemId: t.itemId === null ? null : t.itemId.toString(),
+    },
+  }));
 }

@@ -1,9 +1,9 @@
 import { appendAudit, type Actor, type AuditContext, type AuditInput } from '../audit/append.ts';
-import { appendUniformAudit } from '../audit/append-uniform.ts';
+import { appendAuditGroups, type UniformEvents } from '../audit/append-uniform.ts';
 import { errors } from '../api/errors.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
-import { postTransfers } from '../ledger/transfers.ts';
+import { applyTransfers, lockAccounts, recordTransfers, transferEvents, type PostedTransfer } from '../ledger/transfers.ts';
 import type { BatchRef } from './batch-refs.ts';
 import {
   batchProgress,
@@ -37,29 +37,34 @@ export interface SettleReport {
  * (and the ledger's unique (item_id, kind) index would refuse it anyway). A crash before the commit
  * leaves the items QUEUED and the rail's record intact; the next status check finds the same outcome.
  *
- * Locks: the items' own rows first (no other worker holds them), then the accounts (postTransfers,
- * ascending ids), the merchant's audit head, and the batch row last. The shared locks (accounts,
- * audit head, batch) are what serialise the settlements of one merchant, so they are taken as late
- * as possible. Auth takes batch → accounts → audit head, but never on a batch that has items to
- * settle (it is past auth), so no cycle; one batch per transaction keeps one lock set per settlement.
+ * Locks: the items' own rows and the new transfers first (no other worker holds them), then the
+ * accounts (all at once, ascending ids), the merchant's audit head, and the batch row last. The
+ * shared locks (accounts, audit head, batch) are what serialise the settlements of one merchant, so
+ * they are taken as late as possible, after everything that can be done without them. Auth takes
+ * batch → accounts → audit head, but never on a batch that has items to settle (it is past auth),
+ * so no cycle.
  */
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
   const settled = await db.transaction(async (tx) => {
     const audit: AuditContext = { chainId: batch.merchantId, actor, requestId: batch.id };
 
+    // First what no other settlement contends for: the items' own rows, and the transfers' rows.
     const paid = await markPaid(tx, sorted.paid);
     const accounts = await settlementAccounts(tx, batch, paid);
-    const payouts = payoutTransfers(paid, accounts);
-    const posted = await postTransfers(tx, payouts, audit);
+    const planned = payoutTransfers(paid, accounts);
+    const payouts = await recordTransfers(tx, planned);
     // These items were QUEUED a moment ago: a payout already in the ledger would mean the item's
     // state and the books disagree. Fail the transaction rather than settle on top of that.
-    if (posted !== payouts.length) throw new Error(`batch ${batch.id}: posted ${posted} of ${payouts.length} payout transfers`);
-
-    const refunds = await refundRejected(tx, audit, sorted.rejected, accounts);
+    if (payouts.length !== planned.length) throw new Error(`batch ${batch.id}: posted ${payouts.length} of ${planned.length} payout transfers`);
     const rescheduled = await scheduleChecks(tx, sorted.unresolved);
 
-    await appendItemEvents(tx, audit, paid, refunds, rescheduled);
+    // Then the rows shared with every other writer of this merchant, held to the commit, each taken
+    // once and in the one order all writers use: accounts (ascending ids), audit head, batch row.
+    await lockAccounts(tx, [...payouts.flatMap((t) => [t.debitAccountId, t.creditAccountId]), ...(sorted.rejected.length > 0 ? [accounts.available, accounts.reserved] : [])]);
+    await applyTransfers(tx, payouts);
+    const refunds = await refundRejected(tx, sorted.rejected, accounts);
+    await appendAuditGroups(tx, audit, [transferEvents(payouts), transferEvents(refunds.releases), ...itemEventGroups(paid, refunds), rescheduledEvents(rescheduled)]);
 
     const progress = batchProgress(paid, refunds.done.length + refunds.failed.length);
     const batchStatus = progress.finished > 0 ? await advanceBatch(tx, audit, batch, progress) : undefined;
@@ -109,22 +114,24 @@ async function settlementAccounts(tx: Tx, batch: BatchRef, paid: readonly PaidIt
  * the savepoint is rolled back and the items become DEPOSIT_FAIL with their money left reserved, for
  * an operator. Any other error (a lost connection, a deadlock) fails the whole transaction instead:
  * the items stay QUEUED and are settled again later, never marked DEPOSIT_FAIL by accident.
+ * The caller holds the available and reserved accounts' locks.
  */
-async function refundRejected(tx: Tx, audit: AuditContext, rejected: readonly RejectedItem[], accounts: SettlementAccounts): Promise<{ done: RejectedItem[]; failed: RejectedItem[] }> {
-  if (rejected.length === 0) return { done: [], failed: [] };
+async function refundRejected(tx: Tx, rejected: readonly RejectedItem[], accounts: SettlementAccounts): Promise<{ done: RejectedItem[]; failed: RejectedItem[]; releases: PostedTransfer[] }> {
+  if (rejected.length === 0) return { done: [], failed: [], releases: [] };
   await tx.query('savepoint refund');
   try {
     const done = await markFailed(tx, rejected, 'DEPOSIT_SUCCESS');
-    const releases = releaseTransfers(done, accounts);
-    const posted = await postTransfers(tx, releases, audit);
-    if (posted !== releases.length) throw new Error(`posted ${posted} of ${releases.length} release transfers`);
+    const planned = releaseTransfers(done, accounts);
+    const releases = await recordTransfers(tx, planned);
+    if (releases.length !== planned.length) throw new Error(`posted ${releases.length} of ${planned.length} release transfers`);
+    await applyTransfers(tx, releases);
     await tx.query('release savepoint refund');
-    return { done, failed: [] };
+    return { done, failed: [], releases };
   } catch (error) {
     if (!isConstraintViolation(error)) throw error;
     await tx.query('rollback to savepoint refund');
     const failed = await markFailed(tx, rejected, 'DEPOSIT_FAIL');
-    return { done: [], failed };
+    return { done: [], failed, releases: [] };
   }
 }
 
@@ -154,41 +161,36 @@ function errorCodesOf(rejected: RejectedItem, to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_F
 }
 
 /**
- * One `item.status` event per transition, written with appendUniformAudit per group of identical
- * transitions (a 1,000-item chunk is a handful of groups: paid by bank, paid by wallet, failed per
- * reason), in the order each item lived them: a failed item passes through FAILED, so it gets
- * QUEUED → FAILED and then FAILED → DEPOSIT_SUCCESS (or DEPOSIT_FAIL). Rescheduled status checks
- * differ per item (attempt, delay) and go through appendAudit.
+ * One `item.status` event per transition, in groups of identical transitions (a 1,000-item chunk is a
+ * handful: paid by bank, paid by wallet, failed per reason), in the order each item lived them: a
+ * failed item passes through FAILED, so it gets QUEUED → FAILED and then FAILED → DEPOSIT_SUCCESS
+ * (or DEPOSIT_FAIL).
  */
-async function appendItemEvents(
-  tx: Tx,
-  audit: AuditContext,
-  paid: readonly PaidItem[],
-  refunds: { done: RejectedItem[]; failed: RejectedItem[] },
-  rescheduled: readonly UnresolvedItem[],
-): Promise<void> {
+function itemEventGroups(paid: readonly PaidItem[], refunds: { done: RejectedItem[]; failed: RejectedItem[] }): UniformEvents[] {
   const entities = (items: readonly { item: { referenceCode: string } }[]) => items.map(({ item }) => `item:${item.referenceCode}`);
+  const groups: UniformEvents[] = [];
   for (const rail of ['sandbox-bank', 'wallet'] as const) {
     const group = paid.filter((p) => p.rail === rail);
-    await appendUniformAudit(tx, audit, { action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'SUCCESS', rail }, entities: entities(group) });
+    groups.push({ action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'SUCCESS', rail }, entities: entities(group) });
   }
   for (const [to, items] of [['DEPOSIT_SUCCESS', refunds.done], ['DEPOSIT_FAIL', refunds.failed]] as const) {
     for (const reason of new Set(items.map((r) => r.reason))) {
       const group = items.filter((r) => r.reason === reason);
       const errorCodes = errorCodesOf(group[0], to);
-      await appendUniformAudit(tx, audit, { action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'FAILED', errorCodes: [errorCodes[0]] }, entities: entities(group) });
-      await appendUniformAudit(tx, audit, { action: 'item.status', before: { status: 'FAILED' }, after: { status: to, errorCodes }, entities: entities(group) });
+      groups.push({ action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'FAILED', errorCodes: [errorCodes[0]] }, entities: entities(group) });
+      groups.push({ action: 'item.status', before: { status: 'FAILED' }, after: { status: to, errorCodes }, entities: entities(group) });
     }
   }
-  await appendAudit(
-    tx,
-    audit,
-    rescheduled.map(({ item, detail, delayMs }): AuditInput => ({
-      action: 'item.rail_check_scheduled',
-      entity: `item:${item.referenceCode}`,
-      after: { status: 'QUEUED', attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
-    })),
-  );
+  return groups;
+}
+
+/** Rescheduled status checks differ per item (attempt, delay): one event each. */
+function rescheduledEvents(rescheduled: readonly UnresolvedItem[]): AuditInput[] {
+  return rescheduled.map(({ item, detail, delayMs }) => ({
+    action: 'item.rail_check_scheduled',
+    entity: `item:${item.referenceCode}`,
+    after: { status: 'QUEUED', attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
+  }));
 }
 
 /**
