@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, eventHash, type HashedContent } from '../src/audit/canonical.ts';
+import { canonicalJson, canonicalPrefix, eventHash, eventHashAt, type HashedContent } from '../src/audit/canonical.ts';
 
 /**
  * canonicalJson and eventHash are built for volume (cached key orders, the event's fixed top-level
@@ -76,6 +76,11 @@ describe('eventHash', () => {
       { ...base, after: { text: 'quote " and \\ and \u0000' }, actor: 'merchant:"odd"', entity: 'item:\n' },
     ];
     for (const event of variants) expect(eventHash(prev, event)).toBe(referenceHash(prev, event));
+  });
+
+  it('hashes the same from a prefix prepared before the seq is known (eventHashAt), for every shape', () => {
+    const variants: HashedContent[] = [base, { ...base, requestId: null }, { ...base, before: undefined, after: undefined }, { ...base, seq: 12345678901234n }];
+    for (const { seq, ...rest } of variants) expect(eventHashAt(prev, canonicalPrefix(rest), seq)).toBe(referenceHash(prev, { ...rest, seq }));
   });
 
   it('changes when any field changes', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/port.ts';
-import { type AuditContext, type AuditInput, type ChainHead, lockChainHead, moveChainHead, writeEvents } from './append.ts';
+import { type AuditContext, type ChainHead, lockChainHead, moveChainHead, type PreparedEvents, writePreparedEvents } from './append.ts';
 import { canonicalJson, type HashedContent } from './canonical.ts';
 
 /** Events that differ only in their entity: one state change applied to many rows (auth of 100,000 items). */
@@ -81,15 +81,22 @@ export async function writeUniformEvents(tx: Tx, context: AuditContext, head: Ch
   return { seq: firstSeq + BigInt(count) - 1n, hash: chain[count] };
 }
 
+/** Groups of events for appendAuditGroups: uniform ones, or one-off events already prepared. */
+export type AuditGroup = UniformEvents | PreparedEvents;
+
 /**
- * Appends several groups of events — uniform ones and one-off ones, in the order given — under ONE
- * lock of the chain head and one move of it: a settlement's events cost one statement per group.
+ * Appends several groups of events, in the order given, under ONE lock of the chain head and one
+ * move of it: a settlement's events cost one statement per group. One-off events come prepared
+ * (prepareEvents), so their canonical texts were built before the head was locked.
  */
-export async function appendAuditGroups(tx: Tx, context: AuditContext, groups: readonly (UniformEvents | readonly AuditInput[])[]): Promise<void> {
-  const nonEmpty = groups.filter((group) => ('entities' in group ? group.entities.length : group.length) > 0);
+export async function appendAuditGroups(tx: Tx, context: AuditContext, groups: readonly AuditGroup[]): Promise<void> {
+  const nonEmpty = groups.filter((group) => ('entities' in group ? group.entities.length : group.prefixes.length) > 0);
   if (nonEmpty.length === 0) return;
   let head = await lockChainHead(tx, context.chainId);
-  for (const group of nonEmpty) head = 'entities' in group ? await writeUniformEvents(tx, context, head, group) : await writeEvents(tx, context, head, group);
+  for (const group of nonEmpty) {
+    if (!('entities' in group) && group.context.chainId !== context.chainId) throw new Error('audit: prepared events of another chain');
+    head = 'entities' in group ? await writeUniformEvents(tx, context, head, group) : await writePreparedEvents(tx, head, group);
+  }
   await moveChainHead(tx, context.chainId, head);
 }
 

@@ -70,6 +70,23 @@ export function eventHash(prevHash: string, event: HashedContent): string {
   return createHash('sha256').update(prevHash).update(canonicalEvent(event)).digest('hex');
 }
 
+const seqPlaceholder = '"seq":"0"}';
+
+/**
+ * The canonical event cut before its seq, which is always its last key ("seq" sorts after every
+ * other): everything expensive about an event's text, computable before the chain head is locked.
+ * `eventHashAt(prevHash, prefix, seq)` then hashes exactly what eventHash would.
+ */
+export function canonicalPrefix(event: Omit<HashedContent, 'seq'>): string {
+  const text = canonicalEvent({ ...event, seq: 0n });
+  if (!text.endsWith(seqPlaceholder)) throw new Error('audit: the canonical event does not end with its seq');
+  return text.slice(0, -seqPlaceholder.length);
+}
+
+export function eventHashAt(prevHash: string, prefix: string, seq: bigint): string {
+  return createHash('sha256').update(prevHash).update(prefix + '"seq":' + JSON.stringify(seq.toString()) + '}').digest('hex');
+}
+
 /**
  * canonicalJson of the event with chainId and seq as strings. The top-level keys are fixed, so their
  * sorted order is written out (action < actor < after < at < before < chainId < entity < requestId

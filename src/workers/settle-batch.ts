@@ -1,4 +1,4 @@
-import { appendAudit, type Actor, type AuditContext, type AuditInput } from '../audit/append.ts';
+import { appendAudit, prepareEvents, type Actor, type AuditContext, type AuditInput } from '../audit/append.ts';
 import { appendAuditGroups, type UniformEvents } from '../audit/append-uniform.ts';
 import { errors } from '../api/errors.ts';
 import type { Db, Tx } from '../db/port.ts';
@@ -58,13 +58,19 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     // state and the books disagree. Fail the transaction rather than settle on top of that.
     if (payouts.length !== planned.length) throw new Error(`batch ${batch.id}: posted ${payouts.length} of ${planned.length} payout transfers`);
     const rescheduled = await scheduleChecks(tx, sorted.unresolved);
+    const payoutEvents = prepareEvents(audit, transferEvents(payouts));
 
     // Then the rows shared with every other writer of this merchant, held to the commit, each taken
     // once and in the one order all writers use: accounts (ascending ids), audit head, batch row.
     await lockAccounts(tx, [...payouts.flatMap((t) => [t.debitAccountId, t.creditAccountId]), ...(sorted.rejected.length > 0 ? [accounts.available, accounts.reserved] : [])]);
     await applyTransfers(tx, payouts);
     const refunds = await refundRejected(tx, sorted.rejected, accounts);
-    await appendAuditGroups(tx, audit, [transferEvents(payouts), transferEvents(refunds.releases), ...itemEventGroups(paid, refunds), rescheduledEvents(rescheduled)]);
+    await appendAuditGroups(tx, audit, [
+      payoutEvents,
+      prepareEvents(audit, transferEvents(refunds.releases)),
+      ...itemEventGroups(paid, refunds),
+      prepareEvents(audit, rescheduledEvents(rescheduled)),
+    ]);
 
     const progress = batchProgress(paid, refunds.done.length + refunds.failed.length);
     const batchStatus = progress.finished > 0 ? await advanceBatch(tx, audit, batch, progress) : undefined;
