@@ -38,7 +38,7 @@ export interface PostedTransfer {
 
 /**
  * Posts transfers in the caller's transaction: records them, applies them to the balances, and
- * writes one audit event per newly posted transfer. Returns how many were posted now.
+ * writes one audit event per transfer. Returns how many were posted.
  */
 export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[], audit: AuditContext): Promise<number> {
   const posted = await recordTransfers(tx, transfers);
@@ -48,9 +48,11 @@ export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[
 }
 
 /**
- * Inserts transfers in one statement, skipping any already posted for the same item and kind, or
- * the same batch's reserve; returns those inserted now, in id order. Balances are untouched until
+ * Inserts transfers in one statement; returns them, in id order. Balances are untouched until
  * applyTransfers, so a settlement can record its transfers before it takes the shared account locks.
+ * A second payout, commission or release for one item, or a second reserve for one batch, violates
+ * the ledger's unique indexes and fails the transaction: every caller posts only after a guarded
+ * state change that cannot happen twice, so a duplicate here is a bug to stop at, never to skip.
  */
 export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfer[]): Promise<PostedTransfer[]> {
   if (transfers.length === 0) return [];
@@ -58,7 +60,6 @@ export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfe
   const result = await tx.query<{ id: bigint; kind: TransferKind; debit_account_id: bigint; credit_account_id: bigint; amount: bigint; currency: Currency; item_id: bigint | null }>(
     `insert into ledger_transfers (kind, debit_account_id, credit_account_id, amount, currency, batch_id, item_id)
      select * from unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::text[], $6::uuid[], $7::int8[])
-     on conflict do nothing
      returning id, kind, debit_account_id, credit_account_id, amount, currency, item_id`,
     // Array literals built here, not JS arrays that pg would escape element by element (see
     // db/array-literal.ts): a settlement posts ~2,000 transfers per 1,000 paid items.
@@ -106,7 +107,11 @@ export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]):
  */
 export async function lockAccounts(tx: Tx, accountIds: readonly bigint[]): Promise<bigint[]> {
   const ids = [...new Set(accountIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (ids.length > 0) await tx.query('select id from accounts where id = any($1::int8[]) order by id for no key update', [ids]);
+  if (ids.length === 0) return ids;
+  const locked = await tx.query('select id from accounts where id = any($1::int8[]) order by id for no key update', [ids]);
+  // What the ledger's account foreign keys checked once (migration 005): no money moves to or from
+  // an account that is not there.
+  if (locked.rowCount !== ids.length) throw new Error(`ledger: ${ids.length - locked.rowCount} of accounts ${ids.join(', ')} do not exist`);
   return ids;
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { batched } from './batcher.ts';
@@ -67,41 +68,36 @@ const selectTransfers = `select idempotency_key, iban, amount, status, reason, s
   from sandbox_bank_transfers where idempotency_key = any($1::text[])`;
 
 /**
- * One statement for every send of a flush: insert the new keys (existing ones untouched) and read
- * back, beside the inserted rows, the rows that were already there. A key inserted by a concurrent
- * flush after this statement's snapshot is in neither half; it is read again afterwards.
+ * One statement for every send of a flush: insert the new keys, leaving existing ones untouched.
+ * Keys that were there already (a resend under the same key, or a concurrent flush's) are read back
+ * afterwards, so a first send costs one statement.
  */
 async function storeTransfers(db: Queryable, config: SandboxConfig, sends: { key: string; item: RailItem }[]): Promise<{ transfer: StoredTransfer; fresh: boolean }[]> {
   const rules = sends.map((s) => sandboxRule(s.item.recipientInfo));
   const keys = sends.map((s) => s.key);
-  const found = await db.query<StoredTransfer & { fresh: boolean }>(
-    `with inserted as (
-       insert into sandbox_bank_transfers (idempotency_key, iban, amount, currency, status, reason, settles_at)
-       select t.key, t.iban, t.amount, t.currency, t.status, t.reason, now() + t.settle_ms * interval '1 millisecond'
-       from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[])
-         as t(key, iban, amount, currency, status, reason, settle_ms)
-       on conflict (idempotency_key) do nothing
-       returning idempotency_key, iban, amount, status, reason, settles_at <= now() as settled
-     )
-     select *, true as fresh from inserted
-     union all
-     select idempotency_key, iban, amount, status, reason, settles_at <= now(), false from sandbox_bank_transfers
-     where idempotency_key = any($1::text[]) and idempotency_key not in (select idempotency_key from inserted)`,
+  const inserted = await db.query<StoredTransfer>(
+    `insert into sandbox_bank_transfers (idempotency_key, iban, amount, currency, status, reason, settles_at)
+     select t.key, t.iban, t.amount, t.currency, t.status, t.reason, now() + t.settle_ms * interval '1 millisecond'
+     from unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[])
+       as t(key, iban, amount, currency, status, reason, settle_ms)
+     on conflict (idempotency_key) do nothing
+     returning idempotency_key, iban, amount, status, reason, settles_at <= now() as settled`,
+    // Array literals rather than JS arrays, which pg would escape element by element.
     [
-      keys,
-      sends.map((s) => s.item.recipientInfo),
-      sends.map((s) => s.item.amount),
-      sends.map((s) => s.item.currency),
-      rules.map((r) => r.status),
-      rules.map((r) => r.reason),
-      rules.map((r) => (r.firstAnswerLost ? Math.round(config.settleMs) : 0)),
+      textArrayLiteral(keys),
+      textArrayLiteral(sends.map((s) => s.item.recipientInfo)),
+      int8ArrayLiteral(sends.map((s) => s.item.amount)),
+      textArrayLiteral(sends.map((s) => s.item.currency)),
+      textArrayLiteral(rules.map((r) => r.status)),
+      textArrayLiteral(rules.map((r) => r.reason)),
+      int8ArrayLiteral(rules.map((r) => BigInt(r.firstAnswerLost ? Math.round(config.settleMs) : 0))),
     ],
   );
-  const byKey = new Map(found.rows.map((row) => [row.idempotency_key, row]));
-  const missing = keys.filter((key) => !byKey.has(key));
-  if (missing.length > 0) {
-    const late = await readTransfers(db, missing);
-    missing.forEach((key, i) => late[i] && byKey.set(key, { ...late[i], fresh: false }));
+  const byKey = new Map(inserted.rows.map((row) => [row.idempotency_key, { ...row, fresh: true }]));
+  const existing = keys.filter((key) => !byKey.has(key));
+  if (existing.length > 0) {
+    const found = await readTransfers(db, existing);
+    existing.forEach((key, i) => found[i] && byKey.set(key, { ...found[i], fresh: false }));
   }
   return sends.map((s) => {
     const row = byKey.get(s.key);

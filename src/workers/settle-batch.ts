@@ -116,7 +116,7 @@ async function settlementAccounts(tx: Tx, batch: BatchRef, paid: readonly PaidIt
 
 /**
  * QUEUED → (FAILED →) DEPOSIT_SUCCESS with the release posted, in a savepoint. If the release
- * violates a ledger constraint (the reserved account cannot cover it: the books are already wrong),
+ * violates a balance CHECK (the reserved account cannot cover it: the books are already wrong),
  * the savepoint is rolled back and the items become DEPOSIT_FAIL with their money left reserved, for
  * an operator. Any other error (a lost connection, a deadlock) fails the whole transaction instead:
  * the items stay QUEUED and are settled again later, never marked DEPOSIT_FAIL by accident.
@@ -134,17 +134,20 @@ async function refundRejected(tx: Tx, rejected: readonly RejectedItem[], account
     await tx.query('release savepoint refund');
     return { done, failed: [], releases };
   } catch (error) {
-    if (!isConstraintViolation(error)) throw error;
+    if (!isBalanceCheckViolation(error)) throw error;
     await tx.query('rollback to savepoint refund');
     const failed = await markFailed(tx, rejected, 'DEPOSIT_FAIL');
     return { done: [], failed, releases: [] };
   }
 }
 
-/** SQLSTATE class 23: integrity constraint violation (e.g. 23514, an account's balance >= 0 CHECK). */
-function isConstraintViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('23');
+/**
+ * SQLSTATE 23514, check_violation: an account's balance >= 0 CHECK, the one constraint a correct
+ * release can meet (when the books are already wrong). A unique violation is a transfer posted
+ * twice, a bug that must fail the whole transaction, not turn into DEPOSIT_FAIL.
+ */
+function isBalanceCheckViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23514';
 }
 
 async function markFailed(tx: Tx, rejected: readonly RejectedItem[], to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): Promise<RejectedItem[]> {
