@@ -1,6 +1,5 @@
-import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
-import { canonicalPrefix, eventHashAt, genesisHash } from './canonical.ts';
+import { canonicalJson, canonicalPrefixer, eventHashAt, genesisHash } from './canonical.ts';
 
 /** Who made a change: a merchant's API key, an operator, or the engine's own workers. */
 export type Actor = `merchant:${string}` | 'admin' | `worker:${string}` | 'system';
@@ -59,38 +58,48 @@ export interface PreparedEvents {
   at: string;
   /** canonicalPrefix of each event. */
   prefixes: string[];
-  /** Array literals of the stored columns. */
-  action: string;
-  entity: string;
-  before: string;
-  after: string;
+  /** The stored columns, each one string of values joined by U+001F ('' for a NULL before/after). */
+  actionColumn: string;
+  entityColumn: string;
+  beforeColumn: string;
+  afterColumn: string;
 }
 
-/** Everything about the events that does not depend on the chain's head: done before locking it. */
+/** Joins column values into one parameter; JSON text never contains it raw, actions and entities are checked. */
+const separator = '\u001f';
+
+/**
+ * Everything about the events that does not depend on the chain's head, done before locking it.
+ * The stored before/after are the canonical JSON texts that are hashed (jsonb reads them to the same
+ * value), and the columns travel as joined strings, which the driver sends as they are: the array
+ * literals they replaced spent more time escaping quotes than PostgreSQL spent inserting the rows.
+ */
 export function prepareEvents(context: AuditContext, events: readonly AuditInput[]): PreparedEvents {
   const at = new Date().toISOString();
-  const requestId = context.requestId ?? null;
+  const prefixOf = canonicalPrefixer({ chainId: context.chainId, at, actor: context.actor, requestId: context.requestId ?? null });
   const prefixes = new Array<string>(events.length);
-  const columns = { action: [] as string[], entity: [] as string[], before: [] as (string | null)[], after: [] as (string | null)[] };
+  const actions = new Array<string>(events.length);
+  const entities = new Array<string>(events.length);
+  const befores = new Array<string>(events.length);
+  const afters = new Array<string>(events.length);
   events.forEach((event, i) => {
-    const before = event.before ?? null;
-    const after = event.after ?? null;
-    prefixes[i] = canonicalPrefix({ chainId: context.chainId, at, actor: context.actor, action: event.action, entity: event.entity, requestId, before, after });
-    columns.action.push(event.action);
-    columns.entity.push(event.entity);
-    columns.before.push(before === null ? null : JSON.stringify(before));
-    columns.after.push(after === null ? null : JSON.stringify(after));
+    if (event.action.includes(separator) || event.entity.includes(separator)) throw new Error('audit: an action or entity contains U+001F');
+    const before = event.before == null ? null : canonicalJson(event.before);
+    const after = event.after == null ? null : canonicalJson(event.after);
+    prefixes[i] = prefixOf(event.action, event.entity, before ?? 'null', after ?? 'null');
+    actions[i] = event.action;
+    entities[i] = event.entity;
+    befores[i] = before ?? '';
+    afters[i] = after ?? '';
   });
   return {
     context,
     at,
     prefixes,
-    // Array literals built here rather than JS arrays: pg escapes every element of a JS array with two
-    // regex replaces (~3.5 µs each); settling 1,000 paid items writes 2,000 ledger events.
-    action: textArrayLiteral(columns.action),
-    entity: textArrayLiteral(columns.entity),
-    before: textArrayLiteral(columns.before),
-    after: textArrayLiteral(columns.after),
+    actionColumn: actions.join(separator),
+    entityColumn: entities.join(separator),
+    beforeColumn: befores.join(separator),
+    afterColumn: afters.join(separator),
   };
 }
 
@@ -108,13 +117,16 @@ export async function writePreparedEvents(tx: Tx, head: ChainHead, prepared: Pre
   chain[0] = head.hash;
   for (let i = 0; i < count; i++) chain[i + 1] = eventHashAt(chain[i], prepared.prefixes[i], head.seq + BigInt(i + 1));
   const { context } = prepared;
+  // nullif: '' stands for a NULL before/after. (One event whose before is NULL joins to '', which
+  // string_to_array reads as no element at all; unnest then pads that column with NULL, as needed.)
   const inserted = await tx.query(
     `insert into audit_events (chain_id, seq, at, actor, action, entity, request_id, before, after, prev_hash, hash)
-     select $1, $2::int8 + e.ord - 1, $3, $4, e.action, e.entity, $5, e.before, e.after, e.prev_hash, e.hash
+     select $1, $2::int8 + e.ord - 1, $3, $4, e.action, e.entity, $5, nullif(e.before, '')::jsonb, nullif(e.after, '')::jsonb, e.prev_hash, e.hash
      from (select string_to_array($10::text, ',') as chain) p,
-       unnest($6::text[], $7::text[], $8::jsonb[], $9::jsonb[], p.chain[1:$11], p.chain[2:$11 + 1])
+       unnest(string_to_array($6::text, E'\\x1f'), string_to_array($7::text, E'\\x1f'), string_to_array($8::text, E'\\x1f'),
+              string_to_array($9::text, E'\\x1f'), p.chain[1:$11], p.chain[2:$11 + 1])
          with ordinality as e(action, entity, before, after, prev_hash, hash, ord)`,
-    [context.chainId, head.seq + 1n, prepared.at, context.actor, context.requestId ?? null, prepared.action, prepared.entity, prepared.before, prepared.after, chain.join(','), count],
+    [context.chainId, head.seq + 1n, prepared.at, context.actor, context.requestId ?? null, prepared.actionColumn, prepared.entityColumn, prepared.beforeColumn, prepared.afterColumn, chain.join(','), count],
   );
   if (inserted.rowCount !== count) throw new Error(`audit: inserted ${inserted.rowCount} of ${count} events`);
   return { seq: head.seq + BigInt(count), hash: chain[count] };

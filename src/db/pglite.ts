@@ -20,11 +20,20 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
       return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     },
   });
+  // PGlite's COPY reads a file: /dev/blob is the device that serves the blob passed with the query.
+  const wrapTransaction = (q: { query: PGlite['query'] }): Tx => ({
+    ...wrap(q),
+    async copyFrom(table, columns, rows) {
+      const blob = new Blob(Array.from(rows, (piece) => piece as Uint8Array<ArrayBuffer>));
+      const result = await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob });
+      return result.affectedRows ?? 0;
+    },
+  });
   const outer = wrap(pg);
   return {
     kind: 'pglite',
     query: outer.query,
-    transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    transaction: (work) => pg.transaction((tx) => work(wrapTransaction(tx))),
     close: () => pg.close(),
   };
 }

@@ -9,6 +9,13 @@ export interface QueryResult<Row> {
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * COPY `table (columns)` FROM `rows`: pieces in COPY's text format (src/db/copy-text.ts), taken one
+   * at a time, so that a server can copy a piece while the next is made. Resolves to the number of
+   * rows copied. Only a transaction handle of either adapter has it; a wrapper that passes queries
+   * through (tests) may not, and callers then fall back to an INSERT.
+   */
+  copyFrom?(table: string, columns: readonly string[], rows: Iterable<Buffer>): Promise<number>;
 }
 
 /** A transaction handle. Domain code receives it and never reaches for the outer pool inside it. */

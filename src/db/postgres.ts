@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { parse as parseArray } from 'postgres-array';
 import type { Db, QueryResult, Tx } from './port.ts';
 
@@ -27,6 +30,29 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
   });
+  // COPY needs one connection for the whole statement: only a transaction's client offers it. A piece
+  // is made only when the socket has room for it, so the server copies while the next one is made.
+  const wrapClient = (client: pg.PoolClient): Tx => ({
+    ...wrap(client),
+    async copyFrom(table, columns, rows) {
+      const stream = client.query(copyFromStdin(`copy ${table} (${columns.join(', ')}) from stdin`));
+      try {
+        for (const piece of rows) {
+          // once() rejects if the stream fails first (the server refused a row): no wait for ever.
+          if (!stream.write(piece)) await once(stream, 'drain');
+        }
+      } catch (error) {
+        // Making a piece failed: end the COPY (CopyFail) or the connection stays in it and the
+        // transaction's rollback would queue behind it for ever.
+        stream.destroy(error as Error);
+        await finished(stream).catch(() => undefined);
+        throw error;
+      }
+      stream.end();
+      await finished(stream);
+      return stream.rowCount;
+    },
+  });
   const outer = wrap(pool);
   return {
     kind: 'postgres',
@@ -35,7 +61,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await work(wrap(client));
+        const result = await work(wrapClient(client));
         await client.query('commit');
         return result;
       } catch (error) {
