@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, appendAudit } from '../audit/append.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
+import { copyText } from '../db/copy-text.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { Merchant } from '../merchants/merchants.ts';
@@ -98,6 +99,7 @@ function plannedTotals(input: InitBatchInput): { amount: bigint; commission: big
   return { amount, commission, commissions };
 }
 
+/** The INSERT fallback of insertItems, for a transaction handle without COPY. */
 const insertItemsSql = `
   insert into items (batch_id, seq, reference_code, item_external_id, recipient_type, recipient_info, recipient_name,
                      description, amount, commission, currency, status, error_codes)
@@ -108,15 +110,39 @@ const insertItemsSql = `
   from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::text[], $12::text[])
     with ordinality as r(reference_code, external_id, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, reasons, n)`;
 
+/** The items' columns init writes, in the order of a COPY row (and of the INSERT fallback above). */
+const itemColumns = ['batch_id', 'seq', 'reference_code', 'item_external_id', 'recipient_type', 'recipient_info', 'recipient_name',
+  'description', 'amount', 'commission', 'currency', 'status', 'error_codes'] as const;
+
+/** Rows per piece of COPY text: small enough to die young (see insertItems). */
+const copyPieceRows = 1000;
+
 /**
- * One `insert … select from unnest` per chunk of limits.insertChunkRows items: no per-item round
- * trip. seq comes from the ordinality, reference codes are random UUIDs made here (gen_random_uuid()
- * costs ~5 µs a row on PGlite, 0.5 s per 100,000 items; node's randomUUID a fraction of that), an item's reasons
- * travel as one comma-joined string of catalogue codes (unnest cannot carry an array per row).
- * The next chunk's parameters are built while the server inserts the current one.
+ * One COPY per chunk of limits.insertChunkRows items, no per-item round trip. COPY rather than
+ * `insert … select from unnest`: 100,000 items cost 0.93 s of PostgreSQL backend CPU against 1.10 s
+ * (PostgreSQL 15, this machine), and no array literals are built, sent and parsed; of what is left,
+ * 40 % is the per-row check of items.batch_id's foreign key (0.55 s without it). The text is made in
+ * pieces of copyPieceRows rows, each as the driver asks for it: PostgreSQL copies one while the next
+ * is made, and a piece is garbage before V8 promotes it. Made 20,000 rows at a time, the same text
+ * took 450–670 ms per 100,000 items against 110–140 ms (its strings lived long enough to be moved
+ * to the old generation and left for a full collection; PGlite's peak RSS grew with them).
+ * A transaction handle without COPY (a test's pass-through wrapper) gets the same rows through the
+ * INSERT above, where seq comes from the ordinality and an item's reasons travel as one
+ * comma-joined string of catalogue codes; the next chunk's parameters are built while the server
+ * inserts the current one.
+ * Reference codes are random UUIDs made here (gen_random_uuid() costs ~5 µs a row on PGlite, 0.5 s
+ * per 100,000 items; node's randomUUID a fraction of that).
  */
 async function insertItems(tx: Tx, batchId: string, input: InitBatchInput, commissions: readonly bigint[]): Promise<void> {
   const count = input.checked.items.length;
+  if (tx.copyFrom) {
+    for (let start = 0; start < count; start += limits.insertChunkRows) {
+      const end = Math.min(start + limits.insertChunkRows, count);
+      const copied = await tx.copyFrom('items', itemColumns, copyPieces(batchId, input, commissions, start, end));
+      if (copied !== end - start) throw new Error(`inserted ${copied} of ${end - start} items of batch ${batchId}`);
+    }
+    return;
+  }
   let pending: { rows: number; result: Promise<{ rowCount: number }> } | undefined;
   for (let start = 0; start < count; start += limits.insertChunkRows) {
     const end = Math.min(start + limits.insertChunkRows, count);
@@ -130,6 +156,26 @@ async function insertItems(tx: Tx, batchId: string, input: InitBatchInput, commi
 async function expectInserted(pending: { rows: number; result: Promise<{ rowCount: number }> }, batchId: string): Promise<void> {
   const { rowCount } = await pending.result;
   if (rowCount !== pending.rows) throw new Error(`inserted ${rowCount} of ${pending.rows} items of batch ${batchId}`);
+}
+
+/** Items [start, end) as COPY text in itemColumns order, copyPieceRows rows per piece, each made when asked for. */
+function* copyPieces(batchId: string, input: InitBatchInput, commissions: readonly bigint[], start: number, end: number): Generator<Buffer> {
+  for (let from = start; from < end; from += copyPieceRows) yield copyRows(batchId, input, commissions, from, Math.min(from + copyPieceRows, end));
+}
+
+/** Items [start, end) as COPY text rows; error_codes is '{}' on a valid item. */
+function copyRows(batchId: string, input: InitBatchInput, commissions: readonly bigint[], start: number, end: number): Buffer {
+  const { items, currency: batchCurrency } = input.checked;
+  const lines = new Array<string>(end - start);
+  for (let i = start; i < end; i++) {
+    const checked = items[i];
+    const item = checked.item;
+    const status = checked.valid ? 'INIT\t{}' : 'INVALID\t{' + checked.reasons.map((name) => '"' + errors[name].code + '"').join(',') + '}';
+    lines[i - start] = batchId + '\t' + i + '\t' + randomUUID() + '\t' + copyText(item.itemExternalId ?? '') + '\t' + copyText(item.recipientType) + '\t' +
+      copyText(item.recipientInfo) + '\t' + copyText(item.recipientName) + '\t' + copyText(item.description) + '\t' +
+      item.amountMinor + '\t' + commissions[i] + '\t' + (item.currency ?? batchCurrency) + '\t' + status + '\n';
+  }
+  return Buffer.from(lines.join(''), 'utf8');
 }
 
 /** The column literals of items [start, end); reasons is NULL on a valid item. */
