@@ -7,11 +7,19 @@ const bigintParsers = {
 };
 
 /**
+ * PostgreSQL's buffer cache lives in this process's WebAssembly memory, which never shrinks. The
+ * default 128 MB made a 100,000-item init peak at ~670 MB RSS; 16 MB takes ~120 MB off that peak
+ * (and off every start) without slowing init: pages it evicts go to the data dir's files, which
+ * the operating system caches anyway.
+ */
+const memoryParams = ['-c', 'shared_buffers=16MB'];
+
+/**
  * Embedded PostgreSQL in this process. PGlite is a single session: its own mutex serialises a
  * transaction against every other query, so awaiting the outer handle inside `transaction` deadlocks.
  */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
-  const pg = await PGlite.create({ dataDir, parsers: bigintParsers });
+  const pg = await PGlite.create({ dataDir, parsers: bigintParsers, startParams: [...PGlite.defaultStartParams, ...memoryParams] });
   const wrap = (q: { query: PGlite['query'] }): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await q.query<Row>(sql, params as unknown[]);
