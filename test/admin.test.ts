@@ -135,6 +135,41 @@ describe('POST /admin/v1/merchants/{merchantId}/deposits', () => {
     await expectBooksBalanced(service.db);
   });
 
+  it('with an Idempotency-Key, makes the deposit once however often (and however concurrently) it is sent; the key with another amount is refused', async () => {
+    const merchant = await service.createMerchant();
+    const path = `/admin/v1/merchants/${merchant.merchantId}/deposits`;
+    const send = (body: object, key: string) =>
+      httpRequest(service.url + path, 'POST', JSON.stringify(body), { authorization: `Bearer ${service.adminToken}`, 'content-type': 'application/json', 'idempotency-key': key });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => send({ amount: '250.00', currency: 'TRY' }, 'payroll-2026-11')));
+    for (const answer of answers) {
+      expect(answer.status, answer.text).toBe(201);
+      expect(answer.json.available).toBe('250');
+    }
+    // Another key is another deposit; the first key with another amount or currency changes nothing.
+    expect((await send({ amount: '1.00', currency: 'TRY' }, 'payroll-2026-12')).json.available).toBe('251');
+    for (const body of [{ amount: '999.00', currency: 'TRY' }, { amount: '250.00', currency: 'USD' }]) {
+      const reused = await send(body, 'payroll-2026-11');
+      expect(reused.status, reused.text).toBe(409);
+      expect(reused.json).toMatchObject({ status: 'failure', errorCode: '7003' });
+    }
+    const tooLong = await send({ amount: '1.00', currency: 'TRY' }, 'k'.repeat(129));
+    expect(tooLong.status).toBe(400);
+    const transfers = await service.db.query<{ n: number }>(
+      `select count(*)::int as n from ledger_transfers t join accounts c on c.id = t.credit_account_id where c.merchant_id = $1`,
+      [merchant.merchantId],
+    );
+    expect(transfers.rows[0].n).toBe(2);
+    // Another merchant may use the same key for its own deposit.
+    const other = await service.createMerchant();
+    const theirs = await httpRequest(service.url + `/admin/v1/merchants/${other.merchantId}/deposits`, 'POST', JSON.stringify({ amount: '5.00', currency: 'TRY' }), {
+      authorization: `Bearer ${service.adminToken}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'payroll-2026-11',
+    });
+    expect(theirs.json.available).toBe('5');
+    await expectBooksBalanced(service.db);
+  });
+
   it('answers 404 for an unknown merchant and stores nothing', async () => {
     await expectRefusedAndNothingStored(() => service.admin('POST', '/admin/v1/merchants/987654321/deposits', { amount: '10', currency: 'TRY' }), 404, '7001', 'NOT_FOUND');
   });

@@ -64,6 +64,7 @@ export const errors = {
 
   MERCHANT_NOT_FOUND: entry('7001', 404, 'NOT_FOUND', 'Üye işyeri bulunamadı', 'Merchant not found'),
   MEMBER_EXISTS: entry('7002', 409, 'CONFLICT', 'Bu üye numarası, telefon veya kimlik numarası zaten kayıtlı', 'This member id, phone or identity number is already registered'),
+  IDEMPOTENCY_KEY_REUSED: entry('7003', 409, 'CONFLICT', 'Bu Idempotency-Key farklı bir tutar veya para birimiyle kullanıldı', 'This Idempotency-Key was used with a different amount or currency'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorName = keyof typeof errors;

@@ -47,8 +47,9 @@ export interface AuditVerification {
 }
 
 /**
- * The operator API (/admin/v1, bearer token), for the CLI's operator commands. Only reads are
- * retried: a deposit or a merchant has no idempotency key, so a retried POST could make two.
+ * The operator API (/admin/v1, bearer token), for the CLI's operator commands. Reads are retried,
+ * and so is a deposit sent with an idempotency key (the service makes it once per key); creating a
+ * merchant is not (a retried POST could make two).
  */
 export class AdminClient {
   readonly #base: URL;
@@ -67,8 +68,9 @@ export class AdminClient {
     return this.#call('POST', '/admin/v1/merchants', input);
   }
 
-  deposit(merchantId: number | string, input: { amount: string; currency: string }): Promise<DepositResult> {
-    return this.#call('POST', `/admin/v1/merchants/${encodeURIComponent(String(merchantId))}/deposits`, input);
+  /** With `idempotencyKey`, the deposit is made once however often it is sent, and it is retried like a read. */
+  deposit(merchantId: number | string, input: { amount: string; currency: string }, idempotencyKey?: string): Promise<DepositResult> {
+    return this.#call('POST', `/admin/v1/merchants/${encodeURIComponent(String(merchantId))}/deposits`, input, idempotencyKey);
   }
 
   addMember(member: { memberId: string; name: string; phone?: string; identityNumber?: string }): Promise<Member> {
@@ -83,11 +85,13 @@ export class AdminClient {
     return this.#call('GET', '/admin/v1/audit/verify');
   }
 
-  #call<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+  #call<T>(method: 'GET' | 'POST', path: string, body?: object, idempotencyKey?: string): Promise<T> {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base.origin);
     const raw = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { authorization: `Bearer ${this.#token}` };
-    const plan = { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed: method === 'GET', operation: `${method} ${path}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    const retryAllowed = method === 'GET' || idempotencyKey !== undefined;
+    const plan = { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed, operation: `${method} ${path}` };
     return withRetries(plan, (timeoutMs) => exchange<T>({ method, url, headers, body: raw, timeoutMs, success: 'plain' }));
   }
 }

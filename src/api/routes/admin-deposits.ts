@@ -28,8 +28,11 @@ export function adminDepositRoutes(app: ApiServer, deps: Deps): void {
       schema: {
         tags: ['admin'],
         summary: "Deposit money to a merchant's available balance",
+        description:
+          'With an `Idempotency-Key` header (1-128 characters) the deposit is made once per merchant and key: a retry with the same amount and currency answers 201 with the current balance and moves no money; the same key with another amount or currency is refused with 7003.',
         security: [{ adminToken: [] }],
         params: Type.Object({ merchantId: Type.String({ pattern: '^[0-9]{1,18}$' }) }),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
         body: DepositBody,
         response: responses(DepositResult, 201),
       },
@@ -41,7 +44,9 @@ export function adminDepositRoutes(app: ApiServer, deps: Deps): void {
       if (!isCurrency(request.body.currency)) throw new ApiError('INVALID_REQUEST', 'currency must be TRY, USD or EUR');
       if (!(await merchantById(deps.db, merchantId))) throw new ApiError('MERCHANT_NOT_FOUND');
       const currency = request.body.currency;
-      await deps.db.transaction((tx) => depositToMerchant(tx, merchantId, amount, currency));
+      const idempotencyKey = request.headers['idempotency-key'];
+      const outcome = await deps.db.transaction((tx) => depositToMerchant(tx, { merchantId, amount, currency, idempotencyKey }));
+      if (outcome === 'key-reused') throw new ApiError('IDEMPOTENCY_KEY_REUSED');
       const balances = await merchantBalances(deps.db, merchantId);
       reply.status(201);
       return {

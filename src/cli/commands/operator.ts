@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { type AdminOptions, adminClient, withAdminOptions } from '../options.ts';
 import { exitCodes, run } from '../output.ts';
@@ -35,10 +36,12 @@ export function registerOperatorCommands(program: Command): void {
       .description("add money to a merchant's available balance")
       .requiredOption('--merchant <id>', "the merchant's id")
       .requiredOption('--amount <amount>', 'decimal amount, e.g. 250000.00')
-      .addOption(new Option('--currency <currency>', 'currency').choices(['TRY', 'USD', 'EUR']).default('TRY')),
+      .addOption(new Option('--currency <currency>', 'currency').choices(['TRY', 'USD', 'EUR']).default('TRY'))
+      .option('--idempotency-key <key>', 'makes the deposit once however often the command runs with this key (default: a new key per run, so retries within the run are safe)'),
   ).action(
-    run(async (out, options: AdminOptions & { merchant: string; amount: string; currency: string }) => {
-      const result = await adminClient(options).deposit(options.merchant, { amount: options.amount, currency: options.currency });
+    run(async (out, options: AdminOptions & { merchant: string; amount: string; currency: string; idempotencyKey?: string }) => {
+      const key = options.idempotencyKey ?? randomUUID();
+      const result = await adminClient(options).deposit(options.merchant, { amount: options.amount, currency: options.currency }, key);
       if (out.json) return out.data(result);
       out.line(`deposited ${options.amount} ${options.currency} to merchant ${result.merchantId}; available: ${result.available} ${result.currency}`);
     }),
