@@ -212,12 +212,20 @@ describe('routes and methods that do not exist', () => {
   it.each([
     ['an unknown route', 'GET', '/v1/mass/payout/nothing'],
     ['an unknown top-level path', 'POST', '/wp-login.php'],
-    ['GET on a POST route', 'GET', '/v1/mass/payout/init'],
-    ['DELETE on a POST route', 'DELETE', '/v1/mass/payout/auth'],
-    ['POST on a GET route', 'POST', '/v1/mass/payout/balance'],
-    ['PUT on an admin route', 'PUT', '/admin/v1/merchants'],
+    ['an unknown path below a known one', 'GET', '/v1/mass/payout/retrieve/items/a/b'],
   ])('%s → 404 code 10', async (_case, method, path) => {
     await expectClientError(() => httpRequest(service.url + path, method, undefined, {}), 404, '10');
+  });
+
+  it.each([
+    ['GET on a POST route', 'GET', '/v1/mass/payout/init', 'POST'],
+    ['DELETE on a POST route', 'DELETE', '/v1/mass/payout/auth', 'POST'],
+    ['POST on a GET route', 'POST', '/v1/mass/payout/balance', 'GET, HEAD'],
+    ['PUT on an admin route', 'PUT', '/admin/v1/merchants', 'POST'],
+    ['GET on a route with a parameter', 'GET', '/v1/mass/payout/cancel/00000000-0000-4000-8000-000000000000', 'POST'],
+  ])('%s → 405 code 17, with the methods it takes in Allow', async (_case, method, path, allow) => {
+    const response = await expectClientError(() => httpRequest(service.url + path, method, undefined, {}), 405, '17');
+    expect(response.headers.allow).toBe(allow);
   });
 });
 

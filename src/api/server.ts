@@ -13,6 +13,7 @@ import { failure } from './envelope.ts';
 import { ApiError } from './errors.ts';
 import { forgetOldRandomKeys, requireSignature } from './merchant-auth.ts';
 import { captureRawBodies } from './raw-body.ts';
+import { recordRouteMethods } from './route-methods.ts';
 import { adminRoutes, merchantRoutes } from './routes/index.ts';
 
 export type ApiServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -47,7 +48,13 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     if (apiError.entry.httpStatus >= 500 && !options.logger) console.error(error);
     reply.status(apiError.entry.httpStatus).send(failure(request, apiError));
   });
+  const methodsOf = recordRouteMethods(app);
   app.setNotFoundHandler((request, reply) => {
+    const allowed = methodsOf(request.url.split('?')[0]);
+    if (allowed.length > 0) {
+      reply.status(405).header('allow', allowed.join(', ')).send(failure(request, new ApiError('METHOD_NOT_ALLOWED')));
+      return;
+    }
     reply.status(404).send(failure(request, new ApiError('NOT_FOUND')));
   });
 
