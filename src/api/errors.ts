@@ -26,7 +26,7 @@ export const errors = {
   UNSUPPORTED_MEDIA_TYPE: entry('14', 415, 'INVALID_REQUEST', 'İçerik türü application/json olmalıdır', 'The content type must be application/json'),
   RATE_LIMITED: entry('15', 429, 'RATE_LIMITED', 'Çok fazla istek', 'Too many requests'),
   REQUEST_TIMEOUT: entry('16', 408, 'INVALID_REQUEST', 'İstek zaman aşımına uğradı', 'The request timed out'),
-  METHOD_NOT_ALLOWED: entry('17', 405, 'NOT_FOUND', 'Bu kaynak bu HTTP yöntemini desteklemiyor', 'This resource does not support this HTTP method'),
+  METHOD_NOT_ALLOWED: entry('17', 405, 'INVALID_REQUEST', 'Bu kaynak bu HTTP yöntemini desteklemiyor', 'This resource does not support this HTTP method'),
   INVALID_SIGNATURE: entry('1000', 401, 'AUTHENTICATION', 'Geçersiz imza', 'Invalid signature'),
   REPLAYED_REQUEST: entry('1001', 401, 'AUTHENTICATION', 'Bu istek daha önce alındı', 'This request was already received'),
   AUTHORIZATION_REQUIRED: entry('1009', 401, 'AUTHENTICATION', 'Authorization başlığı zorunludur', 'The Authorization header is required'),
