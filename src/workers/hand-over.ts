@@ -27,19 +27,19 @@ export async function handOver(db: Db, actor: Actor, batch: BatchRef, chunk: Cla
     // Found by id alone (primary-key probes): with `batch_id = …` in this WHERE the planner once took
     // the (batch_id, seq) index while the batch's statistics were those of an empty table, and read
     // the whole batch for every chunk (quadratic in the batch size).
-    const moved = await tx.query<{ id: bigint; was: 'PROCESSING' | 'QUEUED'; attempts: number }>(
-      `with mine as (
-         select id, status from items where id = any($1::int8[]) and status in ('PROCESSING', 'QUEUED') for update
-       )
-       update items i set status = 'QUEUED', attempts = i.attempts + 1, next_attempt_at = now(), updated_at = now()
-       from mine where i.id = mine.id
-       returning i.id, mine.status as was, i.attempts`,
+    const moved = await tx.query<{ id: bigint; attempts: number }>(
+      `update items set status = 'QUEUED', attempts = attempts + 1, next_attempt_at = now(), updated_at = now()
+       where id = any($1::int8[]) and status in ('PROCESSING', 'QUEUED')
+       returning id, attempts`,
       [chunk.items.map((item) => item.id)],
     );
-    const byId = new Map(moved.rows.map((row) => [row.id, row]));
+    // Only hand-overs count attempts: one more than when the item was read means this update moved
+    // it from the status it was read in; more means another hand-over (of a stale copy of this
+    // chunk) came in between and left it QUEUED, so it may have reached a rail.
+    const attemptsNow = new Map(moved.rows.map((row) => [row.id, row.attempts]));
     const held = chunk.items
-      .filter((item) => byId.has(item.id))
-      .map((item) => ({ ...item, status: byId.get(item.id)!.was, attempts: byId.get(item.id)!.attempts - 1 }));
+      .filter((item) => attemptsNow.has(item.id))
+      .map((item) => ({ ...item, status: attemptsNow.get(item.id) === item.attempts + 1 ? item.status : ('QUEUED' as const), attempts: attemptsNow.get(item.id)! - 1 }));
     const queuedNow = held.filter((item) => item.status === 'PROCESSING');
     await appendUniformAudit(tx, { chainId: batch.merchantId, actor, requestId: batch.id }, {
       action: 'item.status',
