@@ -65,7 +65,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   }
   if (switches.has('help')) {
     console.log('usage: npm run bench -- [--only ingest,settle] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
-      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--runs 3] [--timeout 600] [--loops 2] [--no-verify] [--json file]');
+      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
     process.exit(0);
   }
   const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'runs', 'timeout', 'json', 'loops']);

@@ -61,8 +61,12 @@ export const limits = {
   workerPollMs: 200,
   /** Wait after a chunk failed unexpectedly, so a broken database is not hammered. */
   workerErrorBackoffMs: 1_000,
-  /** Worker loops per process (each processes one chunk at a time). */
-  workerConcurrency: 2,
+  /**
+   * Worker loops per process (each processes one chunk at a time). Four keep a 2-core machine busy:
+   * while one loop waits on the database or the rails, the others hash and post (measured on 100,000
+   * items, one worker process: 8,300 items/s with 2 loops, 10,600 with 4, 10,100 with 8).
+   */
+  workerConcurrency: 4,
   /** The sandbox bank: a transfer whose first answer was lost (IBAN ending 98) is visible as paid after this. */
   sandboxSettleMs: 2_000,
 

@@ -57,10 +57,10 @@ describe('masspayout worker', () => {
     const port = await freePort();
     const serve = started(runCli(['serve'], { ...env, PORT: String(port), ...(serverUrl ? { MASSPAYOUT_WORKER_CONCURRENCY: '0' } : {}) }));
     await serve.waitFor(/listening on/, 60_000);
-    await serve.waitFor(serverUrl ? /workers: none in this process/ : /workers: 2 loop\(s\) in this process/);
+    await serve.waitFor(serverUrl ? /workers: none in this process/ : /workers: 4 loop\(s\) in this process/);
     const workers = serverUrl ? [started(runCli(['worker'], env)), started(runCli(['worker'], env))] : [];
     const workerPids = new Set(workers.map((w) => String(w.child.pid)));
-    for (const worker of workers) await worker.waitFor(/masspayout worker running: 2 loop\(s\) on PostgreSQL/, 60_000);
+    for (const worker of workers) await worker.waitFor(/masspayout worker running: 4 loop\(s\) on PostgreSQL/, 60_000);
 
     const url = `http://127.0.0.1:${port}`;
     const admin = (method: string, route: string, body?: unknown) =>
