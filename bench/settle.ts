@@ -6,7 +6,7 @@ import { deploy } from './deployment.ts';
 import { benchMembers, generateBatch } from './items.ts';
 import { loadAverage } from './load.ts';
 import type { SettleCase } from './options.ts';
-import type { ProcessUsage } from './processes.ts';
+import { waitForLine, type ProcessUsage } from './processes.ts';
 
 /**
  * Issue 3's figure: one batch of `size` items (mixed IBAN and wallet members registered through the
@@ -70,9 +70,12 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
   try {
     const { client } = deployment;
     // The figure must be of the transport it is labelled with.
-    const transport = c.rabbitmq ? /queue: RabbitMQ/ : /queue: the items table/;
+    const transport = c.rabbitmq ? /queue: RabbitMQ/ : /queue: the database \(work_chunks\)/;
+    // Waited for, not just looked for: a worker prints its transport on the line after "running".
     for (const child of [deployment.serve, ...deployment.workers]) {
-      if (!transport.test(child.tail())) throw new Error(`${child.name} does not report the expected transport (${transport}):\n${child.tail()}`);
+      await waitForLine(child, transport, 10_000).catch(() => {
+        throw new Error(`${child.name} does not report the expected transport (${transport}):\n${child.tail()}`);
+      });
     }
     const members = benchMembers(memberCount);
     await registerMembers(client, members);

@@ -18,7 +18,7 @@ export const limits = {
   /** How often each server forgets random keys older than the replay window (one indexed delete). */
   randomKeyPurgeIntervalMs: 60_000,
   requestTimeoutMs: 120_000,
-  /** Rows per INSERT … SELECT FROM unnest(…) statement: bounds one statement's parameter payload. */
+  /** Items per COPY statement of an init (each sent in pieces of 1,000 rows, made as the driver asks). */
   insertChunkRows: 20_000,
 
   // The SDK (src/client) and the CLI.

@@ -63,7 +63,7 @@ export async function startEngine(config: Config, db: Db, options: EngineOptions
       queue: tableQueue(chunkItems),
       workers,
       unackedMessages: () => 0,
-      describe: `queue: the items table${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
+      describe: `queue: the database (work_chunks)${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
       stop: async () => workers?.stop(),
     };
   }
