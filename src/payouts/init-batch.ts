@@ -49,6 +49,8 @@ export async function initBatch(db: Db, input: InitBatchInput): Promise<InitBatc
     );
     if (claimed.rowCount === 0) return existingOutcome(tx, merchant.id, input.externalId, input.fingerprint);
 
+    // The only place items are written: under the batch row this transaction has just inserted,
+    // which is what lets items go without a foreign key to batches (migration 005).
     await insertItems(tx, requestId, input, totals.commissions);
     await appendAudit(tx, { chainId: merchant.id, actor: input.actor, requestId }, [
       {
