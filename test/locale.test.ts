@@ -22,7 +22,7 @@ describe('the error catalogue', () => {
     expect(new Set(codes).size).toBe(codes.length);
     for (const [name, entry] of entries) {
       expect(entry.code, name).toMatch(/^[0-9]+$/);
-      expect([400, 401, 404, 408, 409, 413, 415, 422, 429, 500], name).toContain(entry.httpStatus);
+      expect([400, 401, 404, 405, 408, 409, 413, 415, 422, 429, 500], name).toContain(entry.httpStatus);
       expect(entry.group, name).toMatch(/^[A-Z_]+$/);
     }
   });

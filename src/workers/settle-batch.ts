@@ -34,7 +34,7 @@ export interface SettleReport {
  *
  * Each item transition is a guarded UPDATE (`status = 'QUEUED'`) whose RETURNING decides what gets
  * posted: an item another worker already settled is skipped here, so its money cannot move twice
- * (and the ledger's unique (item_id, kind) index would refuse it anyway). A crash before the commit
+ * (and the ledger's unique (item_id, kind) index would fail the transaction). A crash before the commit
  * leaves the items QUEUED and the rail's record intact; the next status check finds the same outcome.
  *
  * Locks: the items' own rows and the new transfers first (no other worker holds them), then the

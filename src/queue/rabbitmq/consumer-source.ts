@@ -83,17 +83,14 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
             deadLetter(delivery, `a message names batch ${message.batchId}, which this database does not hold`);
             continue;
           }
+          // Nothing to do now (its items final, or their status checks not due): done or due later.
+          if (chunk && chunk.items.length === 0) await finishChunk(db, chunk);
         } catch (error) {
           // The database failed us, not the message: keep it for a later try.
           waiting.unshift(delivery);
           throw error;
         }
-        if (!chunk) {
-          ack(delivery);
-          continue;
-        }
-        if (chunk.items.length === 0) {
-          await finishChunk(db, chunk);
+        if (!chunk || chunk.items.length === 0) {
           ack(delivery);
           continue;
         }
