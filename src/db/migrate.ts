@@ -9,14 +9,15 @@ const migrationLockKey = 7_246_001;
 /**
  * Applies the numbered SQL files not yet applied, in order, each in its own transaction under a
  * transaction-scoped advisory lock, so two processes starting at once apply each file exactly once.
+ * `upTo` (a file name) stops after that file: an older version's schema, for upgrade tests.
  */
-export async function migrate(db: Db): Promise<string[]> {
+export async function migrate(db: Db, upTo?: string): Promise<string[]> {
   await db.query(`create table if not exists schema_migrations (
     name text primary key, applied_at timestamptz not null default now())`).catch(async (error) => {
     // Two processes racing on the very first create: the loser sees a duplicate type; the table exists.
     if (!/already exists|duplicate key/.test(String(error?.message))) throw error;
   });
-  const files = (await readdir(migrationsDir)).filter((name) => /^\d{3}_.+\.sql$/.test(name)).sort();
+  const files = (await readdir(migrationsDir)).filter((name) => /^\d{3}_.+\.sql$/.test(name) && (upTo === undefined || name <= upTo)).sort();
   const applied: string[] = [];
   for (const name of files) {
     const sql = await readFile(migrationsDir + name, 'utf8');

@@ -49,7 +49,7 @@ const leaseSql = (claimer: string, leaseMs: string) =>
   `update work_chunks set claimed_by = ${claimer}, claimed_until = now() + ${leaseMs}::int8 * interval '1 millisecond'`;
 
 /**
- * The next due chunk, oldest due first, under a lease: an authorised batch's new work, or a chunk
+ * The next due chunk, oldest due first (then oldest written), under a lease: an authorised batch's new work, or a chunk
  * whose items wait for a status check (an ambiguous rail answer, a worker that died after the
  * hand-over). FOR UPDATE SKIP LOCKED lets any number of workers claim side by side without waiting
  * for each other, and re-checks the WHERE on the row it locks, so a chunk is never claimed twice.
@@ -60,7 +60,7 @@ export async function claimDueChunk(db: Queryable, options: ClaimOptions): Promi
   const claimed = await db.query<ChunkRow>(
     `${leaseSql('$1', '$2')}
      where id = (select id from work_chunks where done_at is null and claimed_until is null and due_at <= now()
-                 order by due_at limit 1 for update skip locked)
+                 order by due_at, id limit 1 for update skip locked)
      returning id, batch_id, seq_from, seq_to, claimed_by`,
     [options.claimer, options.leaseMs ?? limits.leaseDurationMs],
   );

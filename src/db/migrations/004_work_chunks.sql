@@ -38,7 +38,7 @@ create table work_chunks (
   unique (batch_id, seq_from)
 );
 -- What claims look for; like the old items_claimable, free of lease expiry (the reaper's job).
-create index work_chunks_due on work_chunks (due_at) where done_at is null and claimed_until is null;
+create index work_chunks_due on work_chunks (due_at, id) where done_at is null and claimed_until is null;
 create index work_chunks_leased on work_chunks (claimed_until) where claimed_until is not null;
 
 -- Batches already authorised when this version arrives get their chunks now, due at once.

@@ -1,0 +1,93 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../src/db/migrate.ts';
+import { openPglite } from '../src/db/pglite.ts';
+import type { Db } from '../src/db/port.ts';
+import { openPostgres } from '../src/db/postgres.ts';
+import { claimDueChunk } from '../src/queue/claim.ts';
+
+/**
+ * An installation of the version before work chunks (migrations up to 003) with batches in every
+ * stage, upgraded in place: batches in flight must get their chunks, and their items must be
+ * claimable; nothing else may.
+ */
+let db: Db;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    db = await openPglite(undefined);
+    drop = () => db.close();
+    return;
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = await openPostgres({ url, poolSize: 1 });
+  await admin.query(`create schema ${schema}`);
+  db = await openPostgres({ url, schema, poolSize: 2 });
+  drop = async () => {
+    await db.close();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.close();
+  };
+});
+afterAll(async () => {
+  await drop?.();
+});
+
+/** A batch as the old version stored it, its items in the given statuses (by seq), in two statements. */
+async function batchOf(merchantId: bigint, status: string, itemStatuses: string[]): Promise<string> {
+  const id = randomUUID();
+  await db.query(
+    `insert into batches (id, merchant_id, external_id, fingerprint, currency, status, item_count, valid_count, total_amount, total_commission_planned, open_count)
+     values ($1, $2, $3, 'f', 'TRY', $4, $5, $5, $5 * 100, 0, $5)`,
+    [id, merchantId, id, status, itemStatuses.length],
+  );
+  // QUEUED items as an old worker left them: leased for an hour, their status check due.
+  await db.query(
+    `insert into items (batch_id, seq, reference_code, item_external_id, recipient_type, recipient_info, amount, currency, status, next_attempt_at, claimed_by, claimed_until)
+     select $1, s.ord - 1, gen_random_uuid(), s.ord::text, 'MEMBER_ID', '1', 100, 'TRY', s.status,
+            case when s.status = 'QUEUED' then now() - interval '1 second' end,
+            case when s.status = 'QUEUED' then 'old-worker/0' end,
+            case when s.status = 'QUEUED' then now() + interval '1 hour' end
+     from unnest($2::text[]) with ordinality as s(status, ord)`,
+    [id, itemStatuses],
+  );
+  return id;
+}
+
+describe('upgrading an installation with work in flight to work chunks (migration 004)', () => {
+  it('cuts the batches in flight into chunks due at once, leaves the others alone, and drops the per-item leases', async () => {
+    expect(await migrate(db, '003_outbox.sql')).toEqual(['001_schema.sql', '002_processing.sql', '003_outbox.sql']);
+    const merchant = await db.query<{ id: bigint }>(`insert into merchants (name, api_key, secret_key_sealed) values ('Old', 'k', 's') returning id`);
+    const merchantId = merchant.rows[0].id;
+    // In flight: 2,100 items, the first 1,000 still PROCESSING, then 600 QUEUED under an old
+    // worker's lease, then 500 paid. Not in flight: a batch awaiting auth and a finished one.
+    const statuses = Array.from({ length: 2100 }, (_, seq) => (seq < 1000 ? 'PROCESSING' : seq < 1600 ? 'QUEUED' : 'SUCCESS'));
+    const inFlight = await batchOf(merchantId, 'PUBLISHED_TO_QUEUE', statuses);
+    const waiting = await batchOf(merchantId, 'INIT', ['INIT', 'INIT', 'INIT']);
+    const finished = await batchOf(merchantId, 'COMPLETED', ['SUCCESS', 'SUCCESS', 'SUCCESS']);
+
+    expect(await migrate(db)).toEqual(['004_work_chunks.sql', '005_references_in_code.sql', '006_deposit_keys.sql']);
+
+    const chunks = await db.query('select batch_id, seq_from, seq_to, due_at <= now() as due, claimed_by, done_at from work_chunks order by batch_id, seq_from');
+    expect(chunks.rows).toEqual([
+      { batch_id: inFlight, seq_from: 0, seq_to: 999, due: true, claimed_by: null, done_at: null },
+      { batch_id: inFlight, seq_from: 1000, seq_to: 1999, due: true, claimed_by: null, done_at: null },
+      { batch_id: inFlight, seq_from: 2000, seq_to: 2099, due: true, claimed_by: null, done_at: null },
+    ]);
+    expect(chunks.rows.map((row) => row.batch_id)).not.toContain(waiting);
+    expect(chunks.rows.map((row) => row.batch_id)).not.toContain(finished);
+    const leaseColumns = await db.query(`select column_name from information_schema.columns where table_name = 'items' and column_name in ('claimed_by', 'claimed_until')`);
+    expect(leaseColumns.rows).toEqual([]);
+
+    // The old worker's lease is gone with its column: its QUEUED items are due for a status check.
+    const claimed = [];
+    for (let chunk = await claimDueChunk(db, { claimer: 'new/0' }); chunk; chunk = await claimDueChunk(db, { claimer: 'new/0' })) claimed.push(chunk);
+    expect(claimed.map((chunk) => [chunk.seqFrom, chunk.items.length, [...new Set(chunk.items.map((item) => item.status))]])).toEqual([
+      [0, 1000, ['PROCESSING']],
+      [1000, 600, ['QUEUED']],
+      [2000, 0, []],
+    ]);
+  });
+});
