@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalPrefix, canonicalPrefixer, eventHash, eventHashAt, type HashedContent } from '../src/audit/canonical.ts';
+import { canonicalJson, canonicalPrefixer, eventHash, eventHashAt, type HashedContent } from '../src/audit/canonical.ts';
 
 /**
  * canonicalJson and eventHash are built for volume (cached key orders, the event's fixed top-level
@@ -78,22 +78,17 @@ describe('eventHash', () => {
     for (const event of variants) expect(eventHash(prev, event)).toBe(referenceHash(prev, event));
   });
 
-  it('hashes the same from a prefix prepared before the seq is known (eventHashAt), for every shape', () => {
-    const variants: HashedContent[] = [base, { ...base, requestId: null }, { ...base, before: undefined, after: undefined }, { ...base, seq: 12345678901234n }];
-    for (const { seq, ...rest } of variants) expect(eventHashAt(prev, canonicalPrefix(rest), seq)).toBe(referenceHash(prev, { ...rest, seq }));
-  });
-
-  it('canonicalPrefixer renders what canonicalPrefix does, for events sharing chain, time, actor and request', () => {
+  it('hashes the same from a prefix rendered before the seq is known (canonicalPrefixer, eventHashAt)', () => {
     const variants: HashedContent[] = [
       base,
       { ...base, requestId: null },
       { ...base, before: { status: 'QUEUED' }, after: { status: 'SUCCESS', rail: 'wallet' } },
       { ...base, after: { text: 'quote " and \\ and \u0000' }, actor: 'merchant:"odd"', entity: 'item:\n' },
+      { ...base, seq: 12345678901234n },
     ];
     for (const { seq, ...rest } of variants) {
       const prefixOf = canonicalPrefixer(rest);
       const prefix = prefixOf(rest.action, rest.entity, canonicalJson(rest.before), canonicalJson(rest.after));
-      expect(prefix).toBe(canonicalPrefix(rest));
       expect(eventHashAt(prev, prefix, seq)).toBe(referenceHash(prev, { ...rest, seq }));
     }
   });

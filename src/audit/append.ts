@@ -56,7 +56,7 @@ export async function appendAudit(tx: Tx, context: AuditContext, events: readonl
 export interface PreparedEvents {
   context: AuditContext;
   at: string;
-  /** canonicalPrefix of each event. */
+  /** Each event's canonical text up to its seq (canonicalPrefixer). */
   prefixes: string[];
   /** The stored columns, each one string of values joined by U+001F ('' for a NULL before/after). */
   actionColumn: string;

@@ -70,29 +70,18 @@ export function eventHash(prevHash: string, event: HashedContent): string {
   return createHash('sha256').update(prevHash).update(canonicalEvent(event)).digest('hex');
 }
 
-const seqPlaceholder = '"seq":"0"}';
-
 /**
- * The canonical event cut before its seq, which is always its last key ("seq" sorts after every
- * other): everything expensive about an event's text, computable before the chain head is locked.
- * `eventHashAt(prevHash, prefix, seq)` then hashes exactly what eventHash would.
- */
-export function canonicalPrefix(event: Omit<HashedContent, 'seq'>): string {
-  const text = canonicalEvent({ ...event, seq: 0n });
-  if (!text.endsWith(seqPlaceholder)) throw new Error('audit: the canonical event does not end with its seq');
-  return text.slice(0, -seqPlaceholder.length);
-}
-
-/**
- * canonicalPrefix for many events that share chain, time, actor and request: those parts are
- * rendered once. `beforeText`/`afterText` are canonicalJson(before)/canonicalJson(after) (the caller
- * stores the same text). Same layout as canonicalEvent's (tested against it).
+ * The canonical text of events that share chain, time, actor and request, cut before the seq — which
+ * is always the last key ("seq" sorts after every other): everything expensive about an event's text,
+ * computable before the chain head is locked; the shared parts are rendered once. `beforeText` and
+ * `afterText` are canonicalJson(before) and canonicalJson(after) (the caller stores the same text).
+ * eventHashAt(prevHash, prefix, seq) then hashes exactly what eventHash would (tested against it).
  */
 export function canonicalPrefixer(fixed: { chainId: bigint; at: string; actor: string; requestId: string | null }): (action: string, entity: string, beforeText: string, afterText: string) => string {
   const actor = ',"actor":' + JSON.stringify(fixed.actor) + ',"after":';
   const at = ',"at":' + JSON.stringify(fixed.at) + ',"before":';
-  const tail = ',"requestId":' + JSON.stringify(fixed.requestId) + ',';
   const chain = ',"chainId":' + JSON.stringify(fixed.chainId.toString()) + ',"entity":';
+  const tail = ',"requestId":' + JSON.stringify(fixed.requestId) + ',';
   return (action, entity, beforeText, afterText) =>
     '{"action":' + JSON.stringify(action) + actor + afterText + at + beforeText + chain + JSON.stringify(entity) + tail;
 }
