@@ -81,9 +81,8 @@ export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfe
 /**
  * Applies recorded transfers to the balances: the net delta per account, one UPDATE. The touched
  * accounts are locked in id order first (lockAccounts), so two postings that share accounts queue up
- * instead of deadlocking on the UPDATE's arbitrary row order (FOR NO KEY UPDATE: what the UPDATE
- * takes anyway, and it lets other transactions' foreign-key checks on these accounts through). An
- * account that would go below zero violates its CHECK and fails the statement.
+ * instead of deadlocking on the UPDATE's arbitrary row order (FOR NO KEY UPDATE: the lock the
+ * UPDATE takes anyway). An account that would go below zero violates its CHECK and fails the statement.
  */
 export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]): Promise<void> {
   if (posted.length === 0) return;
