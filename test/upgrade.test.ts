@@ -91,3 +91,14 @@ describe('upgrading an installation with work in flight to work chunks (migratio
     ]);
   });
 });
+
+describe('the items table after every migration', () => {
+  it('has no index naming a column that processing changes, so those updates can stay HOT (and room on its pages for them)', async () => {
+    await migrate(db); // whatever the test above left to do, when run alone
+    const indexes = await db.query<{ indexdef: string }>(`select indexdef from pg_indexes where tablename = 'items' and schemaname = current_schema()`);
+    expect(indexes.rows.length).toBeGreaterThan(0);
+    for (const { indexdef } of indexes.rows) expect(indexdef).not.toMatch(/\b(status|attempts|next_attempt_at|updated_at|error_codes)\b/);
+    const options = await db.query<{ reloptions: string[] | null }>(`select reloptions from pg_class where oid = 'items'::regclass`);
+    expect(options.rows[0].reloptions).toContain('fillfactor=50');
+  });
+});
