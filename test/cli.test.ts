@@ -144,6 +144,11 @@ describe('masspayout: operator commands', () => {
     const text = await cli(['deposit', '--merchant', String(created.json.merchantId), '--amount', '0.25', '--currency', 'EUR'], adminEnv());
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toBe(`deposited 0.25 EUR to merchant ${created.json.merchantId}; available: 0.25 EUR\n`);
+    // The same --idempotency-key twice: one deposit; with another amount: refused.
+    const keyed = ['deposit', '--merchant', String(created.json.merchantId), '--amount', '10.00', '--currency', 'EUR', '--idempotency-key', 'cli-test-1', '--json'];
+    for (let run = 0; run < 2; run++) expect((await cli(keyed, adminEnv())).json.available).toBe('10.25');
+    const reused = await cli(['deposit', '--merchant', String(created.json.merchantId), '--amount', '11.00', '--currency', 'EUR', '--idempotency-key', 'cli-test-1'], adminEnv());
+    expectOneLineFailure(reused, /^masspayout deposit: 7003 .+ \(HTTP 409\)$/);
 
     const member = await cli(['member', 'add', '--member-id', '880001', '--name', 'Gülşen Doğan', '--phone', '+905320000001', '--json'], adminEnv());
     expect(member.code, member.stderr).toBe(0);
