@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/config.ts';
 import type { Db } from '../src/db/port.ts';
+import { itemStatusCounts } from '../src/payouts/read-batch.ts';
 import { finishChunk, releaseChunk } from '../src/queue/chunk-lease.ts';
 import { claimChunkAt, claimDueChunk, type ClaimedChunk } from '../src/queue/claim.ts';
 import { reapExpiredLeases } from '../src/queue/reaper.ts';
@@ -215,6 +216,35 @@ describe('redelivery and crashes between the steps', () => {
     await finishChunk(service.db, taken);
     await drainDueChecks(requestId, 'test/fast');
     expect(await bankTransfersPerKey(service.db, requestId)).toEqual([1, 1, 1, 1, 1]);
+    await expectBooksBalanced(service.db);
+  });
+});
+
+describe("retrieve's itemStatusCounts", () => {
+  /** What counting the batch's items says. */
+  async function countedItems(requestId: string): Promise<Record<string, number>> {
+    const rows = await service.db.query<{ status: string; n: number }>('select status, count(*)::int as n from items where batch_id = $1 group by status', [requestId]);
+    return Object.fromEntries(rows.rows.map((row) => [row.status, row.n]));
+  }
+  async function expectCountsAgree(requestId: string): Promise<Record<string, number>> {
+    const counts = Object.fromEntries(Object.entries(await itemStatusCounts(service.db, requestId)).filter(([, n]) => n > 0));
+    expect(counts).toEqual(await countedItems(requestId));
+    return counts;
+  }
+
+  it('agree with counting the items at every step: authorised, handed over, settled with a check pending, final', async () => {
+    const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems(), { ...ibanItem(9100, '1.00'), recipientInfo: 'TR000000000000000000000000' }]);
+    expect(await expectCountsAgree(requestId)).toEqual({ PROCESSING: 12, INVALID: 1 });
+    const chunk = await claimFirst(requestId, 'test/counts');
+    const [batch] = (await loadBatchRefs(service.db, [requestId])).values();
+    const held = await handOver(service.db, 'worker:test/counts', batch, chunk);
+    expect(await expectCountsAgree(requestId)).toEqual({ QUEUED: 6, PROCESSING: 6, INVALID: 1 });
+    const results = await askRails(contextFor('test/counts').rails, held, { timeoutMs: 5_000, inFlight: 10 });
+    await settleBatch(service.db, 'worker:test/counts', batch, results, (line) => logs.push(line));
+    await finishChunk(service.db, chunk);
+    expect(await expectCountsAgree(requestId)).toEqual({ SUCCESS: 4, DEPOSIT_SUCCESS: 1, QUEUED: 1, PROCESSING: 6, INVALID: 1 });
+    await drainDueChecks(requestId, 'test/counts');
+    expect(await expectCountsAgree(requestId)).toEqual({ SUCCESS: 10, DEPOSIT_SUCCESS: 2, INVALID: 1 });
     await expectBooksBalanced(service.db);
   });
 });

@@ -52,7 +52,7 @@ describe('settlement plan (pure)', () => {
       { kind: 'payout', debitAccountId: 2n, creditAccountId: 5n, amount: 200n, itemId: 2n },
     ]);
     expect(releaseTransfers(sorted.rejected, accounts).map(pick)).toEqual([{ kind: 'release', debitAccountId: 2n, creditAccountId: 1n, amount: 307n, itemId: 3n }]);
-    expect(batchProgress(sorted.paid, 1)).toEqual({ finished: 3, paidAmount: 300n, paidCommission: 5n });
+    expect(batchProgress(sorted.paid, 1, 0)).toEqual({ finished: 3, paid: 2, refunded: 1, refundFailed: 0, paidAmount: 300n, paidCommission: 5n });
   });
 
   it('backs off exponentially from 250 ms and never waits more than 10 s', () => {

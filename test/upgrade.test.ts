@@ -4,6 +4,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import type { Db } from '../src/db/port.ts';
 import { openPostgres } from '../src/db/postgres.ts';
+import { itemStatusCounts } from '../src/payouts/read-batch.ts';
 import { claimDueChunk } from '../src/queue/claim.ts';
 
 /**
@@ -40,8 +41,8 @@ async function batchOf(merchantId: bigint, status: string, itemStatuses: string[
   const id = randomUUID();
   await db.query(
     `insert into batches (id, merchant_id, external_id, fingerprint, currency, status, item_count, valid_count, total_amount, total_commission_planned, open_count)
-     values ($1, $2, $3, 'f', 'TRY', $4, $5, $5, $5 * 100, 0, $5)`,
-    [id, merchantId, id, status, itemStatuses.length],
+     values ($1, $2, $3, 'f', 'TRY', $4, $5, $5, $5 * 100, 0, $6)`,
+    [id, merchantId, id, status, itemStatuses.length, itemStatuses.filter((s) => ['INIT', 'PROCESSING', 'QUEUED'].includes(s)).length],
   );
   // QUEUED items as an old worker left them: leased for an hour, their status check due.
   await db.query(
@@ -56,7 +57,7 @@ async function batchOf(merchantId: bigint, status: string, itemStatuses: string[
   return id;
 }
 
-describe('upgrading an installation with work in flight to work chunks (migration 004)', () => {
+describe('upgrading an installation with work in flight to work chunks (004) and item counters (007)', () => {
   it('cuts the batches in flight into chunks due at once, leaves the others alone, and drops the per-item leases', async () => {
     expect(await migrate(db, '003_outbox.sql')).toEqual(['001_schema.sql', '002_processing.sql', '003_outbox.sql']);
     const merchant = await db.query<{ id: bigint }>(`insert into merchants (name, api_key, secret_key_sealed) values ('Old', 'k', 's') returning id`);
@@ -68,14 +69,21 @@ describe('upgrading an installation with work in flight to work chunks (migratio
     const waiting = await batchOf(merchantId, 'INIT', ['INIT', 'INIT', 'INIT']);
     const finished = await batchOf(merchantId, 'COMPLETED', ['SUCCESS', 'SUCCESS', 'SUCCESS']);
 
-    expect(await migrate(db)).toEqual(['004_work_chunks.sql', '005_references_in_code.sql', '006_deposit_keys.sql']);
+    expect(await migrate(db)).toEqual(['004_work_chunks.sql', '005_references_in_code.sql', '006_deposit_keys.sql', '007_item_counts.sql']);
 
-    const chunks = await db.query('select batch_id, seq_from, seq_to, due_at <= now() as due, claimed_by, done_at from work_chunks order by batch_id, seq_from');
+    const chunks = await db.query(
+      'select batch_id, seq_from, seq_to, due_at <= now() as due, claimed_by, done_at, handed_over_at is not null as handed_over from work_chunks order by batch_id, seq_from',
+    );
+    const chunk = { batch_id: inFlight, due: true, claimed_by: null, done_at: null, handed_over: true };
     expect(chunks.rows).toEqual([
-      { batch_id: inFlight, seq_from: 0, seq_to: 999, due: true, claimed_by: null, done_at: null },
-      { batch_id: inFlight, seq_from: 1000, seq_to: 1999, due: true, claimed_by: null, done_at: null },
-      { batch_id: inFlight, seq_from: 2000, seq_to: 2099, due: true, claimed_by: null, done_at: null },
+      { ...chunk, seq_from: 0, seq_to: 999 },
+      { ...chunk, seq_from: 1000, seq_to: 1999 },
+      { ...chunk, seq_from: 2000, seq_to: 2099 },
     ]);
+    // Retrieve's counts of the old batches come from counters the upgrade filled in.
+    expect(await itemStatusCounts(db, inFlight)).toMatchObject({ PROCESSING: 1000, QUEUED: 600, SUCCESS: 500 });
+    expect(await itemStatusCounts(db, finished)).toMatchObject({ SUCCESS: 3, PROCESSING: 0, QUEUED: 0 });
+    expect(await itemStatusCounts(db, waiting)).toMatchObject({ INIT: 3, PROCESSING: 0 });
     expect(chunks.rows.map((row) => row.batch_id)).not.toContain(waiting);
     expect(chunks.rows.map((row) => row.batch_id)).not.toContain(finished);
     const leaseColumns = await db.query(`select column_name from information_schema.columns where table_name = 'items' and column_name in ('claimed_by', 'claimed_until')`);

@@ -22,7 +22,8 @@ import type { BatchRef } from './batch-refs.ts';
 export async function handOver(db: Db, actor: Actor, batch: BatchRef, chunk: ClaimedChunk): Promise<ClaimedItem[]> {
   if (chunk.items.length === 0) return [];
   return db.transaction(async (tx) => {
-    const lease = await tx.query('select 1 from work_chunks where id = $1 and claimed_by = $2 for update', [chunk.id, chunk.claimedBy]);
+    // Locks the chunk's row (and marks it as one that may hold QUEUED items, for retrieve's counts).
+    const lease = await tx.query('update work_chunks set handed_over_at = coalesce(handed_over_at, now()) where id = $1 and claimed_by = $2', [chunk.id, chunk.claimedBy]);
     if (lease.rowCount === 0) return [];
     // Found by id alone (primary-key probes): with `batch_id = …` in this WHERE the planner once took
     // the (batch_id, seq) index while the batch's statistics were those of an empty table, and read

@@ -72,7 +72,7 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
       prepareEvents(audit, rescheduledEvents(rescheduled)),
     ]);
 
-    const progress = batchProgress(paid, refunds.done.length + refunds.failed.length);
+    const progress = batchProgress(paid, refunds.done.length, refunds.failed.length);
     const batchStatus = progress.finished > 0 ? await advanceBatch(tx, audit, batch, progress) : undefined;
     const report: SettleReport = { paid: paid.length, refunded: refunds.done.length, refundFailed: refunds.failed.length, unresolved: rescheduled.length, batchStatus };
     return { report, refundFailed: refunds.failed };
@@ -231,6 +231,9 @@ async function advanceBatch(tx: Tx, audit: AuditContext, batch: BatchRef, progre
   const updated = await tx.query<{ status: string; open_count: number; total_successful_amount: bigint; total_commission_amount: bigint }>(
     `update batches set
        open_count = open_count - $2,
+       success_count = success_count + $5,
+       refunded_count = refunded_count + $6,
+       refund_failed_count = refund_failed_count + $7,
        total_successful_amount = total_successful_amount + $3,
        total_commission_amount = total_commission_amount + $4,
        status = case when open_count - $2 > 0 then status
@@ -238,7 +241,7 @@ async function advanceBatch(tx: Tx, audit: AuditContext, batch: BatchRef, progre
        completed_at = case when open_count - $2 = 0 then now() else completed_at end
      where id = $1 and status in ('IN_PROGRESS', 'PUBLISHED_TO_QUEUE') and open_count >= $2
      returning status, open_count, total_successful_amount, total_commission_amount`,
-    [batch.id, progress.finished, progress.paidAmount, progress.paidCommission],
+    [batch.id, progress.finished, progress.paidAmount, progress.paidCommission, progress.paid, progress.refunded, progress.refundFailed],
   );
   if (updated.rowCount !== 1) throw new Error(`batch ${batch.id} cannot take ${progress.finished} finished items (final already, or open_count too low)`);
   const row = updated.rows[0];

@@ -99,18 +99,22 @@ export function releaseTransfers(rejected: readonly RejectedItem[], accounts: Se
 
 /** What the batch row gains from this settlement. */
 export interface BatchProgress {
-  /** Items that reached a final state now (SUCCESS, DEPOSIT_SUCCESS, DEPOSIT_FAIL). */
+  /** Items that reached a final state now: paid + refunded + refundFailed. */
   finished: number;
+  /** Items now SUCCESS, DEPOSIT_SUCCESS and DEPOSIT_FAIL. */
+  paid: number;
+  refunded: number;
+  refundFailed: number;
   paidAmount: bigint;
   paidCommission: bigint;
 }
 
-export function batchProgress(paid: readonly PaidItem[], failedCount: number): BatchProgress {
+export function batchProgress(paid: readonly PaidItem[], refunded: number, refundFailed: number): BatchProgress {
   let paidAmount = 0n;
   let paidCommission = 0n;
   for (const { item } of paid) {
     paidAmount += item.amount;
     paidCommission += item.commission;
   }
-  return { finished: paid.length + failedCount, paidAmount, paidCommission };
+  return { finished: paid.length + refunded + refundFailed, paid: paid.length, refunded, refundFailed, paidAmount, paidCommission };
 }

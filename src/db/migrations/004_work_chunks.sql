@@ -31,6 +31,8 @@ create table work_chunks (
   -- A worker's lease on the chunk; the reaper clears expired ones and makes the chunk due at once.
   claimed_by    text,
   claimed_until timestamptz,
+  -- Set by the first hand-over: only chunks with this set can hold QUEUED items (retrieve counts them).
+  handed_over_at timestamptz,
   -- Set once none of its items is PROCESSING or QUEUED: nothing left to do, ever.
   done_at       timestamptz,
   check (seq_from >= 0 and seq_from <= seq_to),
@@ -41,8 +43,9 @@ create table work_chunks (
 create index work_chunks_due on work_chunks (due_at, id) where done_at is null and claimed_until is null;
 create index work_chunks_leased on work_chunks (claimed_until) where claimed_until is not null;
 
--- Batches already authorised when this version arrives get their chunks now, due at once.
-insert into work_chunks (batch_id, seq_from, seq_to, due_at)
-select b.id, s, least(s + 999, b.item_count - 1), now()
+-- Batches already authorised when this version arrives get their chunks now, due at once (and
+-- counted as handed over: some of their items may be QUEUED).
+insert into work_chunks (batch_id, seq_from, seq_to, due_at, handed_over_at)
+select b.id, s, least(s + 999, b.item_count - 1), now(), now()
 from batches b, generate_series(0, b.item_count - 1, 1000) as s
 where b.status in ('IN_PROGRESS', 'PUBLISHED_TO_QUEUE');
