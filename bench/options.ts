@@ -6,7 +6,7 @@
  *   --sizes 10000,100000        batch sizes of the ingest figures
  *   --db pglite,postgres        databases of the ingest figures
  *   --settle-size 100000        batch size of the settle figures
- *   --settle-cases …            settle setups, each <db>[:<n>w][:rmq][:lat<ms>] (see parseCase)
+ *   --settle-cases …            settle setups, each <db>[:<n>w][:<k>m][:rmq][:lat<ms>] (see parseCase)
  *   --runs 3                    runs of every figure; the report shows the median (and each run)
  *   --timeout 600               seconds one run may take before it is stopped and reported as such
  *   --no-verify                 skip the audit-chain verification after a settle run
@@ -20,6 +20,8 @@ export interface SettleCase {
   workerProcesses: number;
   rabbitmq: boolean;
   latencyMs: number;
+  /** Merchants, each with one batch of size / merchants items, all authorised at once. */
+  merchants: number;
 }
 
 export interface BenchOptions {
@@ -103,16 +105,18 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
 
 /**
  * A settle setup: `pglite` (workers inside serve), `postgres` (same), `postgres:2w` (serve without
- * workers plus 2 `masspayout worker` processes), `…:rmq` (QUEUE_URL set), `…:lat50` (50 ms of
+ * workers plus 2 `masspayout worker` processes), `…:4m` (4 merchants, one batch each, the settle
+ * size split between them, authorised at once), `…:rmq` (QUEUE_URL set), `…:lat50` (50 ms of
  * sandbox-bank latency per call).
  */
 export function parseCase(text: string): SettleCase {
   const [db, ...parts] = text.split(':');
   if (db !== 'pglite' && db !== 'postgres') throw new Error(`settle case "${text}": database must be pglite or postgres`);
-  const found: SettleCase = { label: text, db, workerProcesses: 0, rabbitmq: false, latencyMs: 0 };
+  const found: SettleCase = { label: text, db, workerProcesses: 0, rabbitmq: false, latencyMs: 0, merchants: 1 };
   for (const part of parts) {
     let match: RegExpExecArray | null;
     if ((match = /^(\d+)w$/.exec(part))) found.workerProcesses = Number(match[1]);
+    else if ((match = /^(\d+)m$/.exec(part))) found.merchants = Number(match[1]);
     else if (part === 'rmq') found.rabbitmq = true;
     else if ((match = /^lat(\d+)$/.exec(part))) found.latencyMs = Number(match[1]);
     else throw new Error(`settle case "${text}": unknown part "${part}"`);
@@ -121,6 +125,7 @@ export function parseCase(text: string): SettleCase {
     throw new Error(`settle case "${text}": the embedded database lives inside serve, so its workers do too (no worker processes, no RabbitMQ)`);
   }
   if (found.workerProcesses > 8) throw new Error(`settle case "${text}": at most 8 worker processes`);
+  if (found.merchants < 1 || found.merchants > 16) throw new Error(`settle case "${text}": 1 to 16 merchants`);
   return found;
 }
 
