@@ -1,24 +1,9 @@
 import { composeIBAN, isValidIBAN } from 'ibantools';
 import { describe, expect, test } from 'vitest';
 import { isValidElectronicIban } from '../src/payouts/iban.ts';
+import { validIbans } from './support/items.ts';
 
-/** Valid IBANs of several countries, including ones whose BBAN has a national check (BE, FR, ES, …). */
-const examples = [
-  'TR330006100519786457841326',
-  'DE89370400440532013000',
-  'GB29NWBK60161331926819',
-  'FR1420041010050500013M02606',
-  'NL91ABNA0417164300',
-  'CH9300762011623852957',
-  'BE68539007547034',
-  'ES9121000418450200051332',
-  'IT60X0542811101000000123456',
-  'NO9386011117947',
-  'PL61109010140000071219812874',
-  'SA0380000000608010167519',
-  'AE070331234567890123456',
-  'MT84MALT011000012345MTLCAST001S',
-];
+const examples = validIbans;
 
 /** Every single-character change, adjacent swaps, truncations and extensions of a valid IBAN. */
 function mutations(iban: string): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isValidIdentityNumber, isValidIban } from '../src/payouts/recipients.ts';
 import { type CheckedItem, newBatchContext, validateItem, validateItems } from '../src/payouts/validate-item.ts';
-import { identityNumber, trIban } from './support/items.ts';
+import { identityNumber, trIban, validIbans } from './support/items.ts';
 
 const good = {
   itemExternalId: 'e-1',
@@ -98,12 +98,7 @@ describe('amounts', () => {
 
 describe('recipients', () => {
   test.each([
-    'TR330006100519786457841326',
-    'DE89370400440532013000',
-    'GB29NWBK60161331926819',
-    'FR1420041010050500013M02606',
-    'NL91ABNA0417164300',
-    'CH9300762011623852957',
+    ...validIbans.slice(0, 6),
     'GB29 NWBK 6016 1331 9268 19',
     'de89370400440532013000',
   ])('IBAN %s is valid', (iban) => {

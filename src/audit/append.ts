@@ -48,8 +48,9 @@ export async function moveChainHead(tx: Tx, chainId: bigint, head: ChainHead): P
  */
 export async function appendAudit(tx: Tx, context: AuditContext, events: readonly AuditInput[]): Promise<void> {
   if (events.length === 0) return;
+  const prepared = prepareEvents(context, events);
   const head = await lockChainHead(tx, context.chainId);
-  await moveChainHead(tx, context.chainId, await writeEvents(tx, context, head, events));
+  await moveChainHead(tx, context.chainId, await writePreparedEvents(tx, head, prepared));
 }
 
 /** Events whose canonical texts and stored columns are built, waiting only for the chain's head. */
@@ -103,12 +104,7 @@ export function prepareEvents(context: AuditContext, events: readonly AuditInput
   };
 }
 
-/** Inserts events after `head` (locked by the caller) in one statement; returns the new head, not yet stored. */
-export function writeEvents(tx: Tx, context: AuditContext, head: ChainHead, events: readonly AuditInput[]): Promise<ChainHead> {
-  return writePreparedEvents(tx, head, prepareEvents(context, events));
-}
-
-/** The part of writeEvents that needs the head: seqs, the hash chain, and the insert. */
+/** Inserts prepared events after `head` (locked by the caller) in one statement: seqs, the hash chain, and the insert. Returns the new head, not yet stored. */
 export async function writePreparedEvents(tx: Tx, head: ChainHead, prepared: PreparedEvents): Promise<ChainHead> {
   const count = prepared.prefixes.length;
   if (count === 0) return head;

@@ -42,6 +42,7 @@ export interface PostedTransfer {
  */
 export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[], audit: AuditContext): Promise<number> {
   const posted = await recordTransfers(tx, transfers);
+  await lockAccounts(tx, posted.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
   await applyTransfers(tx, posted);
   await appendAudit(tx, audit, transferEvents(posted));
   return posted.length;
@@ -79,10 +80,10 @@ export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfe
 }
 
 /**
- * Applies recorded transfers to the balances: the net delta per account, one UPDATE. The touched
- * accounts are locked in id order first (lockAccounts), so two postings that share accounts queue up
- * instead of deadlocking on the UPDATE's arbitrary row order (FOR NO KEY UPDATE: the lock the
- * UPDATE takes anyway). An account that would go below zero violates its CHECK and fails the statement.
+ * Applies recorded transfers to the balances: the net delta per account, one UPDATE. The caller
+ * holds the touched accounts' locks (lockAccounts), so two postings that share accounts queue up
+ * instead of deadlocking on the UPDATE's arbitrary row order. An account that would go below zero
+ * violates its CHECK and fails the statement.
  */
 export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]): Promise<void> {
   if (posted.length === 0) return;
@@ -91,7 +92,7 @@ export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]):
     deltas.set(t.debitAccountId, (deltas.get(t.debitAccountId) ?? 0n) - t.amount);
     deltas.set(t.creditAccountId, (deltas.get(t.creditAccountId) ?? 0n) + t.amount);
   }
-  const ids = await lockAccounts(tx, [...deltas.keys()]);
+  const ids = [...deltas.keys()];
   const applied = await tx.query(
     'update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id',
     [ids, ids.map((id) => deltas.get(id)!)],
@@ -101,8 +102,8 @@ export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]):
 
 /**
  * Locks accounts for the rest of the transaction in ascending id order, the one order every writer
- * uses (a transaction that needs more accounts later must lock them all here, up front). Returns the
- * ids, sorted and distinct.
+ * uses (a transaction that needs more accounts later must lock them all here, up front), FOR NO KEY
+ * UPDATE: the lock an UPDATE of the balance takes anyway. Returns the ids, sorted and distinct.
  */
 export async function lockAccounts(tx: Tx, accountIds: readonly bigint[]): Promise<bigint[]> {
   const ids = [...new Set(accountIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

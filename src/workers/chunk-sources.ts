@@ -27,7 +27,7 @@ export interface TableSourceOptions {
 }
 
 /** Wraps a claimed chunk whose lease lives in the database alone. */
-export function tableChunk(db: Queryable, chunk: ClaimedChunk): SourcedChunk {
+function tableChunk(db: Queryable, chunk: ClaimedChunk): SourcedChunk {
   return {
     chunk,
     complete: async () => {

@@ -5,6 +5,24 @@ import { composeIBAN } from 'ibantools';
  * Identity numbers and IBANs carry correct check digits (computed, not hard-coded per item).
  */
 
+/** Valid IBANs of several countries, including ones whose BBAN has a national check (BE, FR, ES, …). */
+export const validIbans = [
+  'TR330006100519786457841326',
+  'DE89370400440532013000',
+  'GB29NWBK60161331926819',
+  'FR1420041010050500013M02606',
+  'NL91ABNA0417164300',
+  'CH9300762011623852957',
+  'BE68539007547034',
+  'ES9121000418450200051332',
+  'IT60X0542811101000000123456',
+  'NO9386011117947',
+  'PL61109010140000071219812874',
+  'SA0380000000608010167519',
+  'AE070331234567890123456',
+  'MT84MALT011000012345MTLCAST001S',
+];
+
 /** A valid TR IBAN (26 chars): bank code 00061, reserve digit 0, a 16-digit account number. */
 export function trIban(n: number): string {
   const iban = composeIBAN({ countryCode: 'TR', bban: `000610${String(n).padStart(16, '0')}` });
