@@ -1,3 +1,4 @@
+import { tlsConfigFromEnv, type TlsConfig } from './api/tls-config.ts';
 import { limits } from './limits.ts';
 import { queueConfigFromEnv, type QueueConfig } from './queue/queue-config.ts';
 import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
@@ -20,6 +21,8 @@ export interface Config {
   sandbox: SandboxConfig;
   /** Queue name, lease, sweep age and chunk size (src/queue/queue-config.ts). */
   queue: QueueConfig;
+  /** HTTPS certificate and key, and whether X-Forwarded-Proto is trusted (src/api/tls-config.ts). */
+  tls: TlsConfig;
   /** Crash tests only: where a worker kills itself (src/workers/failpoints.ts). */
   failpoint?: Failpoint;
 }
@@ -46,6 +49,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: workerConcurrencyFromEnv(env),
     sandbox: sandboxConfigFromEnv(env),
     queue: queueConfigFromEnv(env),
+    tls: tlsConfigFromEnv(env),
     failpoint: failpointFromEnv(env),
   };
 }

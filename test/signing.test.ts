@@ -7,7 +7,7 @@ import { authorizationHeader } from '../src/signing/iyzws.ts';
 import { httpRequest, type HttpResponse } from './support/http.ts';
 import { rowCounts } from './support/rows.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
-import { pythonJson, type RawCall, sendRaw } from './support/wire-styles.ts';
+import { phpSigned, pythonJson, type RawCall, sendRaw } from './support/wire-styles.ts';
 
 /**
  * IYZWSv2 through the real server (API.md §1): every way the official clients sign is accepted,
@@ -161,6 +161,65 @@ describe('every client style, end to end with a real merchant', () => {
   });
 });
 
+describe('the PHP client: an empty request signed without its `[]`, a GET signed over its full URL', () => {
+  it('a cancel whose `[]` body is left out of the signature is accepted (path alone signed)', async () => {
+    const init = await send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()) });
+    const requestId = init.json.requestId;
+    const cancel = await send({ method: 'POST', path: paths.cancel(requestId), body: '[]', ...phpSigned(paths.cancel(requestId), '[]') });
+    expectOk(cancel);
+    expect((await service.db.query('select status from batches where id = $1', [requestId])).rows).toEqual([{ status: 'CANCELED' }]);
+    // `{}` left out of the signature, the same way.
+    expectOk(await send({ method: 'GET', path: paths.balance, body: '{}', signedBody: '' }));
+  });
+
+  it('a GET signed over scheme, host, port, path and query exactly as requested is accepted', async () => {
+    const url = `${service.url}${paths.balance}?locale=en`;
+    const balance = await send({ method: 'GET', path: paths.balance, query: '?locale=en', ...phpSigned(url) });
+    expectOk(balance);
+    expect(balance.json.locale).toBe('en');
+    const init = await send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()) });
+    const retrieve = await send({ method: 'POST', path: paths.retrieve, body: JSON.stringify({ requestId: init.json.requestId, page: 0, size: 1 }) });
+    const itemPath = paths.item(retrieve.json.massPayoutItems.items[0].referenceCode);
+    expectOk(await send({ method: 'GET', path: itemPath, ...phpSigned(`${service.url}${itemPath}`) }));
+  });
+
+  const port = () => new URL(service.url).port;
+  const narrow: Array<[string, () => RawCall]> = [
+    ['the full URL with another host', () => ({ method: 'GET', path: paths.balance, ...phpSigned(`http://localhost:${port()}${paths.balance}`) })],
+    ['the full URL with https over a plain connection', () => ({ method: 'GET', path: paths.balance, ...phpSigned(`https://127.0.0.1:${port()}${paths.balance}`) })],
+    ['the full URL without the query that was sent', () => ({ method: 'GET', path: paths.balance, query: '?locale=en', ...phpSigned(`${service.url}${paths.balance}`) })],
+    ['the full URL with a query that was not sent', () => ({ method: 'GET', path: paths.balance, ...phpSigned(`${service.url}${paths.balance}?locale=en`) })],
+    ['the full URL with the query reordered', () => ({ method: 'GET', path: paths.balance, query: '?locale=en&x=1', ...phpSigned(`${service.url}${paths.balance}?x=1&locale=en`) })],
+    ['the full URL over a body that is not empty', () => ({ method: 'POST', path: paths.retrieve, body: '{"page":0}', signedPath: `${service.url}${paths.retrieve}`, signedBody: '{"page":0}' })],
+    ['the full URL with a body left out', () => ({ method: 'POST', path: paths.retrieve, body: '{"page":0}', ...phpSigned(`${service.url}${paths.retrieve}`) })],
+    ['the path alone over a body that is not `[]` or `{}`', () => ({ method: 'POST', path: paths.auth, body: '[1]', signedBody: '' })],
+    ['the path alone over `[ ]`', () => ({ method: 'POST', path: paths.auth, body: '[ ]', signedBody: '' })],
+    ['X-Forwarded-Proto when it is not trusted', () => ({ method: 'GET', path: paths.balance, headers: { 'x-forwarded-proto': 'https' }, ...phpSigned(`https://127.0.0.1:${port()}${paths.balance}`) })],
+  ];
+  it.each(narrow)('no wider than that: %s is refused with 1000', async (_case, call) => {
+    const before = await rowCounts(service.db);
+    const response = await send(call());
+    expect(response.status, response.text).toBe(401);
+    expect(response.json.errorCode).toBe('1000');
+    expect(await rowCounts(service.db)).toEqual(before);
+  });
+
+  it('behind a load balancer that terminates TLS: a trusted X-Forwarded-Proto gives the scheme', async () => {
+    const proxied = await startTestService({ tls: { trustForwardedProto: true } });
+    try {
+      const someone = await proxied.createMerchant();
+      const host = new URL(proxied.url).host;
+      const https = { method: 'GET', path: paths.balance, ...phpSigned(`https://${host}${paths.balance}`) };
+      expectOk(await sendRaw(proxied.url, someone, { ...https, headers: { 'x-forwarded-proto': 'https' } }));
+      // Without the header the connection's scheme (http) is what was requested.
+      expect((await sendRaw(proxied.url, someone, https)).json.errorCode).toBe('1000');
+      expectOk(await sendRaw(proxied.url, someone, { method: 'GET', path: paths.balance, ...phpSigned(`http://${host}${paths.balance}`) }));
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
 describe('refusals', () => {
   const b64 = (text: string) => Buffer.from(text).toString('base64');
   const fakeSignature = 'a'.repeat(64);
@@ -170,7 +229,7 @@ describe('refusals', () => {
     ['an unknown apiKey', () => send({ method: 'GET', path: paths.balance }, { ...merchant, apiKey: 'mp-api-nobody' })],
     ['a signature made with another secret', () => send({ method: 'GET', path: paths.balance, secretKey: 'not-the-secret' })],
     ['the body altered after signing', () => send({ method: 'POST', path: paths.init, body: JSON.stringify(initBody()), signedBody: JSON.stringify(initBody()) })],
-    ['a `{}` body added after signing an empty one', () => send({ method: 'GET', path: paths.balance, body: '{}', signedBody: '' })],
+    ['a `null` body added after signing an empty one', () => send({ method: 'GET', path: paths.balance, body: 'null', signedBody: '' })],
     ['another path signed', () => send({ method: 'GET', path: paths.balance, signedPath: paths.retrieve })],
     ['bad base64', () => headerOnly('IYZWSv2 !!!not-base64!!!')],
     ['base64 of garbage', () => headerOnly(`IYZWSv2 ${b64('garbage')}`)],
@@ -195,7 +254,11 @@ describe('refusals', () => {
 
   it('every forgery gets the same message: nothing tells which part was wrong', async () => {
     const messages = new Set<string>();
-    for (const [, forge] of forgeries) messages.add((await forge()).json.errorMessage);
+    for (const [name, forge] of forgeries) {
+      const response = await forge();
+      expect(response.json, `${name}: ${response.text}`).toBeDefined();
+      messages.add(response.json.errorMessage);
+    }
     expect([...messages]).toEqual(['Geçersiz imza']);
   });
 
@@ -221,6 +284,29 @@ describe('refusals', () => {
     const response = await partialUpload(`${service.url}${paths.init}`, { ...headers(), 'content-type': 'application/json', 'content-length': String(50_000_000) });
     expect(response.status).toBe(401);
     expect(['1009', '1000']).toContain(response.json.errorCode);
+  });
+
+  it('every refusal of a body that parses echoes its conversationId, whichever part was wrong', async () => {
+    const body = JSON.stringify({ conversationId: 'conv-refused', requestId: '79cdefc1-51a6-4a4f-9b46-0e1f0f8a7d5c' });
+    const call: RawCall = { method: 'POST', path: paths.auth, body, randomKey: `rk-${randomBytes(6).toString('hex')}` };
+    const refusals = [
+      await send({ ...call, secretKey: 'not-the-secret' }),
+      await send(call, { ...merchant, apiKey: 'mp-api-nobody' }),
+      await httpRequest(service.url + paths.auth, 'POST', body, { authorization: 'IYZWSv2 !!!', 'content-type': 'application/json' }),
+      await httpRequest(service.url + paths.auth, 'POST', body, { 'content-type': 'application/json' }),
+    ];
+    expect(refusals.map((r) => [r.status, r.json.errorCode, r.json.conversationId])).toEqual([
+      [401, '1000', 'conv-refused'],
+      [401, '1000', 'conv-refused'],
+      [401, '1000', 'conv-refused'],
+      [401, '1009', 'conv-refused'],
+    ]);
+    expect((await send(call)).json).toMatchObject({ errorCode: '6001', conversationId: 'conv-refused' });
+    expect((await send(call)).json).toMatchObject({ errorCode: '1001', conversationId: 'conv-refused' });
+    // A body that does not parse has no id to echo.
+    const broken = await send({ method: 'POST', path: paths.auth, body: '{"conversationId":"conv-x",', secretKey: 'wrong' });
+    expect(broken.json.errorCode).toBe('1000');
+    expect(broken.json).not.toHaveProperty('conversationId');
   });
 
   it('a refused request does not use up its random key', async () => {

@@ -1,9 +1,11 @@
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { type Merchant, merchantByApiKey } from '../merchants/merchants.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
-import { type Credentials, parseAuthorization, signatureMatches } from '../signing/iyzws.ts';
+import { type Credentials, parseAuthorization } from '../signing/iyzws.ts';
+import { signatureMatchesAnyForm } from '../signing/signed-forms.ts';
 import { ApiError } from './errors.ts';
 
 declare module 'fastify' {
@@ -22,30 +24,43 @@ export function merchantOf(request: FastifyRequest): Merchant {
  * IYZWSv2 on every route of the scope, in two steps. On arrival, before a byte of the body is read:
  * the header must be there and well formed and name a merchant — so a stranger cannot make the
  * server buffer an init body (up to MASSPAYOUT_BODY_BYTES_MAX, 64 MiB). Once the raw body is read
- * and before it is parsed: the signature over it, then the replay check — so an unsigned request
- * never gets as far as the JSON parser. Every refusal past a missing header is the same code, so a
- * caller learns nothing about which part was wrong.
+ * and before it is parsed: the signature over it (in one of the forms of signed-forms.ts), then the
+ * replay check — so an unsigned request never gets as far as the JSON parser. Every refusal past a
+ * missing header is the same code, so a caller learns nothing about which part was wrong.
+ *
+ * A refusal decided on arrival waits for the body when the body is declared small (at most
+ * limits.smallBodyBytesMax): then every refusal of a small body can echo its conversationId
+ * (envelope.ts), whichever part was wrong, and a large or undeclared body is still never read.
  */
-export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox): void {
+export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox, options: { trustForwardedProto: boolean }): void {
   const claimed = new WeakMap<FastifyRequest, { credentials: Credentials; merchant: Merchant; secretKey: string }>();
+  const refused = new WeakMap<FastifyRequest, ApiError>();
 
   scope.addHook('onRequest', async (request) => {
-    const header = request.headers.authorization;
-    if (!header) throw new ApiError('AUTHORIZATION_REQUIRED');
-    const credentials = parseAuthorization(header);
-    if (!credentials) throw new ApiError('INVALID_SIGNATURE');
-    const found = await merchantByApiKey(db, box, credentials.apiKey);
-    if (!found) throw new ApiError('INVALID_SIGNATURE');
-    claimed.set(request, { credentials, ...found });
+    const refusal = await claim(request);
+    if (!refusal) return;
+    if (!bodyDeclaredSmall(request)) throw refusal;
+    refused.set(request, refusal);
   });
 
+  async function claim(request: FastifyRequest): Promise<ApiError | undefined> {
+    const header = request.headers.authorization;
+    if (!header) return new ApiError('AUTHORIZATION_REQUIRED');
+    const credentials = parseAuthorization(header);
+    if (!credentials) return new ApiError('INVALID_SIGNATURE');
+    const found = await merchantByApiKey(db, box, credentials.apiKey);
+    if (!found) return new ApiError('INVALID_SIGNATURE');
+    claimed.set(request, { credentials, ...found });
+    return undefined;
+  }
+
   scope.addHook('preParsing', async (request, _reply, payload) => {
+    const refusal = refused.get(request);
+    if (refusal) throw refusal;
     const claim = claimed.get(request);
     if (!claim) throw new ApiError('INVALID_SIGNATURE');
-    const path = request.url.split('?')[0];
-    if (!signatureMatches(claim.secretKey, claim.credentials, path, request.rawBody ?? Buffer.alloc(0))) {
-      throw new ApiError('INVALID_SIGNATURE');
-    }
+    const signed = { ...requestTarget(request, options.trustForwardedProto), rawBody: request.rawBody ?? Buffer.alloc(0) };
+    if (!signatureMatchesAnyForm(claim.secretKey, claim.credentials, signed)) throw new ApiError('INVALID_SIGNATURE');
     const fresh = await db.query(
       `insert into seen_random_keys (merchant_id, random_key) values ($1, $2) on conflict do nothing`,
       [claim.merchant.id, claim.credentials.randomKey],
@@ -54,6 +69,24 @@ export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox)
     request.merchant = claim.merchant;
     return payload;
   });
+}
+
+function bodyDeclaredSmall(request: FastifyRequest): boolean {
+  const declared = request.headers['content-length'];
+  if (declared === undefined) return request.headers['transfer-encoding'] === undefined;
+  const bytes = Number(declared);
+  return Number.isSafeInteger(bytes) && bytes <= limits.smallBodyBytesMax;
+}
+
+/**
+ * The path (no query) and the full URL as the client formed it: the connection's scheme (or a
+ * trusted X-Forwarded-Proto), the Host header, and the path and query exactly as received.
+ */
+function requestTarget(request: FastifyRequest, trustForwardedProto: boolean): { path: string; fullUrl: string } {
+  const forwarded = trustForwardedProto ? request.headers['x-forwarded-proto'] : undefined;
+  const fromConnection = (request.raw.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const scheme = typeof forwarded === 'string' && /^https?$/i.test(forwarded.trim()) ? forwarded.trim().toLowerCase() : fromConnection;
+  return { path: request.url.split('?')[0], fullUrl: `${scheme}://${request.headers.host ?? ''}${request.url}` };
 }
 
 /** Forgets random keys older than the replay window; run periodically. */

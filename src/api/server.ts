@@ -91,7 +91,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   scheduleRandomKeyPurge(app, deps.db, options.randomKeyPurgeIntervalMs ?? limits.randomKeyPurgeIntervalMs);
 
   await app.register(async (scope) => {
-    requireSignature(scope, deps.db, deps.box);
+    requireSignature(scope, deps.db, deps.box, { trustForwardedProto: deps.config.tls.trustForwardedProto });
     merchantRoutes(scope as ApiServer, deps);
   });
   await app.register(async (scope) => {

@@ -41,6 +41,8 @@ export interface RawCall {
   signedPath?: string;
   secretKey?: string;
   contentType?: string | null;
+  /** More headers (e.g. X-Forwarded-Proto). */
+  headers?: Record<string, string>;
 }
 
 /** One signed request with every wire detail under the test's control. */
@@ -53,10 +55,22 @@ export function sendRaw(baseUrl: string, merchant: TestMerchant, call: RawCall):
     call.signedPath ?? call.path,
     call.signedBody ?? call.body ?? '',
   );
-  const headers: Record<string, string> = { authorization };
+  const headers: Record<string, string> = { ...call.headers, authorization };
   const rnd = call.rndHeader === undefined ? randomKey : call.rndHeader;
   if (rnd !== null) headers['x-iyzi-rnd'] = rnd;
   const contentType = call.contentType === undefined ? (call.body === undefined ? null : 'application/json') : call.contentType;
   if (contentType !== null) headers['content-type'] = contentType;
   return httpRequest(baseUrl + call.path + (call.query ?? ''), call.method, call.body, headers);
+}
+
+/**
+ * What the PHP client's IyziAuthV2Generator::getPayload signs after the random key, for the URI its
+ * caller passes and the request's JSON: the URI is cut down to its path only when it contains `/v2`
+ * (none of the mass payout URLs do, so it is signed whole), and the JSON is appended unless it is
+ * `[]` (a request with no fields; curl still sends those two bytes). Its GET idiom passes the full
+ * URL it requests (base URL, path, query) and no request; its POST idiom passes the path alone.
+ */
+export function phpSigned(uri: string, json?: string): Pick<RawCall, 'signedPath' | 'signedBody'> {
+  if (uri.includes('/v2')) throw new Error('only the v1 form is reproduced here');
+  return { signedPath: uri, signedBody: json === undefined || json === '[]' ? '' : json };
 }

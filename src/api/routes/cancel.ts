@@ -13,10 +13,10 @@ const failures: Record<CancelFailure, ErrorName> = {
 };
 
 /**
- * No body is needed: the Java and PHP clients send none, the Node client sends `{}`, and a body may
- * still carry `locale` and `conversationId`.
+ * No body is needed: the Java client sends none, the Node client `{}`, the Python client `null`, the
+ * PHP client `[]` (its empty request), and a body may still carry `locale` and `conversationId`.
  */
-const CancelBody = Type.Union([RequestBody({}), Type.Null()]);
+const CancelBody = Type.Union([RequestBody({}), Type.Null(), Type.Array(Type.Never(), { maxItems: 0 })]);
 
 /** POST /v1/mass/payout/cancel/{requestId}: only before auth; canceling again succeeds. */
 export function cancelRoute(app: ApiServer, deps: Deps): void {
