@@ -100,4 +100,8 @@ export const limits = {
   // Operator endpoints.
   /** Rows one page of /admin/v1/audit or the sandbox bank's transfers returns at most. */
   adminPageRowsMax: 1000,
+
+  // The official clients' habits.
+  /** Items per page of a retrieve that names no size (a Java caller leaving page and size null). */
+  retrievePageSizeDefault: 100,
 } as const;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { ibanItem } from './support/items.ts';
+import { pythonJson, sendRaw } from './support/wire-styles.ts';
 
 const retrievePath = '/v1/mass/payout/retrieve';
 const invalidAt = new Set([3, 7, 20]);
@@ -166,9 +167,17 @@ describe('POST /v1/mass/payout/retrieve', () => {
     ['size 0', { requestId: 'REQ', page: 0, size: 0 }],
     ['size 1001', { requestId: 'REQ', page: 0, size: 1001 }],
     ['page -1', { requestId: 'REQ', page: -1, size: 10 }],
-    ['page missing', { requestId: 'REQ', size: 10 }],
-    ['size missing', { requestId: 'REQ', page: 0 }],
-    ['page as a string', { requestId: 'REQ', page: '0', size: 10 }],
+    ['size "0"', { requestId: 'REQ', page: '0', size: '0' }],
+    ['size "1001"', { requestId: 'REQ', page: '0', size: '1001' }],
+    ['page "-1"', { requestId: 'REQ', page: '-1', size: '10' }],
+    ['page "1.5"', { requestId: 'REQ', page: '1.5', size: '10' }],
+    ['page "1e3"', { requestId: 'REQ', page: '1e3', size: '10' }],
+    ['page " 1"', { requestId: 'REQ', page: ' 1', size: '10' }],
+    ['page ""', { requestId: 'REQ', page: '', size: '10' }],
+    ['page null', { requestId: 'REQ', page: null, size: 10 }],
+    ['page true', { requestId: 'REQ', page: true, size: 10 }],
+    ['page 1.5', { requestId: 'REQ', page: 1.5, size: 10 }],
+    ['itemType as a number', { requestId: 'REQ', page: 0, size: 10, itemType: 1 }],
     ['itemType unknown', { requestId: 'REQ', page: 0, size: 10, itemType: 'ALL' }],
     ['requestId not a UUID', { requestId: 'not-a-uuid', page: 0, size: 10 }],
     ['an unknown field', { requestId: 'REQ', page: 0, size: 10, sort: 'desc' }],
@@ -178,6 +187,25 @@ describe('POST /v1/mass/payout/retrieve', () => {
     const response = await retrieve(withId);
     expect(response.status, response.text).toBe(400);
     expect(response.json).toMatchObject({ status: 'failure', errorCode: '11' });
+  });
+
+  test('page and size as digit strings, as the Python and PHP clients send them, are read as numbers', async () => {
+    const python = await sendRaw(service.url, merchant, { method: 'POST', path: retrievePath, body: pythonJson({ requestId, page: '1', size: '10' }) });
+    expect(python.status, python.text).toBe(200);
+    expect(python.json).toMatchObject({ page: 1, size: 10, total: 25 });
+    expect(externalIdsOf(python)).toEqual(Array.from({ length: 10 }, (_, i) => `item-${i + 10}`));
+    // The PHP client's JSON of the same request: numbers as strings too, compact.
+    const php = await sendRaw(service.url, merchant, { method: 'POST', path: retrievePath, body: JSON.stringify({ requestId, page: '2', size: '10', itemType: 'VALID' }) });
+    expect(php.json).toMatchObject({ status: 'success', page: 2, size: 10, total: 22 });
+  });
+
+  test('page and size left out (a Java caller leaving them null): the first page of 100 items', async () => {
+    const response = await retrieve({ requestId });
+    expect(response.status, response.text).toBe(200);
+    expect(response.json).toMatchObject({ page: 0, size: 100, total: 25 });
+    expect(externalIdsOf(response)).toHaveLength(25);
+    expect((await retrieve({ requestId, size: 5 })).json).toMatchObject({ page: 0, size: 5 });
+    expect(externalIdsOf(await retrieve({ requestId, page: 4, size: 5 }))).toEqual(['item-20', 'item-21', 'item-22', 'item-23', 'item-24']);
   });
 
   test('a canceled batch shows its status and canceledDate', async () => {

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { batchStatuses, itemStatuses, purposes, recipientTypes } from '../payouts/statuses.ts';
 import { currencies } from '../money.ts';
+import { limits } from '../limits.ts';
 import { Amount, RequestBody, SuccessResponse } from './schemas.ts';
 
 /**
@@ -76,11 +77,22 @@ export const EnvelopeResponse = SuccessResponse({});
 
 export const CancelParams = Type.Object({ requestId: Type.String({ format: 'uuid' }) });
 
+export const retrievePageMax = 1_000_000;
+
+/**
+ * An integer, or its decimal digits as a string: the Python and PHP clients send every number as a
+ * string (`"page": "0"`). The schema checks the range of a number and the shape of a string; the route reads either with
+ * integerOf (schemas.ts), which checks a string's range.
+ */
+function lenientInteger(minimum: number, maximum: number, description: string) {
+  return Type.Union([Type.Integer({ minimum, maximum }), Type.String({ pattern: '^[0-9]{1,7}$' })], { description: `${description}; ${minimum}..${maximum}, a number or a string of digits` });
+}
+
 export const RetrieveRequest = RequestBody({
   requestId: Type.Optional(Type.String({ format: 'uuid' })),
   externalMassPayoutId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: noNul })),
-  page: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
-  size: Type.Integer({ minimum: 1, maximum: 1000 }),
+  page: Type.Optional(lenientInteger(0, retrievePageMax, '0-based; default 0')),
+  size: Type.Optional(lenientInteger(1, limits.retrievePageSizeMax, `items per page; default ${limits.retrievePageSizeDefault}`)),
   itemType: Type.Optional(literals(['VALID', 'INVALID'] as const)),
 });
 

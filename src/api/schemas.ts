@@ -1,4 +1,5 @@
 import { Type, type TSchema, type TProperties } from 'typebox';
+import { ApiError } from './errors.ts';
 
 /**
  * Shared schema pieces. The route schemas built from them validate requests, serialise responses,
@@ -47,3 +48,16 @@ export function responses<S extends TSchema>(ok: S, okStatus = 200) {
 export const Amount = Type.Number({ description: 'decimal amount, at most 2 fraction digits' });
 /** A decimal amount as admin input: a string like "100000.00" (or a number). */
 export const DecimalInput = Type.Union([Type.String({ maxLength: 32 }), Type.Number()]);
+
+/**
+ * The value of a lenient integer field (contract.ts: a number, or a string of digits as the Python
+ * and PHP clients send), `fallback` when absent; outside minimum..maximum it is the client's mistake.
+ */
+export function integerOf(field: string, value: number | string | undefined, fallback: number, minimum: number, maximum: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n) || n < minimum || n > maximum) {
+    throw new ApiError('INVALID_REQUEST', `body/${field} must be an integer between ${minimum} and ${maximum}`);
+  }
+  return n;
+}

@@ -1,17 +1,19 @@
 import { findMerchantBatch, itemStatusCounts, itemTotal, merchantItemsPage } from '../../payouts/read-batch.ts';
-import { paths, RetrieveRequest, RetrieveResponse } from '../contract.ts';
+import { limits } from '../../limits.ts';
+import { paths, retrievePageMax, RetrieveRequest, RetrieveResponse } from '../contract.ts';
 import { success } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
 import { localeOf } from '../locale.ts';
 import { merchantOf } from '../merchant-auth.ts';
 import { massPayoutView, payoutItemView } from '../payout-views.ts';
-import { LocaleQuery, responses } from '../schemas.ts';
+import { integerOf, LocaleQuery, responses } from '../schemas.ts';
 import type { ApiServer, Deps } from '../server.ts';
 
 /**
  * POST /v1/mass/payout/retrieve: a batch by requestId and/or externalMassPayoutId (both given: they
  * must name the same batch) with one page of its items in submission order. page/size/total appear
- * both inside massPayoutItems and at the top level, as the public docs show both.
+ * both inside massPayoutItems and at the top level, as the public docs show both. page and size may
+ * be left out (the first page of limits.retrievePageSizeDefault items) or sent as digit strings.
  */
 export function retrieveRoute(app: ApiServer, deps: Deps): void {
   app.post(
@@ -27,7 +29,9 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
       },
     },
     async (request) => {
-      const { requestId, externalMassPayoutId, page, size, itemType } = request.body;
+      const { requestId, externalMassPayoutId, itemType } = request.body;
+      const page = integerOf('page', request.body.page, 0, 0, retrievePageMax);
+      const size = integerOf('size', request.body.size, limits.retrievePageSizeDefault, 1, limits.retrievePageSizeMax);
       if (requestId === undefined && externalMassPayoutId === undefined) {
         throw new ApiError('INVALID_REQUEST', 'requestId or externalMassPayoutId is required');
       }
