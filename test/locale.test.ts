@@ -88,12 +88,12 @@ describe('locale on the wire', () => {
     const body = JSON.stringify({ locale: 'EN', requestId: unknownBatch });
     const forged = await sendRaw(service.url, merchant, { method: 'POST', path: '/v1/mass/payout/auth', body, secretKey: 'wrong' });
     expect(forged.json).toMatchObject({ errorCode: '1000', locale: 'en', errorMessage: 'Invalid signature' });
-    // A request with no usable Authorization header is refused before its body is read: only the
-    // query can choose the language then.
+    // A request with no usable Authorization header waits for a small body before it is refused, so
+    // the body's locale counts too; the query still wins.
     const unsigned = await httpRequest(`${service.url}/v1/mass/payout/auth`, 'POST', body, { 'content-type': 'application/json' });
-    expect(unsigned.json).toMatchObject({ errorCode: '1009', locale: 'tr', errorMessage: errors.AUTHORIZATION_REQUIRED.tr });
-    const unsignedEn = await httpRequest(`${service.url}/v1/mass/payout/auth?locale=en`, 'POST', body, { 'content-type': 'application/json' });
-    expect(unsignedEn.json).toMatchObject({ errorCode: '1009', locale: 'en', errorMessage: errors.AUTHORIZATION_REQUIRED.en });
+    expect(unsigned.json).toMatchObject({ errorCode: '1009', locale: 'en', errorMessage: errors.AUTHORIZATION_REQUIRED.en });
+    const unsignedTr = await httpRequest(`${service.url}/v1/mass/payout/auth?locale=tr`, 'POST', body, { 'content-type': 'application/json' });
+    expect(unsignedTr.json).toMatchObject({ errorCode: '1009', locale: 'tr', errorMessage: errors.AUTHORIZATION_REQUIRED.tr });
     const malformed = await sendRaw(service.url, merchant, { method: 'POST', path: '/v1/mass/payout/auth', body: '{"locale":"EN", "requestId": ' });
     expect(malformed.json).toMatchObject({ errorCode: '12', locale: 'en', errorMessage: errors.MALFORMED_JSON.en });
   });

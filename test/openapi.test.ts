@@ -88,8 +88,10 @@ describe('/openapi.json', () => {
     expect(Object.keys(body(paths.auth).properties).sort()).toEqual(Object.keys(AuthRequest.properties).sort());
     expect(body(paths.auth).properties.requestId).toMatchObject({ type: 'string', format: 'uuid' });
     expect(Object.keys(body(paths.retrieve).properties).sort()).toEqual(Object.keys(RetrieveRequest.properties).sort());
-    expect(body(paths.retrieve).properties.size).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
-    expect(body(paths.retrieve).properties.page).toMatchObject({ type: 'integer', minimum: 0 });
+    // page and size: a number, or digits as the Python and PHP clients send; both optional.
+    expect(body(paths.retrieve).properties.size.anyOf).toEqual([{ type: 'integer', minimum: 1, maximum: 1000 }, { type: 'string', pattern: '^[0-9]{1,7}$' }]);
+    expect(body(paths.retrieve).properties.page.anyOf[0]).toMatchObject({ type: 'integer', minimum: 0 });
+    expect(body(paths.retrieve).required ?? []).not.toContain('page');
     expect(body('/admin/v1/merchants').required).toEqual(['name']);
     expect(body('/admin/v1/merchants/{merchantId}/deposits').required.sort()).toEqual(['amount', 'currency']);
     expect(body('/admin/v1/members').required.sort()).toEqual(['memberId', 'name']);
