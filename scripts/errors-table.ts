@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { errors } from '../src/api/errors.ts';
+import { httpStatusOf, type ApiErrorName } from '../src/api/errors.ts';
+import { errors, type ErrorName } from '../src/errors.ts';
 
 /**
- * The README's error table, generated from the one catalogue (src/api/errors.ts).
+ * The README's error table, generated from the one catalogue (src/errors.ts) and
+ * the edge's HTTP statuses (src/api/errors.ts; item reasons have none: –).
  *   npm run docs:errors            rewrites the table in README.md
  *   node --import tsx scripts/errors-table.ts   prints it
  * test/readme.test.ts fails when the README's table and the catalogue differ.
@@ -14,7 +16,11 @@ export const tableEnd = '<!-- errors-table:end -->';
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 export function errorsTable(): string {
-  const rows = Object.values(errors).map((e) => `| \`${e.code}\` | ${e.httpStatus} | ${e.group} | ${cell(e.tr)} | ${cell(e.en)} |`);
+  const rows = (Object.keys(errors) as ErrorName[]).map((name) => {
+    const e = errors[name];
+    const itemReason = e.group === 'INVALID_ITEM' || e.group === 'PAYOUT_FAILED';
+    return `| \`${e.code}\` | ${itemReason ? '–' : httpStatusOf(name as ApiErrorName)} | ${e.group} | ${cell(e.tr)} | ${cell(e.en)} |`;
+  });
   return ['| code | HTTP | group | tr | en |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -1,4 +1,5 @@
 import { tlsConfigFromEnv, type TlsConfig } from './api/tls-config.ts';
+import { integerFromEnv, optionalFromEnv, type Env } from './env.ts';
 import { limits } from './limits.ts';
 import { queueConfigFromEnv, type QueueConfig } from './queue/queue-config.ts';
 import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
@@ -27,25 +28,19 @@ export interface Config {
   failpoint?: Failpoint;
 }
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+const positive = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+export function configFromEnv(env: Env = process.env): Config {
   return {
-    port: intFromEnv(env, 'PORT', 8080),
-    host: env.HOST || '0.0.0.0',
-    dataDir: env.MASSPAYOUT_DATA_DIR || './data',
-    databaseUrl: env.DATABASE_URL || undefined,
-    queueUrl: env.QUEUE_URL || undefined,
-    adminToken: env.MASSPAYOUT_ADMIN_TOKEN || undefined,
-    masterKey: env.MASSPAYOUT_MASTER_KEY || undefined,
-    itemsPerBatchMax: intFromEnv(env, 'MASSPAYOUT_ITEMS_PER_BATCH_MAX', limits.itemsPerBatchMax),
-    requestBodyBytesMax: intFromEnv(env, 'MASSPAYOUT_BODY_BYTES_MAX', limits.requestBodyBytesMax),
+    port: integerFromEnv(env, 'PORT', 8080, { min: 1, max: 65_535 }),
+    host: optionalFromEnv(env, 'HOST') ?? '0.0.0.0',
+    dataDir: optionalFromEnv(env, 'MASSPAYOUT_DATA_DIR') ?? './data',
+    databaseUrl: optionalFromEnv(env, 'DATABASE_URL'),
+    queueUrl: optionalFromEnv(env, 'QUEUE_URL'),
+    adminToken: optionalFromEnv(env, 'MASSPAYOUT_ADMIN_TOKEN'),
+    masterKey: optionalFromEnv(env, 'MASSPAYOUT_MASTER_KEY'),
+    itemsPerBatchMax: integerFromEnv(env, 'MASSPAYOUT_ITEMS_PER_BATCH_MAX', limits.itemsPerBatchMax, positive),
+    requestBodyBytesMax: integerFromEnv(env, 'MASSPAYOUT_BODY_BYTES_MAX', limits.requestBodyBytesMax, positive),
     workerConcurrency: workerConcurrencyFromEnv(env),
     sandbox: sandboxConfigFromEnv(env),
     queue: queueConfigFromEnv(env),

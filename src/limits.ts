@@ -7,12 +7,22 @@ export const limits = {
   itemExternalIdCharsMax: 64,
   externalIdCharsMax: 64,
   conversationIdCharsMax: 128,
+  /** `locale` as sent (tr, en, any case); longer is not a locale. */
+  localeCharsMax: 8,
+  /** A decimal amount sent as a string to the admin API ("100000.00"). */
+  decimalInputCharsMax: 32,
+  /** An operator's Idempotency-Key (deposits). */
+  idempotencyKeyCharsMax: 128,
+  /** The name of a merchant or a wallet member, as an operator registers it. */
+  partyNameCharsMax: 128,
   recipientNameCharsMax: 128,
   recipientInfoCharsMax: 64,
   descriptionCharsMax: 256,
   /** 10,000,000.00 in minor units: above it an item is INVALID. */
   itemAmountMinorMax: 1_000_000_000n,
   retrievePageSizeMax: 1000,
+  /** The highest page index retrieve accepts (0-based): a billion items, beyond any batch. */
+  retrievePageIndexMax: 1_000_000,
   /** A (merchant, randomKey) pair seen within this window is a replay. */
   replayWindowMs: 15 * 60 * 1000,
   /** How often each server forgets random keys older than the replay window (one indexed delete). */
@@ -38,12 +48,17 @@ export const limits = {
   // Processing: workers, claims, rails.
   /** Consecutive items (by seq) per work chunk, cut at auth: one claim, hand-over, settlement and ledger post each. */
   claimChunkItems: 1000,
+  /** The largest chunk MASSPAYOUT_CHUNK_ITEMS may ask for: its items are one claim and one settlement. */
+  claimChunkItemsMax: 10_000,
   /**
    * How long a chunk's lease is a worker's alone. Longer than the worst chunk: 1,000 items at
    * railCallsInFlightMax (200) in flight, every call timing out (5 s), is 5 waves × 5 s = 25 s.
    * An expired lease only costs a second status check, never a second payment.
    */
   leaseDurationMs: 30_000,
+  /** MASSPAYOUT_LEASE_MS: below 1 s a lease would expire under an ordinary chunk; above 1 h a crashed worker's items wait too long. */
+  leaseDurationMsMin: 1_000,
+  leaseDurationMsMax: 3_600_000,
   /** How often each worker process's reaper frees expired leases. */
   reaperIntervalMs: 5_000,
   /** Every rail call (send or status) gives up after this; the outcome is then ambiguous. */
@@ -67,8 +82,17 @@ export const limits = {
    * items, one worker process: 8,300 items/s with 2 loops, 10,600 with 4, 10,100 with 8).
    */
   workerConcurrency: 4,
+  /** MASSPAYOUT_WORKER_CONCURRENCY's ceiling: loops beyond the database pool only wait for it. */
+  workerConcurrencyMax: 64,
+  /** Due chunks a table-source claim passes over (finished at once: nothing to do now) before it reports none. */
+  claimEmptyChunksMax: 100,
   /** The sandbox bank: a transfer whose first answer was lost (IBAN ending 98) is visible as paid after this. */
   sandboxSettleMs: 2_000,
+  /** MASSPAYOUT_SANDBOX_LATENCY_MS and _SETTLE_MS at most: a minute per call is already a broken bank. */
+  sandboxLatencyMsMax: 60_000,
+  sandboxSettleMsMax: 60_000,
+  /** MASSPAYOUT_SANDBOX_FAULT_RATE at most: 1 would never pay anything; 0.9 lets every payout through after a few attempts. */
+  sandboxFaultRateMax: 0.9,
 
   // The RabbitMQ transport (QUEUE_URL): outbox, relay, consumers.
   /** Outbox rows one relay round claims and publishes (a 100,000-item batch is 100 rows). */
@@ -87,6 +111,8 @@ export const limits = {
   queuePrefetchPerLoop: 2,
   /** RabbitMQ mode: a chunk no message brought is taken from the table this long after its auth. */
   queueSweepAfterMs: 60_000,
+  queueSweepAfterMsMin: 1_000,
+  queueSweepAfterMsMax: 86_400_000,
   /** Reconnect backoff: 200 ms, doubling, at most 5 s apart, for ever once connected. */
   queueReconnectInitialMs: 200,
   queueReconnectMaxMs: 5_000,

@@ -1,4 +1,5 @@
-import { buildServer, type ApiServer } from './api/server.ts';
+import type { ApiServer } from './api/deps.ts';
+import { buildServer } from './api/server.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import type { Config } from './config.ts';
 import { openDb } from './db/open.ts';

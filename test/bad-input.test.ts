@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errors } from '../src/api/errors.ts';
+import { errors } from '../src/errors.ts';
 import type { Db } from '../src/db/port.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { limits } from '../src/limits.ts';

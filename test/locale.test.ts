@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errors } from '../src/api/errors.ts';
+import { httpStatusOf, type ApiErrorName } from '../src/api/errors.ts';
+import { errors, type ErrorName } from '../src/errors.ts';
 import { httpRequest } from './support/http.ts';
 import { startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { sendRaw } from './support/wire-styles.ts';
 
-/** The language of messages (API.md §2): `?locale=` or `"locale"` in the body, any case, default tr. */
+/** The language of messages (the README's Errors section): `?locale=` or `"locale"` in the body, any case, default tr. */
 describe('the error catalogue', () => {
   const entries = Object.entries(errors);
 
@@ -22,16 +23,25 @@ describe('the error catalogue', () => {
     expect(new Set(codes).size).toBe(codes.length);
     for (const [name, entry] of entries) {
       expect(entry.code, name).toMatch(/^[0-9]+$/);
-      expect([400, 401, 404, 405, 408, 409, 413, 415, 422, 429, 500], name).toContain(entry.httpStatus);
       expect(entry.group, name).toMatch(/^[A-Z_]+$/);
+      const itemReason = entry.group === 'INVALID_ITEM' || entry.group === 'PAYOUT_FAILED';
+      // Item reasons are stored with items (6[1-2]xx), never a request's answer.
+      expect(itemReason, name).toBe(/^6[12]\d\d$/.test(entry.code));
+      if (!itemReason) expect([400, 401, 404, 405, 408, 409, 413, 415, 429, 500], name).toContain(httpStatusOf(name as ApiErrorName));
     }
   });
 
   it("keeps iyzico's own codes", () => {
-    expect(errors.INVALID_SIGNATURE).toMatchObject({ code: '1000', httpStatus: 401 });
-    expect(errors.AUTHORIZATION_REQUIRED).toMatchObject({ code: '1009', httpStatus: 401 });
-    expect(errors.INVALID_REQUEST).toMatchObject({ code: '11', httpStatus: 400 });
-    expect(errors.SYSTEM_ERROR).toMatchObject({ code: '1', httpStatus: 500 });
+    const expected: [ApiErrorName, string, number][] = [
+      ['INVALID_SIGNATURE', '1000', 401],
+      ['AUTHORIZATION_REQUIRED', '1009', 401],
+      ['INVALID_REQUEST', '11', 400],
+      ['SYSTEM_ERROR', '1', 500],
+    ];
+    for (const [name, code, status] of expected) {
+      expect(errors[name satisfies ErrorName].code).toBe(code);
+      expect(httpStatusOf(name)).toBe(status);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthRequest, InitRequest, paths, RetrieveRequest } from '../src/api/contract.ts';
+import { AuthRequest, InitRequest, paths, RetrieveRequest } from '../src/wire/contract.ts';
 import { httpRequest } from './support/http.ts';
 import { startTestService, type TestService } from './support/service.ts';
 
@@ -58,7 +58,7 @@ describe('/openapi.json', () => {
     const served = servedRoutes();
     expect(served.length).toBeGreaterThanOrEqual(9);
     expect(documented).toEqual(served);
-    // The six merchant routes of API.md §3, by the contract's own paths.
+    // The six merchant routes, by the contract's own paths.
     for (const path of Object.values(paths)) expect(Object.keys(doc.paths)).toContain(toOpenApiPath(path));
     for (const path of ['/admin/v1/merchants', '/admin/v1/merchants/{merchantId}/deposits', '/admin/v1/members']) expect(Object.keys(doc.paths)).toContain(path);
   });

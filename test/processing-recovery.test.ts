@@ -7,7 +7,7 @@ import { claimChunkAt, claimDueChunk, type ClaimedChunk } from '../src/queue/cla
 import { reapExpiredLeases } from '../src/queue/reaper.ts';
 import { createRails } from '../src/rails/index.ts';
 import { askRails } from '../src/workers/ask-rails.ts';
-import { tableSource } from '../src/workers/chunk-sources.ts';
+import { tableSource } from '../src/queue/table-source.ts';
 import { loadBatchRefs } from '../src/workers/batch-refs.ts';
 import { handOver } from '../src/workers/hand-over.ts';
 import { processChunk, type ProcessContext } from '../src/workers/process-chunk.ts';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errors } from '../src/api/errors.ts';
+import { httpStatusOf } from '../src/api/errors.ts';
+import { errors } from '../src/errors.ts';
 import { errorsTable, tableBegin, tableEnd } from '../scripts/errors-table.ts';
 import { freePort, freshSchemaUrl, runCli } from './support/process.ts';
 import { startTestService } from './support/service.ts';
@@ -40,9 +41,9 @@ describe('README errors section', () => {
 describe('README signing section', () => {
   it('names the authentication codes the catalogue really has', () => {
     const signing = section('signing');
-    for (const entry of [errors.AUTHORIZATION_REQUIRED, errors.INVALID_SIGNATURE, errors.REPLAYED_REQUEST]) {
-      expect(signing).toContain(`| \`${entry.code}\` |`);
-      expect(entry.httpStatus).toBe(401);
+    for (const name of ['AUTHORIZATION_REQUIRED', 'INVALID_SIGNATURE', 'REPLAYED_REQUEST'] as const) {
+      expect(signing).toContain(`| \`${errors[name].code}\` |`);
+      expect(httpStatusOf(name)).toBe(401);
     }
     expect(signing).toContain('randomKey + path + rawBody');
   });

@@ -10,7 +10,7 @@ import { expectBooksBalanced, startTestService, type TestMerchant, type TestServ
 import { phpSigned, pythonJson, type RawCall, sendRaw } from './support/wire-styles.ts';
 
 /**
- * IYZWSv2 through the real server (API.md §1): every way the official clients sign is accepted,
+ * IYZWSv2 through the real server (the README's Signing section): every way the official clients sign is accepted,
  * every forgery is refused with one code and one message, and a replay changes nothing.
  */
 const vectors = JSON.parse(readFileSync(new URL('./fixtures/signing-vectors.json', import.meta.url), 'utf8'));

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import { messageFor } from '../errors.ts';
 import { limits } from '../limits.ts';
-import { ApiError, messageFor } from './errors.ts';
+import type { ApiError } from './errors.ts';
 import { localeOf } from './locale.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Locale } from './errors.ts';
+import type { Locale } from '../errors.ts';
 
 function asLocale(value: unknown): Locale | undefined {
   if (typeof value !== 'string') return undefined;

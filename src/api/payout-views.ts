@@ -1,10 +1,10 @@
 import { toJsonAmount } from '../money.ts';
 import type { BatchRecord, ItemRecord } from '../payouts/read-batch.ts';
-import type { MassPayout, PayoutItem } from './contract.ts';
-import { type Locale, messageFor } from './errors.ts';
+import type { MassPayout, PayoutItem } from '../wire/contract.ts';
+import { type Locale, messageFor } from '../errors.ts';
 
 /**
- * How batches and items look on the wire (API.md §3): amounts as JSON numbers from minor units,
+ * How batches and items look on the wire (the README's API section): amounts as JSON numbers from minor units,
  * dates as ISO strings, reasons as messages in the request's locale.
  */
 

@@ -1,31 +1,17 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Config } from '../config.ts';
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
-import type { SecretBox } from '../merchants/secret-box.ts';
-import type { BatchQueue } from '../queue/port.ts';
 import { requireAdminToken } from './admin-auth.ts';
+import type { ApiServer, Deps } from './deps.ts';
 import { failure } from './envelope.ts';
 import { ApiError } from './errors.ts';
 import { forgetOldRandomKeys, requireSignature } from './merchant-auth.ts';
 import { captureRawBodies } from './raw-body.ts';
 import { recordRouteMethods } from './route-methods.ts';
 import { adminRoutes, merchantRoutes } from './routes/index.ts';
-
-export type ApiServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
-
-/** What every route may use. Built once at start; tests build their own. */
-export interface Deps {
-  db: Db;
-  box: SecretBox;
-  config: Config;
-  adminToken: string;
-  queue: BatchQueue;
-}
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
@@ -44,9 +30,9 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.entry.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
-    if (apiError.entry.httpStatus >= 500 && !options.logger) console.error(error);
-    reply.status(apiError.entry.httpStatus).send(failure(request, apiError));
+    if (apiError.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+    if (apiError.httpStatus >= 500 && !options.logger) console.error(error);
+    reply.status(apiError.httpStatus).send(failure(request, apiError));
   });
   const methodsOf = recordRouteMethods(app);
   app.setNotFoundHandler((request, reply) => {

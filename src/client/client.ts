@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { paths } from '../api/paths.ts';
+import { paths } from '../wire/paths.ts';
 import { limits } from '../limits.ts';
 import type { ItemStatus } from '../payouts/statuses.ts';
 import { authorizationHeader } from '../signing/iyzws.ts';

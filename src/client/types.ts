@@ -10,11 +10,11 @@ import type {
   PayoutItem,
   RetrieveRequest,
   RetrieveResponse,
-} from '../api/contract.ts';
+} from '../wire/contract.ts';
 
 /**
  * The SDK's types, every one derived from the schemas the server validates and serialises with
- * (src/api/contract.ts): a change to the wire changes these, and the compiler finds every use.
+ * (src/wire/contract.ts): a change to the wire changes these, and the compiler finds every use.
  */
 export type { BalanceResponse, InitItemInput, InitResponse, ItemResponse, MassPayout, PayoutItem, RetrieveResponse };
 

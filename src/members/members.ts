@@ -1,5 +1,5 @@
 import { appendAudit } from '../audit/append.ts';
-import type { Queryable, Tx } from '../db/port.ts';
+import type { Tx } from '../db/port.ts';
 
 export interface Member {
   memberId: string;
@@ -19,15 +19,4 @@ export async function registerMember(tx: Tx, member: Member): Promise<boolean> {
     { action: 'member.registered', entity: `member:${member.memberId}`, after: { ...member } },
   ]);
   return true;
-}
-
-/** The member a wallet payout reaches, by recipient type; undefined when nobody is registered. */
-export async function findMember(db: Queryable, recipientType: 'MEMBER_ID' | 'PHONE' | 'IDENTITY_NUMBER', recipientInfo: string): Promise<Member | undefined> {
-  const column = { MEMBER_ID: 'member_id', PHONE: 'phone', IDENTITY_NUMBER: 'identity_number' }[recipientType];
-  const result = await db.query<{ member_id: string; phone: string | null; identity_number: string | null; name: string }>(
-    `select member_id, phone, identity_number, name from members where ${column} = $1`,
-    [recipientInfo],
-  );
-  const row = result.rows[0];
-  return row ? { memberId: row.member_id, phone: row.phone, identityNumber: row.identity_number, name: row.name } : undefined;
 }

@@ -2,7 +2,7 @@ import { appendAudit, type Actor, type AuditContext } from '../audit/append.ts';
 import { appendUniformAudit } from '../audit/append-uniform.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { reserveBatchFunds } from '../ledger/reserve.ts';
-import type { BatchQueue } from '../queue/port.ts';
+import type { BatchQueue } from './batch-queue.ts';
 import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
 import { batchItemsIn, itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
 import type { BatchStatus } from './statuses.ts';

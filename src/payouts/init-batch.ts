@@ -5,7 +5,7 @@ import { copyText } from '../db/copy-text.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { Merchant } from '../merchants/merchants.ts';
-import { errors } from '../api/errors.ts';
+import { errors } from '../errors.ts';
 import { commissionFor } from './commission.ts';
 import type { CheckedBatch } from './validate-item.ts';
 

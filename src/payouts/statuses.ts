@@ -10,6 +10,5 @@ export type RecipientType = (typeof recipientTypes)[number];
 
 export const purposes = ['SALARY', 'BONUS', 'SETTLEMENT', 'GOODS', 'SERVICES', 'CASHBACK', 'REBATES', 'DONATIONS'] as const;
 
-/** Item states that never change again. FAILED is not final: its refund turns it into DEPOSIT_*. */
-export const finalItemStatuses: readonly ItemStatus[] = ['INVALID', 'MASS_PAYOUT_CANCELED', 'SUCCESS', 'DEPOSIT_SUCCESS', 'DEPOSIT_FAIL'];
+/** Batch states that never change again. */
 export const finalBatchStatuses: readonly BatchStatus[] = ['COMPLETED', 'FAIL', 'CANCELED'];

@@ -1,6 +1,6 @@
 import { limits } from '../limits.ts';
 import { type Currency, isCurrency, parseMinor } from '../money.ts';
-import type { ErrorName } from '../api/errors.ts';
+import type { ErrorName } from '../errors.ts';
 import { isValidElectronicIban } from './iban.ts';
 import { isValidIdentityNumber, isValidMemberId, isValidPhone, normaliseIban } from './recipients.ts';
 import { type RecipientType, recipientTypes } from './statuses.ts';
@@ -161,7 +161,7 @@ function readCurrency(value: unknown, context: BatchContext, reasons: ItemReason
   return text;
 }
 
-/** Validates one submitted item against the rules of API.md §3 and the items before it (context). */
+/** Validates one submitted item against the item rules (the README's API section) and the items before it (context). */
 export function validateItem(raw: unknown, context: BatchContext): CheckedItem {
   const reasons: ItemReason[] = [];
   if (!isPlainObject(raw)) {

@@ -1,3 +1,4 @@
+import { limits } from '../limits.ts';
 import type { Tx } from '../db/port.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { Tx } from '../db/port.ts';
  * of invalid items is done at its first claim). Returns the number of chunks.
  */
 export async function writeWorkChunks(tx: Tx, batch: { id: string; itemCount: number }, chunkItems: number, dueInMs: number): Promise<number> {
-  if (!Number.isSafeInteger(chunkItems) || chunkItems < 1 || chunkItems > 100_000) throw new Error(`chunk size must be 1..100000, got ${chunkItems}`);
+  if (!Number.isSafeInteger(chunkItems) || chunkItems < 1 || chunkItems > limits.claimChunkItemsMax) throw new Error(`chunk size must be 1..${limits.claimChunkItemsMax}, got ${chunkItems}`);
   const written = await tx.query(
     `insert into work_chunks (batch_id, seq_from, seq_to, due_at)
      select $1, s, least(s + $2 - 1, $3 - 1), now() + $4::int8 * interval '1 millisecond'

@@ -1,4 +1,4 @@
-import type { ErrorName } from '../api/errors.ts';
+import type { ErrorName } from '../errors.ts';
 import type { Currency } from '../money.ts';
 import type { RecipientType } from '../payouts/statuses.ts';
 

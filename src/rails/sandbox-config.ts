@@ -1,3 +1,4 @@
+import { numberFromEnv, type Env } from '../env.ts';
 import { limits } from '../limits.ts';
 
 /** How the built-in sandbox bank behaves: for tests, demos and benchmarks. */
@@ -12,20 +13,11 @@ export interface SandboxConfig {
 
 export const defaultSandboxConfig: SandboxConfig = { latencyMs: 0, faultRate: 0, settleMs: limits.sandboxSettleMs };
 
-function numberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`${name} must be a number between 0 and ${max}, got "${raw}"`);
-  return value;
-}
-
 /** MASSPAYOUT_SANDBOX_LATENCY_MS, MASSPAYOUT_SANDBOX_FAULT_RATE, MASSPAYOUT_SANDBOX_SETTLE_MS. */
-export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv): SandboxConfig {
+export function sandboxConfigFromEnv(env: Env): SandboxConfig {
   return {
-    latencyMs: numberFromEnv(env, 'MASSPAYOUT_SANDBOX_LATENCY_MS', defaultSandboxConfig.latencyMs, 60_000),
-    // 1 would never pay anything; 0.9 still lets every payout through after a few attempts.
-    faultRate: numberFromEnv(env, 'MASSPAYOUT_SANDBOX_FAULT_RATE', defaultSandboxConfig.faultRate, 0.9),
-    settleMs: numberFromEnv(env, 'MASSPAYOUT_SANDBOX_SETTLE_MS', defaultSandboxConfig.settleMs, 60_000),
+    latencyMs: numberFromEnv(env, 'MASSPAYOUT_SANDBOX_LATENCY_MS', defaultSandboxConfig.latencyMs, { min: 0, max: limits.sandboxLatencyMsMax }),
+    faultRate: numberFromEnv(env, 'MASSPAYOUT_SANDBOX_FAULT_RATE', defaultSandboxConfig.faultRate, { min: 0, max: limits.sandboxFaultRateMax }),
+    settleMs: numberFromEnv(env, 'MASSPAYOUT_SANDBOX_SETTLE_MS', defaultSandboxConfig.settleMs, { min: 0, max: limits.sandboxSettleMsMax }),
   };
 }

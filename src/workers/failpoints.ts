@@ -1,5 +1,6 @@
+import { choiceFromEnv, type Env } from '../env.ts';
 import type { Rail, Rails } from '../rails/rail.ts';
-import type { ChunkSource } from './chunk-sources.ts';
+import type { ChunkSource } from '../queue/chunk-source.ts';
 
 /**
  * Failpoints for the crash tests: with MASSPAYOUT_FAILPOINT set, the process kills itself with
@@ -16,11 +17,8 @@ import type { ChunkSource } from './chunk-sources.ts';
 export const failpoints = ['before-rail', 'after-rail', 'after-post'] as const;
 export type Failpoint = (typeof failpoints)[number];
 
-export function failpointFromEnv(env: NodeJS.ProcessEnv): Failpoint | undefined {
-  const raw = env.MASSPAYOUT_FAILPOINT;
-  if (raw === undefined || raw === '') return undefined;
-  if (!(failpoints as readonly string[]).includes(raw)) throw new Error(`MASSPAYOUT_FAILPOINT must be one of ${failpoints.join(', ')}, got "${raw}"`);
-  return raw as Failpoint;
+export function failpointFromEnv(env: Env): Failpoint | undefined {
+  return choiceFromEnv(env, 'MASSPAYOUT_FAILPOINT', failpoints);
 }
 
 function die(at: Failpoint): never {

@@ -1,6 +1,6 @@
 import { appendAudit, prepareEvents, type Actor, type AuditContext, type AuditInput } from '../audit/append.ts';
 import { appendAuditGroups, type UniformEvents } from '../audit/append-uniform.ts';
-import { errors } from '../api/errors.ts';
+import { errors } from '../errors.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
 import { applyTransfers, lockAccounts, recordTransfers, transferEvents, type PostedTransfer } from '../ledger/transfers.ts';

@@ -5,7 +5,8 @@ import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { reapExpiredLeases } from '../queue/reaper.ts';
 import type { Rails } from '../rails/rail.ts';
-import { tableSource, type ChunkSource, type SourcedChunk } from './chunk-sources.ts';
+import type { ChunkSource, SourcedChunk } from '../queue/chunk-source.ts';
+import { tableSource } from '../queue/table-source.ts';
 import { processChunk, type ChunkReport } from './process-chunk.ts';
 
 export interface WorkerOptions {
@@ -44,7 +45,7 @@ export function startWorkers(options: WorkerOptions): Workers {
   const { db } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   const concurrency = options.concurrency ?? limits.workerConcurrency;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`worker concurrency must be 1..64, got ${concurrency}`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > limits.workerConcurrencyMax) throw new Error(`worker concurrency must be 1..${limits.workerConcurrencyMax}, got ${concurrency}`);
   const sources = options.sources ?? [tableSource(db, { leaseMs: options.leaseMs })];
   if (sources.length === 0) throw new Error('workers need at least one chunk source');
   const name = options.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

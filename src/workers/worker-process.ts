@@ -1,6 +1,11 @@
-import type { Config } from '../config.ts';
 import { openDb } from '../db/open.ts';
-import { startEngine } from './engine.ts';
+import { startEngine, type EngineConfig } from './engine.ts';
+
+/** The settings `masspayout worker` reads (the service's Config has them all). */
+export interface WorkerProcessConfig extends EngineConfig {
+  databaseUrl?: string;
+  workerConcurrency: number;
+}
 
 export interface RunningWorkers {
   stop(): Promise<void>;
@@ -12,7 +17,7 @@ export interface RunningWorkers {
  * taken with SKIP LOCKED, so they share the work without coordinating. The embedded database is
  * in-process, so it cannot be shared: there the workers run inside `masspayout serve`.
  */
-export async function startWorkerProcess(config: Config, log: (line: string) => void = console.log): Promise<RunningWorkers> {
+export async function startWorkerProcess(config: WorkerProcessConfig, log: (line: string) => void = console.log): Promise<RunningWorkers> {
   if (!config.databaseUrl) {
     throw new Error('needs DATABASE_URL (a PostgreSQL server shared with the API); with the embedded database the workers run inside `masspayout serve`');
   }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { buildServer, type ApiServer, type ServerOptions } from '../../src/api/server.ts';
+import type { ApiServer } from '../../src/api/deps.ts';
+import { buildServer, type ServerOptions } from '../../src/api/server.ts';
 import { configFromEnv } from '../../src/config.ts';
 import type { Db } from '../../src/db/port.ts';
 import { trialBalance } from '../../src/ledger/balances.ts';
 import { SecretBox } from '../../src/merchants/secret-box.ts';
-import type { BatchQueue } from '../../src/queue/port.ts';
+import type { BatchQueue } from '../../src/payouts/batch-queue.ts';
 import { tableQueue } from '../../src/queue/table-queue.ts';
 import { authorizationHeader } from '../../src/signing/iyzws.ts';
 import { freshDb } from './db.ts';

@@ -4,7 +4,7 @@ import { httpRequest, type HttpResponse } from './http.ts';
 import type { TestMerchant } from './service.ts';
 
 /**
- * The bytes the official iyzipay clients put on the wire (API.md §1), so that tests can send exactly
+ * The bytes the official iyzipay clients put on the wire, so that tests can send exactly
  * what each of them sends and signs.
  */
 

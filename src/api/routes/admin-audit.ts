@@ -2,8 +2,8 @@ import { Type } from 'typebox';
 import { listAuditEvents } from '../../audit/list.ts';
 import { verifyAudit } from '../../audit/verify.ts';
 import { PagingQuery, pagingOf } from '../admin-paging.ts';
-import { responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const AuditEvent = Type.Object({
   id: Type.String(),

@@ -1,11 +1,12 @@
+import { limits } from '../../limits.ts';
 import { Type } from 'typebox';
 import { depositToMerchant } from '../../ledger/deposit.ts';
 import { merchantBalances } from '../../ledger/balances.ts';
 import { merchantById } from '../../merchants/merchants.ts';
 import { currencies, isCurrency, parseMinor, formatDecimal } from '../../money.ts';
 import { ApiError } from '../errors.ts';
-import { DecimalInput, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { DecimalInput, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const DepositBody = Type.Object(
   { amount: DecimalInput, currency: Type.Union(currencies.map((c) => Type.Literal(c))) },
@@ -32,7 +33,7 @@ export function adminDepositRoutes(app: ApiServer, deps: Deps): void {
           'With an `Idempotency-Key` header (1-128 characters) the deposit is made once per merchant and key: a retry with the same amount and currency answers 201 with the current balance and moves no money; the same key with another amount or currency is refused with 7003.',
         security: [{ adminToken: [] }],
         params: Type.Object({ merchantId: Type.String({ pattern: '^[0-9]{1,18}$' }) }),
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: limits.idempotencyKeyCharsMax })) }),
         body: DepositBody,
         response: responses(DepositResult, 201),
       },

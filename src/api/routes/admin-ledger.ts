@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { trialBalance } from '../../ledger/balances.ts';
 import { formatDecimal } from '../../money.ts';
-import { responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const TrialBalance = Type.Object({
   balanced: Type.Boolean({ description: 'true when Σ of every account is 0 in every currency' }),

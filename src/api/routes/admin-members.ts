@@ -1,16 +1,17 @@
+import { limits } from '../../limits.ts';
 import { Type } from 'typebox';
 import { registerMember } from '../../members/members.ts';
 import { isValidIdentityNumber, isValidPhone } from '../../payouts/recipients.ts';
 import { ApiError } from '../errors.ts';
-import { responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const MemberBody = Type.Object(
   {
     memberId: Type.String({ pattern: '^[0-9]{1,32}$' }),
     phone: Type.Optional(Type.String({ maxLength: 16 })),
     identityNumber: Type.Optional(Type.String({ maxLength: 11 })),
-    name: Type.String({ minLength: 1, maxLength: 128 }),
+    name: Type.String({ minLength: 1, maxLength: limits.partyNameCharsMax }),
   },
   { additionalProperties: false },
 );

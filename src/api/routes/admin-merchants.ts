@@ -1,13 +1,14 @@
+import { limits } from '../../limits.ts';
 import { Type } from 'typebox';
 import { parseMinor, parseRateE8 } from '../../money.ts';
 import { createMerchant } from '../../merchants/merchants.ts';
 import { ApiError } from '../errors.ts';
-import { DecimalInput, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { DecimalInput, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const CreateMerchantBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 128 }),
+    name: Type.String({ minLength: 1, maxLength: limits.partyNameCharsMax }),
     commission: Type.Optional(
       Type.Object(
         { fixed: Type.Optional(DecimalInput), rate: Type.Optional(DecimalInput) },

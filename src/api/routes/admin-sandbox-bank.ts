@@ -2,8 +2,8 @@ import { Type } from 'typebox';
 import { formatDecimal } from '../../money.ts';
 import { listSandboxTransfers } from '../../rails/sandbox-transfers.ts';
 import { PagingQuery, pagingOf } from '../admin-paging.ts';
-import { responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const Transfers = Type.Object({
   transfers: Type.Array(

@@ -1,12 +1,12 @@
 import { authorizeBatch, type AuthorizeFailure } from '../../payouts/authorize-batch.ts';
-import { AuthRequest, EnvelopeResponse, paths } from '../contract.ts';
+import { AuthRequest, EnvelopeResponse, paths } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
-import { ApiError, type ErrorName } from '../errors.ts';
+import { ApiError, type ApiErrorName } from '../errors.ts';
 import { merchantOf } from '../merchant-auth.ts';
-import { LocaleQuery, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { LocaleQuery, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
-const failures: Record<AuthorizeFailure, ErrorName> = {
+const failures: Record<AuthorizeFailure, ApiErrorName> = {
   MASS_PAYOUT_NOT_FOUND: 'MASS_PAYOUT_NOT_FOUND',
   MASS_PAYOUT_CANCELED: 'MASS_PAYOUT_CANCELED',
   NO_VALID_ITEMS: 'NO_VALID_ITEMS',

@@ -1,10 +1,10 @@
 import { merchantBalances } from '../../ledger/balances.ts';
 import { formatDecimal } from '../../money.ts';
-import { BalanceResponse, paths } from '../contract.ts';
+import { BalanceResponse, paths } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
 import { merchantOf } from '../merchant-auth.ts';
-import { LocaleQuery, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { LocaleQuery, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 /** The currency whose available amount is `balance` (iyzico's field is a single TRY figure). */
 const balanceCurrency = 'TRY';

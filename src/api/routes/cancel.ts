@@ -1,13 +1,13 @@
 import { Type } from 'typebox';
 import { cancelBatch, type CancelFailure } from '../../payouts/cancel-batch.ts';
-import { CancelParams, EnvelopeResponse, paths } from '../contract.ts';
+import { CancelParams, EnvelopeResponse, paths } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
-import { ApiError, type ErrorName } from '../errors.ts';
+import { ApiError, type ApiErrorName } from '../errors.ts';
 import { merchantOf } from '../merchant-auth.ts';
-import { LocaleQuery, RequestBody, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { LocaleQuery, RequestBody, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
-const failures: Record<CancelFailure, ErrorName> = {
+const failures: Record<CancelFailure, ApiErrorName> = {
   MASS_PAYOUT_NOT_FOUND: 'MASS_PAYOUT_NOT_FOUND',
   ALREADY_AUTHORIZED: 'ALREADY_AUTHORIZED',
 };

@@ -1,4 +1,4 @@
-import type { ApiServer, Deps } from '../server.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 import { adminAuditRoutes } from './admin-audit.ts';
 import { adminDepositRoutes } from './admin-deposits.ts';
 import { adminLedgerRoutes } from './admin-ledger.ts';

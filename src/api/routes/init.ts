@@ -1,10 +1,11 @@
-import { InitRequest, InitResponse, paths } from '../contract.ts';
-import { ApiError, errors, type Locale } from '../errors.ts';
+import { InitRequest, InitResponse, paths } from '../../wire/contract.ts';
+import { errors, type Locale } from '../../errors.ts';
+import { ApiError } from '../errors.ts';
 import { success } from '../envelope.ts';
 import { localeOf } from '../locale.ts';
 import { merchantOf } from '../merchant-auth.ts';
-import { LocaleQuery, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { LocaleQuery, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 import { requestFingerprint } from '../../payouts/fingerprint.ts';
 import { initBatch } from '../../payouts/init-batch.ts';
 import { type CheckedBatch, validateItems } from '../../payouts/validate-item.ts';

@@ -1,12 +1,12 @@
 import { findMerchantItem } from '../../payouts/read-batch.ts';
-import { ItemParams, ItemResponse, paths } from '../contract.ts';
+import { ItemParams, ItemResponse, paths } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
 import { localeOf } from '../locale.ts';
 import { merchantOf } from '../merchant-auth.ts';
 import { payoutItemView } from '../payout-views.ts';
-import { LocaleQuery, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { LocaleQuery, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 /**
  * GET /v1/mass/payout/retrieve/items/{referenceCode}: one of the merchant's items. Clients differ in

@@ -1,13 +1,14 @@
 import { findMerchantBatch, itemStatusCounts, itemTotal, merchantItemsPage } from '../../payouts/read-batch.ts';
 import { limits } from '../../limits.ts';
-import { paths, retrievePageMax, RetrieveRequest, RetrieveResponse } from '../contract.ts';
+import { paths, RetrieveRequest, RetrieveResponse } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
 import { ApiError } from '../errors.ts';
 import { localeOf } from '../locale.ts';
 import { merchantOf } from '../merchant-auth.ts';
 import { massPayoutView, payoutItemView } from '../payout-views.ts';
-import { integerOf, LocaleQuery, responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { integerOf } from '../integer-of.ts';
+import { LocaleQuery, responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 /**
  * POST /v1/mass/payout/retrieve: a batch by requestId and/or externalMassPayoutId (both given: they
@@ -30,7 +31,7 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
     },
     async (request) => {
       const { requestId, externalMassPayoutId, itemType } = request.body;
-      const page = integerOf('page', request.body.page, 0, 0, retrievePageMax);
+      const page = integerOf('page', request.body.page, 0, 0, limits.retrievePageIndexMax);
       const size = integerOf('size', request.body.size, limits.retrievePageSizeDefault, 1, limits.retrievePageSizeMax);
       if (requestId === undefined && externalMassPayoutId === undefined) {
         throw new ApiError('INVALID_REQUEST', 'requestId or externalMassPayoutId is required');

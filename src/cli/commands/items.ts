@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { PayoutItem } from '../../api/contract.ts';
+import type { PayoutItem } from '../../wire/contract.ts';
 import { type ItemStatus, itemStatuses } from '../../payouts/statuses.ts';
 import { csvHeader, csvLines } from '../csv/write-items-csv.ts';
 import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';

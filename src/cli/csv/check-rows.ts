@@ -1,4 +1,4 @@
-import { errors, type Locale } from '../../api/errors.ts';
+import { errors, type Locale } from '../../errors.ts';
 import { validateItems } from '../../payouts/validate-item.ts';
 import type { CsvRow } from './read-payout-csv.ts';
 

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { PayoutItem } from '../../api/contract.ts';
+import type { PayoutItem } from '../../wire/contract.ts';
 import { payoutColumns } from './read-payout-csv.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/port.ts';
-import type { ChunkSource, SourcedChunk } from '../../workers/chunk-sources.ts';
+import type { ChunkSource, SourcedChunk } from '../chunk-source.ts';
 import { finishChunk, releaseChunk } from '../chunk-lease.ts';
 import { claimChunkAt } from '../claim.ts';
 import type { Delivery, RabbitLink } from './link.ts';

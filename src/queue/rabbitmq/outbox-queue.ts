@@ -1,6 +1,6 @@
 import type { Actor } from '../../audit/append.ts';
 import type { Tx } from '../../db/port.ts';
-import type { AuthorizedBatch, BatchQueue } from '../port.ts';
+import type { AuthorizedBatch, BatchQueue } from '../../payouts/batch-queue.ts';
 import { writeWorkChunks } from '../work-chunks.ts';
 import { writeOutbox } from './outbox.ts';
 

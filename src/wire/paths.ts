@@ -1,5 +1,5 @@
 /**
- * The merchant API's routes (API.md §3). Apart from contract.ts so that the SDK can use them without
+ * The merchant API's routes. Apart from contract.ts so that the SDK can use them without
  * loading TypeBox at run time (importing it costs ≈ 1 s of start-up, felt by every CLI command).
  */
 export const paths = {

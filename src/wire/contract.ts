@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox';
 import { batchStatuses, itemStatuses, purposes, recipientTypes } from '../payouts/statuses.ts';
-import { currencies } from '../money.ts';
 import { limits } from '../limits.ts';
+import { currencies } from '../money.ts';
 import { Amount, RequestBody, SuccessResponse } from './schemas.ts';
 
 /**
- * The merchant API's wire contract (../shared/spec/API.md §3) as TypeBox schemas. The routes
+ * The merchant API's wire contract as TypeBox schemas. The routes
  * validate and serialise with them, the OpenAPI document is generated from them, and the SDK's
  * types are derived from them.
  */
@@ -20,11 +20,11 @@ export { paths } from './paths.ts';
  */
 export const InitItem = Type.Object(
   {
-    itemExternalId: Type.Optional(Type.Unknown({ description: 'required, ≤ 64 chars, unique within the batch' })),
+    itemExternalId: Type.Optional(Type.Unknown({ description: `required, ≤ ${limits.itemExternalIdCharsMax} chars, unique within the batch` })),
     recipientType: Type.Optional(Type.Unknown({ description: recipientTypes.join(' | ') })),
     recipientInfo: Type.Optional(Type.Unknown({ description: 'IBAN, member id, identity number or E.164 phone' })),
-    recipientName: Type.Optional(Type.Unknown({ description: 'required for IBAN, ≤ 128 chars' })),
-    description: Type.Optional(Type.Unknown({ description: '≤ 256 chars' })),
+    recipientName: Type.Optional(Type.Unknown({ description: `required for IBAN, ≤ ${limits.recipientNameCharsMax} chars` })),
+    description: Type.Optional(Type.Unknown({ description: `≤ ${limits.descriptionCharsMax} chars` })),
     amount: Type.Optional(Type.Unknown({ description: '{ value: number | decimal string, currency: TRY | USD | EUR }' })),
   },
   { additionalProperties: true },
@@ -44,11 +44,11 @@ const initItemExample = {
 
 /** The typed shape an integrator sends (what the SDK accepts). */
 export const InitItemInput = Type.Object({
-  itemExternalId: Type.String({ maxLength: 64 }),
+  itemExternalId: Type.String({ maxLength: limits.itemExternalIdCharsMax }),
   recipientType: literals(recipientTypes),
   recipientInfo: Type.String(),
-  recipientName: Type.Optional(Type.String({ maxLength: 128 })),
-  description: Type.Optional(Type.String({ maxLength: 256 })),
+  recipientName: Type.Optional(Type.String({ maxLength: limits.recipientNameCharsMax })),
+  description: Type.Optional(Type.String({ maxLength: limits.descriptionCharsMax })),
   amount: Type.Object({ value: Type.Union([Type.Number(), Type.String()]), currency: literals(currencies) }),
 });
 export type InitItemInput = Static<typeof InitItemInput>;
@@ -57,9 +57,9 @@ export type InitItemInput = Static<typeof InitItemInput>;
 const noNul = '^[^\\u0000]*$';
 
 export const InitRequest = RequestBody({
-  externalId: Type.String({ minLength: 1, maxLength: 64, pattern: noNul }),
+  externalId: Type.String({ minLength: 1, maxLength: limits.externalIdCharsMax, pattern: noNul }),
   // Stored with the batch, unlike on other routes, so it gets the same guard.
-  conversationId: Type.Optional(Type.String({ maxLength: 128, pattern: noNul })),
+  conversationId: Type.Optional(Type.String({ maxLength: limits.conversationIdCharsMax, pattern: noNul })),
   purpose: Type.Optional(literals(purposes)),
   // Each entry is checked by validate-item.ts, not here: an entry that is not even an object is a
   // malformed item (stored INVALID), not a malformed request; and ajv skips 100,000 item checks.
@@ -77,12 +77,10 @@ export const EnvelopeResponse = SuccessResponse({});
 
 export const CancelParams = Type.Object({ requestId: Type.String({ format: 'uuid' }) });
 
-export const retrievePageMax = 1_000_000;
-
 /**
  * An integer, or its decimal digits as a string: the Python and PHP clients send every number as a
  * string (`"page": "0"`). The schema checks the range of a number and the shape of a string; the route reads either with
- * integerOf (schemas.ts), which checks a string's range.
+ * integerOf (src/api/integer-of.ts), which checks a string's range.
  */
 function lenientInteger(minimum: number, maximum: number, description: string) {
   return Type.Union([Type.Integer({ minimum, maximum }), Type.String({ pattern: '^[0-9]{1,7}$' })], { description: `${description}; ${minimum}..${maximum}, a number or a string of digits` });
@@ -90,8 +88,8 @@ function lenientInteger(minimum: number, maximum: number, description: string) {
 
 export const RetrieveRequest = RequestBody({
   requestId: Type.Optional(Type.String({ format: 'uuid' })),
-  externalMassPayoutId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: noNul })),
-  page: Type.Optional(lenientInteger(0, retrievePageMax, '0-based; default 0')),
+  externalMassPayoutId: Type.Optional(Type.String({ minLength: 1, maxLength: limits.externalIdCharsMax, pattern: noNul })),
+  page: Type.Optional(lenientInteger(0, limits.retrievePageIndexMax, '0-based; default 0')),
   size: Type.Optional(lenientInteger(1, limits.retrievePageSizeMax, `items per page; default ${limits.retrievePageSizeDefault}`)),
   itemType: Type.Optional(literals(['VALID', 'INVALID'] as const)),
 });

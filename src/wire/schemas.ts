@@ -1,5 +1,5 @@
 import { Type, type TSchema, type TProperties } from 'typebox';
-import { ApiError } from './errors.ts';
+import { limits } from '../limits.ts';
 
 /**
  * Shared schema pieces. The route schemas built from them validate requests, serialise responses,
@@ -10,12 +10,12 @@ export const Locale = Type.String({ pattern: '^(?i:tr|en)$', description: 'tr or
 /** Every JSON request body may carry `locale` and `conversationId`; nothing else unknown. */
 export function RequestBody<P extends TProperties>(properties: P) {
   return Type.Object(
-    { locale: Type.Optional(Type.String({ maxLength: 8 })), conversationId: Type.Optional(Type.String({ maxLength: 128 })), ...properties },
+    { locale: Type.Optional(Type.String({ maxLength: limits.localeCharsMax })), conversationId: Type.Optional(Type.String({ maxLength: limits.conversationIdCharsMax })), ...properties },
     { additionalProperties: false },
   );
 }
 
-export const LocaleQuery = Type.Object({ locale: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false });
+export const LocaleQuery = Type.Object({ locale: Type.Optional(Type.String({ maxLength: limits.localeCharsMax })) }, { additionalProperties: false });
 
 const envelopeFields = {
   status: Type.Literal('success'),
@@ -47,17 +47,4 @@ export function responses<S extends TSchema>(ok: S, okStatus = 200) {
 /** A decimal amount as the JSON edge shows it (a number with at most two fraction digits). */
 export const Amount = Type.Number({ description: 'decimal amount, at most 2 fraction digits' });
 /** A decimal amount as admin input: a string like "100000.00" (or a number). */
-export const DecimalInput = Type.Union([Type.String({ maxLength: 32 }), Type.Number()]);
-
-/**
- * The value of a lenient integer field (contract.ts: a number, or a string of digits as the Python
- * and PHP clients send), `fallback` when absent; outside minimum..maximum it is the client's mistake.
- */
-export function integerOf(field: string, value: number | string | undefined, fallback: number, minimum: number, maximum: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n) || n < minimum || n > maximum) {
-    throw new ApiError('INVALID_REQUEST', `body/${field} must be an integer between ${minimum} and ${maximum}`);
-  }
-  return n;
-}
+export const DecimalInput = Type.Union([Type.String({ maxLength: limits.decimalInputCharsMax }), Type.Number()]);

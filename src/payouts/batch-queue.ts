@@ -11,7 +11,8 @@ export interface AuthorizedBatch {
 }
 
 /**
- * How an authorised batch reaches the workers. Called inside auth's transaction, after the batch is
+ * How an authorised batch reaches the workers: the port auth needs, implemented by src/queue/
+ * (table-queue.ts, rabbitmq/outbox-queue.ts), which imports it from here, never the other way. Called inside auth's transaction, after the batch is
  * IN_PROGRESS and its items PROCESSING: the implementation writes whatever drives the transfers
  * (its work chunks; for RabbitMQ also their outbox rows) in that same transaction.
  */

@@ -1,0 +1,88 @@
+/**
+ * The error catalogue: every code the service gives, with its group and tr/en message. Below every
+ * folder that reports failures (payouts, rails, the CLI, the HTTP edge): item reasons (6[1-2]xx) are
+ * stored with items and need no HTTP status; the edge maps the others to theirs once
+ * (src/api/errors.ts). The README's table is checked against it (`npm run docs:errors`).
+ * Codes 1, 11, 1000 and 1009 are iyzico's own; 6xxx are mass payout codes; 6[1-2]xx are item reasons.
+ * A feature adds its codes as one block in its own range; a new group also needs its HTTP status there.
+ */
+export type Locale = 'tr' | 'en';
+
+/** What a failure is about; the HTTP edge derives a status from it (src/api/errors.ts). */
+export type ErrorGroup = 'SYSTEM_ERROR' | 'NOT_FOUND' | 'INVALID_REQUEST' | 'RATE_LIMITED' | 'AUTHENTICATION' | 'CONFLICT' | ItemReasonGroup;
+/** The groups of item reasons: stored on an item (its errorMessages), never a request's answer. */
+export type ItemReasonGroup = 'INVALID_ITEM' | 'PAYOUT_FAILED';
+
+export interface CatalogueEntry {
+  code: string;
+  group: ErrorGroup;
+  tr: string;
+  en: string;
+}
+
+function entry<G extends ErrorGroup>(code: string, group: G, tr: string, en: string): CatalogueEntry & { group: G } {
+  return { code, group, tr, en };
+}
+
+export const errors = {
+  SYSTEM_ERROR: entry('1', 'SYSTEM_ERROR', 'Sistem hatası', 'System error'),
+  NOT_FOUND: entry('10', 'NOT_FOUND', 'İstenen kaynak bulunamadı', 'The requested resource was not found'),
+  INVALID_REQUEST: entry('11', 'INVALID_REQUEST', 'Geçersiz istek', 'Invalid request'),
+  MALFORMED_JSON: entry('12', 'INVALID_REQUEST', 'İstek gövdesi geçerli bir JSON değil', 'The request body is not valid JSON'),
+  BODY_TOO_LARGE: entry('13', 'INVALID_REQUEST', 'İstek gövdesi çok büyük', 'The request body is too large'),
+  UNSUPPORTED_MEDIA_TYPE: entry('14', 'INVALID_REQUEST', 'İçerik türü application/json olmalıdır', 'The content type must be application/json'),
+  RATE_LIMITED: entry('15', 'RATE_LIMITED', 'Çok fazla istek', 'Too many requests'),
+  REQUEST_TIMEOUT: entry('16', 'INVALID_REQUEST', 'İstek zaman aşımına uğradı', 'The request timed out'),
+  METHOD_NOT_ALLOWED: entry('17', 'INVALID_REQUEST', 'Bu kaynak bu HTTP yöntemini desteklemiyor', 'This resource does not support this HTTP method'),
+  INVALID_SIGNATURE: entry('1000', 'AUTHENTICATION', 'Geçersiz imza', 'Invalid signature'),
+  REPLAYED_REQUEST: entry('1001', 'AUTHENTICATION', 'Bu istek daha önce alındı', 'This request was already received'),
+  AUTHORIZATION_REQUIRED: entry('1009', 'AUTHENTICATION', 'Authorization başlığı zorunludur', 'The Authorization header is required'),
+  ADMIN_UNAUTHORIZED: entry('1010', 'AUTHENTICATION', 'Geçersiz yönetici anahtarı', 'Invalid admin token'),
+
+  MASS_PAYOUT_NOT_FOUND: entry('6001', 'NOT_FOUND', 'Toplu ödeme bulunamadı', 'Mass payout not found'),
+  EXTERNAL_ID_CONFLICT: entry('6002', 'CONFLICT', 'Bu externalId farklı bir istekle kullanıldı', 'This externalId was used with a different request'),
+  INSUFFICIENT_BALANCE: entry('6003', 'CONFLICT', 'Yetersiz bakiye', 'Insufficient balance'),
+  MASS_PAYOUT_CANCELED: entry('6004', 'CONFLICT', 'Toplu ödeme iptal edilmiş', 'The mass payout is canceled'),
+  NO_VALID_ITEMS: entry('6005', 'CONFLICT', 'Toplu ödemede geçerli kalem yok', 'The mass payout has no valid item'),
+  ALREADY_AUTHORIZED: entry('6006', 'CONFLICT', 'Toplu ödeme onaylanmış, iptal edilemez', 'The mass payout is authorized and cannot be canceled'),
+  ITEM_NOT_FOUND: entry('6007', 'NOT_FOUND', 'Ödeme kalemi bulunamadı', 'Payout item not found'),
+  TOO_MANY_ITEMS: entry('6008', 'INVALID_REQUEST', 'Kalem sayısı sınırı aşıldı', 'Too many items in one request'),
+  NO_ITEMS: entry('6009', 'INVALID_REQUEST', 'En az bir kalem gereklidir', 'At least one item is required'),
+
+  ITEM_MALFORMED: entry('6100', 'INVALID_ITEM', 'Kalem biçimi hatalı', 'The item is malformed'),
+  ITEM_EXTERNAL_ID_INVALID: entry('6101', 'INVALID_ITEM', 'itemExternalId zorunludur ve en fazla 64 karakter olabilir', 'itemExternalId is required and at most 64 characters'),
+  ITEM_EXTERNAL_ID_DUPLICATE: entry('6102', 'INVALID_ITEM', 'itemExternalId bu toplu ödemede tekrar ediyor', 'itemExternalId is repeated within this mass payout'),
+  RECIPIENT_TYPE_INVALID: entry('6103', 'INVALID_ITEM', 'recipientType geçersiz', 'recipientType is invalid'),
+  IBAN_INVALID: entry('6104', 'INVALID_ITEM', 'IBAN geçersiz', 'The IBAN is invalid'),
+  MEMBER_ID_INVALID: entry('6105', 'INVALID_ITEM', 'Üye numarası geçersiz', 'The member id is invalid'),
+  IDENTITY_NUMBER_INVALID: entry('6106', 'INVALID_ITEM', 'T.C. kimlik numarası geçersiz', 'The identity number is invalid'),
+  PHONE_INVALID: entry('6107', 'INVALID_ITEM', 'Telefon numarası E.164 biçiminde olmalıdır', 'The phone number must be in E.164 format'),
+  RECIPIENT_NAME_REQUIRED: entry('6108', 'INVALID_ITEM', 'IBAN ödemelerinde alıcı adı zorunludur', 'recipientName is required for IBAN payouts'),
+  RECIPIENT_NAME_TOO_LONG: entry('6109', 'INVALID_ITEM', 'Alıcı adı en fazla 128 karakter olabilir', 'recipientName is at most 128 characters'),
+  DESCRIPTION_TOO_LONG: entry('6110', 'INVALID_ITEM', 'Açıklama en fazla 256 karakter olabilir', 'description is at most 256 characters'),
+  AMOUNT_INVALID: entry('6111', 'INVALID_ITEM', 'Tutar sıfırdan büyük ve en fazla iki ondalık basamaklı olmalıdır', 'The amount must be greater than zero with at most two fraction digits'),
+  AMOUNT_TOO_LARGE: entry('6112', 'INVALID_ITEM', 'Tutar kalem başına üst sınırı aşıyor', 'The amount exceeds the per-item maximum'),
+  CURRENCY_INVALID: entry('6113', 'INVALID_ITEM', 'Para birimi TRY, USD veya EUR olmalıdır', 'The currency must be TRY, USD or EUR'),
+  CURRENCY_MISMATCH: entry('6114', 'INVALID_ITEM', 'Bir toplu ödemedeki tüm kalemler aynı para biriminde olmalıdır', 'All items of a mass payout must share one currency'),
+
+  RECIPIENT_ACCOUNT_CLOSED: entry('6201', 'PAYOUT_FAILED', 'Alıcı hesabı kapalı', 'The recipient account is closed'),
+  RECIPIENT_UNKNOWN: entry('6202', 'PAYOUT_FAILED', 'Alıcı cüzdanı bulunamadı', 'No wallet is registered for the recipient'),
+  RAIL_REJECTED: entry('6203', 'PAYOUT_FAILED', 'Ödeme kanalı işlemi reddetti', 'The payment rail rejected the transfer'),
+  REFUND_FAILED: entry('6204', 'PAYOUT_FAILED', 'Tutar bakiyeye iade edilemedi', 'The amount could not be returned to the balance'),
+
+  MERCHANT_NOT_FOUND: entry('7001', 'NOT_FOUND', 'Üye işyeri bulunamadı', 'Merchant not found'),
+  MEMBER_EXISTS: entry('7002', 'CONFLICT', 'Bu üye numarası, telefon veya kimlik numarası zaten kayıtlı', 'This member id, phone or identity number is already registered'),
+  IDEMPOTENCY_KEY_REUSED: entry('7003', 'CONFLICT', 'Bu Idempotency-Key farklı bir tutar veya para birimiyle kullanıldı', 'This Idempotency-Key was used with a different amount or currency'),
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorName = keyof typeof errors;
+/** Names of the item reasons: what validation and the rails give, stored as codes with the item. */
+export type ItemReasonName = { [N in ErrorName]: (typeof errors)[N]['group'] extends ItemReasonGroup ? N : never }[ErrorName];
+
+const byCode = new Map<string, CatalogueEntry>(Object.values(errors).map((e) => [e.code, e]));
+
+/** The message of a stored or returned code; an unknown code (none is stored) reads as itself. */
+export function messageFor(code: string, locale: Locale): string {
+  const found = byCode.get(code);
+  return found ? found[locale] : code;
+}
