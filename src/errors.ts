@@ -70,9 +70,20 @@ export const errors = {
   RAIL_REJECTED: entry('6203', 'PAYOUT_FAILED', 'Ödeme kanalı işlemi reddetti', 'The payment rail rejected the transfer'),
   REFUND_FAILED: entry('6204', 'PAYOUT_FAILED', 'Tutar bakiyeye iade edilemedi', 'The amount could not be returned to the balance'),
 
+  // The ISO 20022 bank rail: the bank's reasons (pain.002 RJCT, camt.054 returns) as item reasons.
+  BANK_ACCOUNT_INCORRECT: entry('6205', 'PAYOUT_FAILED', 'Alıcı hesap numarası hatalı', 'The recipient account number is incorrect'),
+  BANK_ACCOUNT_BLOCKED: entry('6206', 'PAYOUT_FAILED', 'Alıcı hesabı işleme kapalı', 'The recipient account is blocked'),
+  BANK_INSUFFICIENT_FUNDS: entry('6207', 'PAYOUT_FAILED', 'Ödeme hesabında yeterli bakiye yok', 'Insufficient funds on the paying account'),
+  BANK_REASON_NOT_SPECIFIED: entry('6208', 'PAYOUT_FAILED', 'Banka bir neden belirtmedi', 'The bank gave no reason'),
+  BANK_BENEFICIARY_DECEASED: entry('6209', 'PAYOUT_FAILED', 'Alıcı vefat etmiş', 'The beneficiary is deceased'),
+
   MERCHANT_NOT_FOUND: entry('7001', 'NOT_FOUND', 'Üye işyeri bulunamadı', 'Merchant not found'),
   MEMBER_EXISTS: entry('7002', 'CONFLICT', 'Bu üye numarası, telefon veya kimlik numarası zaten kayıtlı', 'This member id, phone or identity number is already registered'),
   IDEMPOTENCY_KEY_REUSED: entry('7003', 'CONFLICT', 'Bu Idempotency-Key farklı bir tutar veya para birimiyle kullanıldı', 'This Idempotency-Key was used with a different amount or currency'),
+
+  // The ISO 20022 bank rail's operator endpoints.
+  BANK_FILE_NOT_FOUND: entry('7300', 'NOT_FOUND', 'Banka dosyası bulunamadı', 'Bank file not found'),
+  BANK_FILE_NOT_REJECTED: entry('7301', 'CONFLICT', 'Yalnızca banka tarafından bütünüyle reddedilmiş bir dosya yeniden gönderilebilir', 'Only a file the bank rejected whole can be re-issued'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorName = keyof typeof errors;

@@ -130,4 +130,27 @@ export const limits = {
   // The official clients' habits.
   /** Items per page of a retrieve that names no size (a Java caller leaving page and size null). */
   retrievePageSizeDefault: 100,
+
+  // The ISO 20022 file rail (MASSPAYOUT_BANK_RAIL=iso20022) and the bank simulator.
+  /** A pain.001 is cut this often (MASSPAYOUT_ISO20022_FILE_INTERVAL_MS) … */
+  bankFileIntervalMs: 10_000,
+  /** … or as soon as this many transactions wait (MASSPAYOUT_ISO20022_FILE_TXS_MAX). */
+  bankFileTxsMax: 10_000,
+  /** The most a setting may ask for: a 100,000-transaction pain.001 is ≈ 60 MB of XML. */
+  bankFileTxsMaxCeiling: 100_000,
+  /** How often the inbox is listed for the bank's reports (MASSPAYOUT_ISO20022_INBOX_POLL_MS). */
+  bankInboxPollMs: 500,
+  /** Files read from the inbox per round; the rest wait for the next one. */
+  bankInboxFilesPerRound: 50,
+  /** An incoming file larger than this is rejected unread: a camt.054 of 100,000 bookings is ≈ 40 MB. */
+  bankInboxFileBytesMax: 128 * 1024 * 1024,
+  /** Returns posted per transaction (each a ledger transfer and an audit event). */
+  bankReturnsPerRound: 1_000,
+  /** One SFTP connection attempt (TCP and SSH handshake) gives up after this. */
+  sftpConnectTimeoutMs: 10_000,
+  /** The bank simulator: how long a transaction to an IBAN ending 98 stays pending, and 97 stays paid before its return. */
+  bankSimulatorPendingMs: 2_000,
+  bankSimulatorReturnAfterMs: 3_000,
+  /** Rows one page of the operator's file and exception lists returns at most. */
+  bankFilesPageRowsMax: 1000,
 } as const;

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 let keys = 0;
 const newKey = () => `00000000-0000-4000-8000-${String(++keys).padStart(12, '0')}`;
-const toIban = (n: number, amount = 1000n): RailItem => ({ recipientType: 'IBAN', recipientInfo: trIban(n), recipientName: 'R', amount, currency: 'TRY' });
+const toIban = (n: number, amount = 1000n): RailItem => ({ recipientType: 'IBAN', recipientInfo: trIban(n), recipientName: 'R', description: null, amount, currency: 'TRY' });
 const rowsOf = async (key: string) => (await db.query<{ status: string; reason: string | null; amount: bigint }>('select status, reason, amount from sandbox_bank_transfers where idempotency_key = $1', [key])).rows;
 
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
@@ -122,7 +122,7 @@ describe('wallet rail', () => {
   it('finds the member by id, phone or identity number, and rejects an unknown recipient', async () => {
     await db.transaction((tx) => registerMember(tx, { memberId: '9001', phone: '+905551112233', identityNumber: identityNumber(42), name: 'Wallet Member' }));
     const wallet: Rail = walletRail(db);
-    const item = (recipientType: RailItem['recipientType'], recipientInfo: string): RailItem => ({ recipientType, recipientInfo, recipientName: null, amount: 100n, currency: 'TRY' });
+    const item = (recipientType: RailItem['recipientType'], recipientInfo: string): RailItem => ({ recipientType, recipientInfo, recipientName: null, description: null, amount: 100n, currency: 'TRY' });
     const outcomes = await Promise.all([
       wallet.send(newKey(), item('MEMBER_ID', '9001')),
       wallet.send(newKey(), item('PHONE', '+905551112233')),

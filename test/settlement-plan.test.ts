@@ -12,6 +12,7 @@ const item = (id: number, amount: bigint, commission: bigint, attempts = 0): Cla
   recipientType: 'IBAN',
   recipientInfo: 'TR000',
   recipientName: 'R',
+  description: null,
   amount,
   commission,
   currency: 'TRY',

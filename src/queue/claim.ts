@@ -12,6 +12,7 @@ export interface ClaimedItem {
   recipientType: RecipientType;
   recipientInfo: string;
   recipientName: string | null;
+  description: string | null;
   amount: bigint;
   commission: bigint;
   currency: Currency;
@@ -89,6 +90,7 @@ interface ItemRow {
   recipient_type: RecipientType;
   recipient_info: string;
   recipient_name: string | null;
+  description: string | null;
   amount: bigint;
   commission: bigint;
   currency: Currency;
@@ -102,7 +104,7 @@ interface ItemRow {
  */
 async function withItems(db: Queryable, chunk: ChunkRow): Promise<ClaimedChunk> {
   const found = await db.query<ItemRow>(
-    `select id, seq, reference_code, recipient_type, recipient_info, recipient_name, amount, commission, currency, status, attempts
+    `select id, seq, reference_code, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, status, attempts
      from items
      where batch_id = $1 and seq between $2 and $3
        and (status = 'PROCESSING' or (status = 'QUEUED' and next_attempt_at <= now()))
@@ -123,6 +125,7 @@ async function withItems(db: Queryable, chunk: ChunkRow): Promise<ClaimedChunk> 
       recipientType: row.recipient_type,
       recipientInfo: row.recipient_info,
       recipientName: row.recipient_name,
+      description: row.description,
       amount: row.amount,
       commission: row.commission,
       currency: row.currency,

@@ -7,13 +7,27 @@ export interface RailItem {
   recipientType: RecipientType;
   recipientInfo: string;
   recipientName: string | null;
+  /** The item's description: a bank file carries it as remittance information. */
+  description: string | null;
   /** Minor units. */
   amount: bigint;
   currency: Currency;
 }
 
 /** Catalogue names a rail may give as the reason of a rejection (stored as their codes in error_codes). */
-export type RejectionReason = Extract<ErrorName, 'RECIPIENT_ACCOUNT_CLOSED' | 'RECIPIENT_UNKNOWN' | 'RAIL_REJECTED'>;
+export type RejectionReason = Extract<
+  ErrorName,
+  | 'RECIPIENT_ACCOUNT_CLOSED'
+  | 'RECIPIENT_UNKNOWN'
+  | 'RAIL_REJECTED'
+  | 'BANK_ACCOUNT_INCORRECT'
+  | 'BANK_ACCOUNT_BLOCKED'
+  | 'BANK_INSUFFICIENT_FUNDS'
+  | 'BANK_REASON_NOT_SPECIFIED'
+  | 'BANK_BENEFICIARY_DECEASED'
+>;
+
+export type RailName = 'sandbox-bank' | 'iso20022-bank' | 'wallet';
 
 /**
  * A rail's answer about one payout. PAID and REJECTED are final; AMBIGUOUS (a timeout, a lost
@@ -23,7 +37,8 @@ export type RejectionReason = Extract<ErrorName, 'RECIPIENT_ACCOUNT_CLOSED' | 'R
 export type RailOutcome =
   /** `walletMemberId`: the wallet rail's answer names the member whose wallet the ledger credits. */
   | { kind: 'PAID'; walletMemberId?: string }
-  | { kind: 'REJECTED'; reason: RejectionReason }
+  /** `bankReason`: the bank's own code (ISO 20022: AC04, …), kept on the item next to the catalogue reason. */
+  | { kind: 'REJECTED'; reason: RejectionReason; bankReason?: string }
   | { kind: 'AMBIGUOUS'; detail: string };
 
 /**
@@ -33,7 +48,7 @@ export type RailOutcome =
  * may the engine send (again, under the same key).
  */
 export interface Rail {
-  readonly name: 'sandbox-bank' | 'wallet';
+  readonly name: RailName;
   send(key: string, item: RailItem): Promise<RailOutcome>;
   status(key: string): Promise<RailOutcome | 'UNKNOWN'>;
 }

@@ -45,6 +45,7 @@ async function askRail(rail: Rail, item: ClaimedItem, timeoutMs: number): Promis
     recipientType: item.recipientType,
     recipientInfo: item.recipientInfo,
     recipientName: item.recipientName,
+    description: item.description,
     amount: item.amount,
     currency: item.currency,
   };

@@ -152,12 +152,12 @@ function isBalanceCheckViolation(error: unknown): boolean {
 
 async function markFailed(tx: Tx, rejected: readonly RejectedItem[], to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_FAIL'): Promise<RejectedItem[]> {
   const moved = await tx.query<{ id: bigint }>(
-    `update items i set status = $3, error_codes = i.error_codes || r.codes,
+    `update items i set status = $3, error_codes = i.error_codes || r.codes, bank_reason = r.bank_reason,
        next_attempt_at = null, updated_at = now()
-     from (select id, string_to_array(codes, ',') as codes from unnest($1::int8[], $2::text[]) as u(id, codes)) r
+     from (select id, string_to_array(codes, ',') as codes, bank_reason from unnest($1::int8[], $2::text[], $4::text[]) as u(id, codes, bank_reason)) r
      where i.id = r.id and i.status = 'QUEUED'
      returning i.id`,
-    [rejected.map((r) => r.item.id), rejected.map((r) => errorCodesOf(r, to).join(',')), to],
+    [rejected.map((r) => r.item.id), rejected.map((r) => errorCodesOf(r, to).join(',')), to, rejected.map((r) => r.bankReason ?? null)],
   );
   const ids = new Set(moved.rows.map((row) => row.id));
   return rejected.filter((r) => ids.has(r.item.id));
@@ -178,7 +178,7 @@ function errorCodesOf(rejected: RejectedItem, to: 'DEPOSIT_SUCCESS' | 'DEPOSIT_F
 function itemEventGroups(paid: readonly PaidItem[], refunds: { done: RejectedItem[]; failed: RejectedItem[] }): UniformEvents[] {
   const entities = (items: readonly { item: { referenceCode: string } }[]) => items.map(({ item }) => `item:${item.referenceCode}`);
   const groups: UniformEvents[] = [];
-  for (const rail of ['sandbox-bank', 'wallet'] as const) {
+  for (const rail of ['sandbox-bank', 'iso20022-bank', 'wallet'] as const) {
     const group = paid.filter((p) => p.rail === rail);
     groups.push({ action: 'item.status', before: { status: 'QUEUED' }, after: { status: 'SUCCESS', rail }, entities: entities(group) });
   }

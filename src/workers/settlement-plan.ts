@@ -1,19 +1,19 @@
 import type { PlannedTransfer } from '../ledger/transfers.ts';
 import type { ClaimedItem } from '../queue/claim.ts';
-import type { RailOutcome, RejectionReason } from '../rails/rail.ts';
+import type { RailName, RailOutcome, RejectionReason } from '../rails/rail.ts';
 import { retryDelayMs } from './backoff.ts';
 
 /** The pure part of settling a chunk: which item goes where, and which ledger transfers that takes. */
 
 export interface ItemResult {
   item: ClaimedItem;
-  rail: 'sandbox-bank' | 'wallet';
+  rail: RailName;
   outcome: RailOutcome;
 }
 
 export interface PaidItem {
   item: ClaimedItem;
-  rail: 'sandbox-bank' | 'wallet';
+  rail: RailName;
   /** Set for wallet payouts: whose wallet account the ledger credits. */
   memberId?: string;
 }
@@ -21,6 +21,7 @@ export interface PaidItem {
 export interface RejectedItem {
   item: ClaimedItem;
   reason: RejectionReason;
+  bankReason?: string;
 }
 
 export interface UnresolvedItem {
@@ -45,7 +46,7 @@ export function sortOutcomes(results: readonly ItemResult[]): SortedOutcomes {
         sorted.paid.push({ item, rail, memberId: outcome.walletMemberId });
         break;
       case 'REJECTED':
-        sorted.rejected.push({ item, reason: outcome.reason });
+        sorted.rejected.push({ item, reason: outcome.reason, bankReason: outcome.bankReason });
         break;
       case 'AMBIGUOUS':
         // item.attempts is the count before this round's hand-over added one.
