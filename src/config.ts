@@ -2,6 +2,7 @@ import { tlsConfigFromEnv, type TlsConfig } from './api/tls-config.ts';
 import { integerFromEnv, optionalFromEnv, type Env } from './env.ts';
 import { limits } from './limits.ts';
 import { queueConfigFromEnv, type QueueConfig } from './queue/queue-config.ts';
+import { iso20022ConfigFromEnv, type Iso20022Config } from './rails/iso20022/iso20022-config.ts';
 import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
 import { failpointFromEnv, type Failpoint } from './workers/failpoints.ts';
 import { workerConcurrencyFromEnv } from './workers/worker-config.ts';
@@ -20,6 +21,8 @@ export interface Config {
   /** Worker loops in this process (`serve` and `worker`); 0: the API alone. */
   workerConcurrency: number;
   sandbox: SandboxConfig;
+  /** Set when MASSPAYOUT_BANK_RAIL=iso20022: IBAN payouts go to the bank as files (src/rails/iso20022/). */
+  iso20022?: Iso20022Config;
   /** Queue name, lease, sweep age and chunk size (src/queue/queue-config.ts). */
   queue: QueueConfig;
   /** HTTPS certificate and key, and whether X-Forwarded-Proto is trusted (src/api/tls-config.ts). */
@@ -43,6 +46,7 @@ export function configFromEnv(env: Env = process.env): Config {
     requestBodyBytesMax: integerFromEnv(env, 'MASSPAYOUT_BODY_BYTES_MAX', limits.requestBodyBytesMax, positive),
     workerConcurrency: workerConcurrencyFromEnv(env),
     sandbox: sandboxConfigFromEnv(env),
+    iso20022: iso20022ConfigFromEnv(env),
     queue: queueConfigFromEnv(env),
     tls: tlsConfigFromEnv(env),
     failpoint: failpointFromEnv(env),

@@ -1,7 +1,8 @@
 import { toJsonAmount } from '../money.ts';
 import type { BatchRecord, ItemRecord } from '../payouts/read-batch.ts';
 import type { MassPayout, PayoutItem } from '../wire/contract.ts';
-import { type Locale, messageFor } from '../errors.ts';
+import { rejectionReasonOf } from '../rails/iso20022/reasons.ts';
+import { errors, type Locale, messageFor } from '../errors.ts';
 
 /**
  * How batches and items look on the wire (the README's API section): amounts as JSON numbers from minor units,
@@ -46,5 +47,9 @@ export function payoutItemView(item: ItemRecord, locale: Locale): PayoutItem {
     totalAmount: toJsonAmount(item.amount),
     commissionAmount: toJsonAmount(item.commission),
     currencyCode: item.currency,
+    bankReasonCode: item.bankReason,
+    returnedAmount: item.returnedAmount === null ? null : toJsonAmount(item.returnedAmount),
+    returnedDate: item.returnedAt?.toISOString() ?? null,
+    returnReason: item.returnedAmount === null ? null : messageFor(errors[rejectionReasonOf(item.bankReason)].code, locale),
   };
 }

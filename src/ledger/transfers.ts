@@ -3,7 +3,7 @@ import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
 import type { Currency } from '../money.ts';
 
-export const transferKinds = ['deposit', 'reserve', 'payout', 'commission', 'release'] as const;
+export const transferKinds = ['deposit', 'reserve', 'payout', 'commission', 'release', 'return'] as const;
 export type TransferKind = (typeof transferKinds)[number];
 
 export interface PlannedTransfer {

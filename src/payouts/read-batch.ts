@@ -47,6 +47,11 @@ export interface ItemRecord {
   amount: bigint;
   commission: bigint;
   currency: string;
+  /** The bank's own code (ISO 20022: AC04, …) of a rejection or a return. */
+  bankReason: string | null;
+  /** Set when the bank sent a paid item's money back (a return after success). */
+  returnedAmount: bigint | null;
+  returnedAt: Date | null;
 }
 
 interface BatchRow {
@@ -82,6 +87,9 @@ interface ItemRow {
   description: string | null;
   status: ItemStatus;
   error_codes: string[];
+  bank_reason: string | null;
+  returned_amount: bigint | null;
+  returned_at: Date | null;
   amount: bigint;
   commission: bigint;
   currency: string;
@@ -92,7 +100,7 @@ const batchColumns = `id, merchant_id, external_id, conversation_id, purpose, st
   received_at, authorized_at, completed_at, canceled_at`;
 
 const itemColumns = `i.id, i.batch_id, i.seq, i.reference_code, i.item_external_id, i.recipient_type, i.recipient_info, i.recipient_name,
-  i.description, i.status, i.error_codes, i.amount, i.commission, i.currency`;
+  i.description, i.status, i.error_codes, i.amount, i.commission, i.currency, i.bank_reason, i.returned_amount, i.returned_at`;
 
 function batchFromRow(row: BatchRow): BatchRecord {
   return {
@@ -130,6 +138,9 @@ function itemFromRow(row: ItemRow): ItemRecord {
     description: row.description,
     status: row.status,
     errorCodes: row.error_codes,
+    bankReason: row.bank_reason,
+    returnedAmount: row.returned_amount,
+    returnedAt: row.returned_at,
     amount: row.amount,
     commission: row.commission,
     currency: row.currency,

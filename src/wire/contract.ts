@@ -126,6 +126,12 @@ export const PayoutItem = Type.Object({
   totalAmount: Amount,
   commissionAmount: Amount,
   currencyCode: Type.String(),
+  // Additive, from the ISO 20022 bank rail: the bank's own reason code of a rejection or a return,
+  // and a return after success (the item stays SUCCESS; the money is back on the balance).
+  bankReasonCode: Type.Union([Type.String(), Type.Null()]),
+  returnedAmount: Type.Union([Amount, Type.Null()]),
+  returnedDate: Type.Union([Type.String(), Type.Null()]),
+  returnReason: Type.Union([Type.String(), Type.Null()]),
 });
 
 const pageFields = { page: Type.Integer(), size: Type.Integer(), total: Type.Integer() };

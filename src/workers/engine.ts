@@ -5,8 +5,10 @@ import type { BatchQueue } from '../payouts/batch-queue.ts';
 import type { QueueConfig } from '../queue/queue-config.ts';
 import { openQueueTransport } from '../queue/transport.ts';
 import { createRails } from '../rails/index.ts';
+import type { Iso20022Config } from '../rails/iso20022/iso20022-config.ts';
+import { startFileRail } from '../rails/iso20022/start-file-rail.ts';
 import type { SandboxConfig } from '../rails/sandbox-config.ts';
-import { armRails, armSources, type Failpoint } from './failpoints.ts';
+import { armRails, armSources, failpointAt, type Failpoint } from './failpoints.ts';
 import { startWorkers, type Workers } from './start-workers.ts';
 
 /** The settings the engine reads (the service's Config has them all). */
@@ -14,6 +16,7 @@ export interface EngineConfig {
   queueUrl?: string;
   queue: QueueConfig;
   sandbox: SandboxConfig;
+  iso20022?: Iso20022Config;
   failpoint?: Failpoint;
 }
 
@@ -48,10 +51,19 @@ export async function startEngine(config: EngineConfig, db: Db, options: EngineO
   const { log, concurrency } = options;
   const name = options.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const transport = await openQueueTransport(db, { queueUrl: config.queueUrl, queue: config.queue, consumers: concurrency, name, log });
-  const rails = armRails(createRails(db, config.sandbox), config.failpoint);
+  const rails = armRails(createRails(db, config.sandbox, config.iso20022), config.failpoint);
   const workers =
     concurrency > 0
       ? startWorkers({ db, rails, concurrency, name, log, leaseMs: config.queue.leaseMs, sources: armSources(transport.sources, config.failpoint) })
+      : undefined;
+  // The bank's files are written and read where the workers run; with none here, another process does it.
+  const files =
+    config.iso20022 && workers
+      ? startFileRail(db, config.iso20022, {
+          actor: `worker:${name}/bank-files`,
+          log,
+          hooks: { afterFileRecorded: failpointAt(config.failpoint, 'after-file-recorded'), beforeReportApplied: failpointAt(config.failpoint, 'before-report-applied') },
+        })
       : undefined;
   return {
     queue: transport.queue,
@@ -59,7 +71,7 @@ export async function startEngine(config: EngineConfig, db: Db, options: EngineO
     unackedMessages: transport.unackedMessages,
     describe: `${transport.describe}${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
     async stop() {
-      await workers?.stop();
+      await Promise.all([workers?.stop(), files?.stop()]);
       await transport.close();
     },
   };

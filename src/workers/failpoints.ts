@@ -12,9 +12,13 @@ import type { ChunkSource } from '../queue/chunk-source.ts';
  *                 has no such point: its money moves in the settlement itself);
  *   after-post    the chunk's settlement (final states, ledger postings, audit) committed, and the
  *                 source has not been told (on RabbitMQ: the message is not acked).
+ *   after-file-recorded   (ISO 20022 bank rail) a pain.001 and its transactions are recorded in the
+ *                 database, and the file is not in the outbox yet;
+ *   before-report-applied (ISO 20022 bank rail) a report from the bank has been read and checked,
+ *                 and nothing of it is applied yet.
  * The variable is read once at start-up (config.ts); unset, nothing is wrapped and nothing costs.
  */
-export const failpoints = ['before-rail', 'after-rail', 'after-post'] as const;
+export const failpoints = ['before-rail', 'after-rail', 'after-post', 'after-file-recorded', 'before-report-applied'] as const;
 export type Failpoint = (typeof failpoints)[number];
 
 export function failpointFromEnv(env: Env): Failpoint | undefined {
@@ -26,6 +30,11 @@ function die(at: Failpoint): never {
   process.stderr.write(`failpoint ${at}: SIGKILL\n`);
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: SIGKILL was sent');
+}
+
+/** The call that kills the process at `at`, when that is the failpoint set; undefined otherwise. */
+export function failpointAt(failpoint: Failpoint | undefined, at: Failpoint): (() => void) | undefined {
+  return failpoint === at ? () => die(at) : undefined;
 }
 
 /** The rails with the before-rail failpoint before every call, or the after-rail one after every bank call. */

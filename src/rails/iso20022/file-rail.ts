@@ -1,0 +1,96 @@
+import { int8ArrayLiteral, textArrayLiteral } from '../../db/array-literal.ts';
+import type { Queryable } from '../../db/port.ts';
+import { limits } from '../../limits.ts';
+import { batched } from '../batcher.ts';
+import type { Rail, RailItem, RailOutcome } from '../rail.ts';
+import { endToEndIdOf } from './end-to-end-id.ts';
+import { rejectionReasonOf } from './reasons.ts';
+
+interface TransactionRow {
+  end_to_end_id: string;
+  creditor_iban: string;
+  amount: bigint;
+  status: 'NEW' | 'SUBMITTED' | 'PENDING' | 'PAID' | 'REJECTED' | 'FILE_REJECTED';
+  iso_status: string | null;
+  reason_code: string | null;
+}
+
+/**
+ * The ISO 20022 file rail. A send records the payout as a transaction of the next pain.001 (one
+ * row per EndToEndId, so a key is in one file only, whatever the engine resends) and answers
+ * AMBIGUOUS: the money moves when the bank books the file. The status of a key is what the bank's
+ * reports said about it (read-inbox.ts applies them): paid on ACSC/ACCC or a booked debit,
+ * rejected on RJCT, pending otherwise. Writing files and reading reports run beside the workers
+ * (start-file-rail.ts), never inside a rail call.
+ */
+export function fileRail(db: Queryable): Rail {
+  const recordMany = batched((sends: { key: string; item: RailItem }[]) => recordTransactions(db, sends), limits.railCallsPerStatementMax);
+  const readMany = batched((keys: string[]) => readTransactions(db, keys), limits.railCallsPerStatementMax);
+  return {
+    name: 'iso20022-bank',
+    async send(key, item) {
+      if (item.recipientType !== 'IBAN') throw new Error(`the bank rail cannot pay a ${item.recipientType} recipient`);
+      const row = await recordMany({ key, item });
+      if (row.creditor_iban !== item.recipientInfo || row.amount !== item.amount) {
+        // One key, one transfer: anything else is a bug upstream, never a second payment here.
+        throw new Error(`bank rail: key ${key} was already used for another transfer`);
+      }
+      return outcomeOf(row);
+    },
+    async status(key) {
+      const row = await readMany(endToEndIdOf(key));
+      return row === undefined ? 'UNKNOWN' : outcomeOf(row);
+    },
+  };
+}
+
+function outcomeOf(row: TransactionRow): RailOutcome {
+  switch (row.status) {
+    case 'PAID':
+      return { kind: 'PAID' };
+    case 'REJECTED':
+      return { kind: 'REJECTED', reason: rejectionReasonOf(row.reason_code), bankReason: row.reason_code ?? undefined };
+    case 'NEW':
+      return { kind: 'AMBIGUOUS', detail: 'bank: submitted, waiting for the next file' };
+    case 'FILE_REJECTED':
+      return { kind: 'AMBIGUOUS', detail: 'bank: its file was rejected whole, waiting for an operator to re-issue it' };
+    default:
+      return { kind: 'AMBIGUOUS', detail: `bank: submitted${row.iso_status ? `, last status ${row.iso_status}` : ''}` };
+  }
+}
+
+const columns = 'end_to_end_id, creditor_iban, amount, status, iso_status, reason_code';
+
+/** One statement for a flush of sends: new keys inserted, known ones left as they are and read back. */
+async function recordTransactions(db: Queryable, sends: { key: string; item: RailItem }[]): Promise<TransactionRow[]> {
+  const ids = sends.map((s) => endToEndIdOf(s.key));
+  const inserted = await db.query<TransactionRow>(
+    `insert into bank_file_transactions (end_to_end_id, creditor_iban, creditor_name, amount, currency, remittance, execution_date)
+     select t.id, t.iban, t.name, t.amount, t.currency, t.remittance, current_date
+     from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[]) as t(id, iban, name, amount, currency, remittance)
+     on conflict (end_to_end_id) do nothing
+     returning ${columns}`,
+    [
+      textArrayLiteral(ids),
+      textArrayLiteral(sends.map((s) => s.item.recipientInfo)),
+      textArrayLiteral(sends.map((s) => s.item.recipientName ?? s.item.recipientInfo)),
+      int8ArrayLiteral(sends.map((s) => s.item.amount)),
+      textArrayLiteral(sends.map((s) => s.item.currency)),
+      textArrayLiteral(sends.map((s) => s.item.description)),
+    ],
+  );
+  const byId = new Map(inserted.rows.map((row) => [row.end_to_end_id, row]));
+  const known = ids.filter((id) => !byId.has(id));
+  if (known.length > 0) (await readTransactions(db, known)).forEach((row) => row && byId.set(row.end_to_end_id, row));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new Error(`bank rail: transaction ${id} neither recorded nor found`);
+    return row;
+  });
+}
+
+async function readTransactions(db: Queryable, ids: string[]): Promise<(TransactionRow | undefined)[]> {
+  const found = await db.query<TransactionRow>(`select ${columns} from bank_file_transactions where end_to_end_id = any($1::text[])`, [textArrayLiteral(ids)]);
+  const byId = new Map(found.rows.map((row) => [row.end_to_end_id, row]));
+  return ids.map((id) => byId.get(id));
+}

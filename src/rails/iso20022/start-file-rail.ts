@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Actor } from '../../audit/append.ts';
+import type { Db } from '../../db/port.ts';
+import { applyDueReturns } from './apply-returns.ts';
+import type { Iso20022Config } from './iso20022-config.ts';
+import { readInbox } from './read-inbox.ts';
+import { recordDueFiles } from './record-files.ts';
+import { openFolders } from './open-folders.ts';
+import { writeRecordedFiles } from './write-files.ts';
+
+export interface FileRailLoop {
+  stop(): Promise<void>;
+}
+
+export interface FileRailHooks {
+  /** Crash tests: between a file's record and its write; between reading a report and applying it. */
+  afterFileRecorded?: () => void;
+  beforeReportApplied?: () => void;
+}
+
+/**
+ * The file rail's side of a worker process, beside its worker loops: cut due files, write the
+ * recorded ones into the outbox, read the inbox, post the returns whose items are settled — every
+ * `inboxPollMs`. Each step is safe to run in several processes at once (see each one), and a step
+ * that fails is logged and tried again in the next round.
+ */
+export function startFileRail(db: Db, config: Iso20022Config, options: { actor: Actor; log: (line: string) => void; hooks?: FileRailHooks }): FileRailLoop {
+  const { log } = options;
+  const stopping = new AbortController();
+  const step = async (name: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (error) {
+      log(`bank rail: ${name} failed (tried again next round): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const running = (async () => {
+    const folders = await openFolders(config.transport);
+    try {
+      while (!stopping.signal.aborted) {
+        await step('cutting files', () => recordDueFiles(db, { intervalMs: config.fileIntervalMs, txsMax: config.fileTxsMax, painVersion: config.painVersion }));
+        await step('writing files', () => writeRecordedFiles(db, folders, config.outboxDir, config.debtor, options.hooks?.afterFileRecorded));
+        await step('reading the inbox', () => readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied));
+        await step('posting returns', () => applyDueReturns(db, options.actor));
+        await sleep(config.inboxPollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+      }
+    } finally {
+      await folders.close();
+    }
+  })();
+  return {
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}
