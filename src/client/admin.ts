@@ -51,6 +51,31 @@ export interface AuditVerification {
  * and so is a deposit sent with an idempotency key (the service makes it once per key); creating a
  * merchant is not (a retried POST could make two).
  */
+/** A file exchanged with the bank on the ISO 20022 rail (GET /admin/v1/rails/bank-files). */
+export interface BankFileView {
+  id: string;
+  direction: 'OUT' | 'IN';
+  msgId: string | null;
+  name: string;
+  message: string;
+  state: string;
+  txCount: number;
+  ctrlSum: string;
+  reason: string | null;
+  reissueOf: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BankExceptionView {
+  id: string;
+  fileName: string;
+  endToEndId: string | null;
+  kind: string;
+  detail: string;
+  at: string;
+}
+
 export class AdminClient {
   readonly #base: URL;
   readonly #token: string;
@@ -85,6 +110,19 @@ export class AdminClient {
     return this.#call('GET', '/admin/v1/audit/verify');
   }
 
+  bankFiles(query: { direction?: 'OUT' | 'IN'; state?: string; limit?: number; beforeId?: string } = {}): Promise<{ files: BankFileView[]; nextBeforeId: string | null }> {
+    return this.#call('GET', `/admin/v1/rails/bank-files${queryString(query)}`);
+  }
+
+  bankExceptions(query: { limit?: number; beforeId?: string } = {}): Promise<{ exceptions: BankExceptionView[]; nextBeforeId: string | null }> {
+    return this.#call('GET', `/admin/v1/rails/bank-files/exceptions${queryString(query)}`);
+  }
+
+  /** Not retried: a second re-issue of one file is refused (7301), never a third file. */
+  reissueBankFile(msgId: string): Promise<{ msgId: string; name: string; txCount: number }> {
+    return this.#call('POST', `/admin/v1/rails/bank-files/${encodeURIComponent(msgId)}/reissue`, {});
+  }
+
   #call<T>(method: 'GET' | 'POST', path: string, body?: object, idempotencyKey?: string): Promise<T> {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base.origin);
     const raw = body === undefined ? undefined : JSON.stringify(body);
@@ -94,4 +132,9 @@ export class AdminClient {
     const plan = { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed, operation: `${method} ${path}` };
     return withRetries(plan, (timeoutMs) => exchange<T>({ method, url, headers, body: raw, timeoutMs, success: 'plain' }));
   }
+}
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const pairs = Object.entries(query).filter((entry): entry is [string, string | number] => entry[1] !== undefined);
+  return pairs.length === 0 ? '' : '?' + new URLSearchParams(pairs.map(([k, v]) => [k, String(v)])).toString();
 }

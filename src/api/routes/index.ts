@@ -4,6 +4,7 @@ import { adminDepositRoutes } from './admin-deposits.ts';
 import { adminLedgerRoutes } from './admin-ledger.ts';
 import { adminMemberRoutes } from './admin-members.ts';
 import { adminMerchantRoutes } from './admin-merchants.ts';
+import { adminBankFileRoutes } from './admin-bank-files.ts';
 import { adminSandboxBankRoutes } from './admin-sandbox-bank.ts';
 import { authRoute } from './auth.ts';
 import { balanceRoute } from './balance.ts';
@@ -30,4 +31,5 @@ export function adminRoutes(app: ApiServer, deps: Deps): void {
   adminLedgerRoutes(app, deps);
   adminAuditRoutes(app, deps);
   adminSandboxBankRoutes(app, deps);
+  adminBankFileRoutes(app, deps);
 }
