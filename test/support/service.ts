@@ -106,7 +106,8 @@ export async function startTestService(overrides: Partial<ReturnType<typeof conf
 
 /**
  * The money invariants, asserted after every scenario: the books balance per currency, and each
- * merchant's available + reserved equals what was deposited minus what was paid out with commission.
+ * merchant's available + reserved equals what was deposited (and returned by a bank after success)
+ * minus what was paid out with commission.
  */
 export async function expectBooksBalanced(db: Db): Promise<void> {
   const trial = await trialBalance(db);
@@ -117,11 +118,11 @@ export async function expectBooksBalanced(db: Db): Promise<void> {
        where kind in ('available', 'reserved') group by merchant_id, currency
      ), flows as (
        select a.merchant_id, t.currency,
-         sum(case when t.kind = 'deposit' then t.amount else 0 end)::int8 as deposited,
+         sum(case when t.kind in ('deposit', 'return') then t.amount else 0 end)::int8 as deposited,
          sum(case when t.kind in ('payout', 'commission') then t.amount else 0 end)::int8 as paid
        from ledger_transfers t
-       join accounts a on a.id = case when t.kind = 'deposit' then t.credit_account_id else t.debit_account_id end
-       where t.kind in ('deposit', 'payout', 'commission') and a.merchant_id is not null
+       join accounts a on a.id = case when t.kind in ('deposit', 'return') then t.credit_account_id else t.debit_account_id end
+       where t.kind in ('deposit', 'return', 'payout', 'commission') and a.merchant_id is not null
        group by a.merchant_id, t.currency
      )
      select h.merchant_id, h.currency, h.held, coalesce(f.deposited, 0) - coalesce(f.paid, 0) as expected

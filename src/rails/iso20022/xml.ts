@@ -39,9 +39,22 @@ export function parseDocument(xml: string): { namespace: string; root: XmlNode }
   const parsed = parser.parse(xml) as XmlNode;
   const document = parsed.Document;
   if (!isNode(document)) throw new XmlFormatError('no <Document> root element');
-  const namespace = document['@_xmlns'];
-  if (typeof namespace !== 'string') throw new XmlFormatError('the <Document> element has no namespace');
+  const namespace = rootNamespace(xml);
+  if (namespace === undefined) throw new XmlFormatError('the <Document> element has no namespace');
   return { namespace, root: document };
+}
+
+/**
+ * The namespace of the <Document> root, prefixed (`<p:Document xmlns:p="…">`, as some banks write
+ * it) or not. Read from the start tag itself: the parser drops namespace prefixes, and the xmlns
+ * attributes with them.
+ */
+function rootNamespace(xml: string): string | undefined {
+  const start = /<(?:([A-Za-z_][\w.-]*):)?Document\b([^>]*)>/.exec(xml);
+  if (!start) return undefined;
+  const [, prefix, attributes] = start;
+  const declared = new RegExp(`\\sxmlns${prefix ? `:${prefix}` : ''}\\s*=\\s*(["'])([^"']*)\\1`).exec(attributes);
+  return declared?.[2];
 }
 
 function isNode(value: XmlValue): value is XmlNode {
