@@ -49,6 +49,11 @@ describe('GET /v1/mass/payout/retrieve/items/{referenceCode}', () => {
       // 0.75 + 0.5 % of 250.10 = 0.75 + 1.2505 → 0.75 + 1.25 = 2.00
       commissionAmount: 2,
       currencyCode: 'TRY',
+      // Set by the ISO 20022 bank rail only: a bank's reason code, a return after success.
+      bankReasonCode: null,
+      returnedAmount: null,
+      returnedDate: null,
+      returnReason: null,
     });
   });
 

@@ -81,6 +81,11 @@ describe('POST /v1/mass/payout/retrieve', () => {
       // 1.50 + 1 % of 1.00
       commissionAmount: 1.51,
       currencyCode: 'TRY',
+      // Set by the ISO 20022 bank rail only: a bank's reason code, a return after success.
+      bankReasonCode: null,
+      returnedAmount: null,
+      returnedDate: null,
+      returnReason: null,
     });
   });
 

@@ -54,7 +54,8 @@ describe('upgrading an installation with work in flight to work chunks (004) and
     const waiting = await batchOf(merchantId, 'INIT', ['INIT', 'INIT', 'INIT']);
     const finished = await batchOf(merchantId, 'COMPLETED', ['SUCCESS', 'SUCCESS', 'SUCCESS']);
 
-    expect(await migrate(db)).toEqual(['004_work_chunks.sql', '005_references_in_code.sql', '006_deposit_keys.sql', '007_item_counts.sql']);
+    // Every later migration runs too; the ones this test is about, in order, first.
+    expect((await migrate(db)).filter((name) => name <= '007')).toEqual(['004_work_chunks.sql', '005_references_in_code.sql', '006_deposit_keys.sql', '007_item_counts.sql']);
 
     const chunks = await db.query(
       'select batch_id, seq_from, seq_to, due_at <= now() as due, claimed_by, done_at, handed_over_at is not null as handed_over from work_chunks order by batch_id, seq_from',
