@@ -3,8 +3,8 @@ import { limits } from '../../limits.ts';
 import { formatDecimal } from '../../money.ts';
 import { listBankExceptions, listBankFiles, reissueRejectedFile } from '../../rails/iso20022/bank-files.ts';
 import { ApiError } from '../errors.ts';
-import { responses } from '../schemas.ts';
-import type { ApiServer, Deps } from '../server.ts';
+import { responses } from '../../wire/schemas.ts';
+import type { ApiServer, Deps } from '../deps.ts';
 
 const Paging = {
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description: `rows per page, 1..${limits.bankFilesPageRowsMax} (default 100)` })),
