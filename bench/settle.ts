@@ -85,7 +85,7 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
     const batches: { merchant: MerchantKeys; batch: ReturnType<typeof generateBatch>; requestId: string }[] = [];
     for (const [i, share] of shares.entries()) {
       const merchant = await client.createMerchant(commission);
-      await client.deposit(merchant, '999999999999.00');
+      await client.deposit(merchant, '1000000000');
       const batch = generateBatch(share, members);
       const body = Buffer.from(JSON.stringify({ externalId: `bench-settle-${options.run}-${i}`, purpose: 'SALARY', items: batch.items }));
       batch.items.length = 0;

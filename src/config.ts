@@ -1,3 +1,4 @@
+import { edgeConfigFromEnv, type EdgeConfig } from './api/edge-config.ts';
 import { tlsConfigFromEnv, type TlsConfig } from './api/tls-config.ts';
 import { integerFromEnv, optionalFromEnv, type Env } from './env.ts';
 import { limits } from './limits.ts';
@@ -27,6 +28,8 @@ export interface Config {
   queue: QueueConfig;
   /** HTTPS certificate and key, and whether X-Forwarded-Proto is trusted (src/api/tls-config.ts). */
   tls: TlsConfig;
+  /** Rate limit and connection cap of the HTTP edge (src/api/edge-config.ts). */
+  edge: EdgeConfig;
   /** Crash tests only: where a worker kills itself (src/workers/failpoints.ts). */
   failpoint?: Failpoint;
 }
@@ -36,7 +39,8 @@ const positive = { min: 1, max: Number.MAX_SAFE_INTEGER };
 export function configFromEnv(env: Env = process.env): Config {
   return {
     port: integerFromEnv(env, 'PORT', 8080, { min: 1, max: 65_535 }),
-    host: optionalFromEnv(env, 'HOST') ?? '0.0.0.0',
+    // Loopback unless asked: the admin API must not be on the network by accident (HOST=0.0.0.0 to serve others).
+    host: optionalFromEnv(env, 'HOST') ?? '127.0.0.1',
     dataDir: optionalFromEnv(env, 'MASSPAYOUT_DATA_DIR') ?? './data',
     databaseUrl: optionalFromEnv(env, 'DATABASE_URL'),
     queueUrl: optionalFromEnv(env, 'QUEUE_URL'),
@@ -49,6 +53,7 @@ export function configFromEnv(env: Env = process.env): Config {
     iso20022: iso20022ConfigFromEnv(env),
     queue: queueConfigFromEnv(env),
     tls: tlsConfigFromEnv(env),
+    edge: edgeConfigFromEnv(env),
     failpoint: failpointFromEnv(env),
   };
 }

@@ -9,7 +9,7 @@
 export type Locale = 'tr' | 'en';
 
 /** What a failure is about; the HTTP edge derives a status from it (src/api/errors.ts). */
-export type ErrorGroup = 'SYSTEM_ERROR' | 'NOT_FOUND' | 'INVALID_REQUEST' | 'RATE_LIMITED' | 'AUTHENTICATION' | 'CONFLICT' | ItemReasonGroup;
+export type ErrorGroup = 'SYSTEM_ERROR' | 'NOT_FOUND' | 'INVALID_REQUEST' | 'RATE_LIMITED' | 'AUTHENTICATION' | 'CONFLICT' | 'UNAVAILABLE' | ItemReasonGroup;
 /** The groups of item reasons: stored on an item (its errorMessages), never a request's answer. */
 export type ItemReasonGroup = 'INVALID_ITEM' | 'PAYOUT_FAILED';
 
@@ -34,6 +34,13 @@ export const errors = {
   RATE_LIMITED: entry('15', 'RATE_LIMITED', 'Çok fazla istek', 'Too many requests'),
   REQUEST_TIMEOUT: entry('16', 'INVALID_REQUEST', 'İstek zaman aşımına uğradı', 'The request timed out'),
   METHOD_NOT_ALLOWED: entry('17', 'INVALID_REQUEST', 'Bu kaynak bu HTTP yöntemini desteklemiyor', 'This resource does not support this HTTP method'),
+  // Reliability: what the HTTP framework or the input guards refuse before any route runs.
+  MALFORMED_URL: entry('18', 'INVALID_REQUEST', 'İstek adresi geçersiz kodlanmış', 'The request URL is not validly encoded'),
+  URI_TOO_LONG: entry('19', 'INVALID_REQUEST', 'İstek adresi çok uzun', 'The request URL is too long'),
+  HEADERS_TOO_LARGE: entry('20', 'INVALID_REQUEST', 'İstek başlıkları çok büyük', 'The request headers are too large'),
+  INVALID_CHARACTERS: entry('21', 'INVALID_REQUEST', 'İstek NUL karakteri veya eşleşmemiş vekil karakter içeriyor', 'The request contains a NUL character or an unpaired surrogate'),
+  NESTING_TOO_DEEP: entry('22', 'INVALID_REQUEST', 'İstek gövdesi çok derin iç içe', 'The request body is nested too deeply'),
+  SERVICE_BUSY: entry('23', 'UNAVAILABLE', 'Sunucu şu an meşgul, lütfen tekrar deneyin', 'The server is busy, please try again'),
   INVALID_SIGNATURE: entry('1000', 'AUTHENTICATION', 'Geçersiz imza', 'Invalid signature'),
   REPLAYED_REQUEST: entry('1001', 'AUTHENTICATION', 'Bu istek daha önce alındı', 'This request was already received'),
   AUTHORIZATION_REQUIRED: entry('1009', 'AUTHENTICATION', 'Authorization başlığı zorunludur', 'The Authorization header is required'),
@@ -80,6 +87,12 @@ export const errors = {
   MERCHANT_NOT_FOUND: entry('7001', 'NOT_FOUND', 'Üye işyeri bulunamadı', 'Merchant not found'),
   MEMBER_EXISTS: entry('7002', 'CONFLICT', 'Bu üye numarası, telefon veya kimlik numarası zaten kayıtlı', 'This member id, phone or identity number is already registered'),
   IDEMPOTENCY_KEY_REUSED: entry('7003', 'CONFLICT', 'Bu Idempotency-Key farklı bir tutar veya para birimiyle kullanıldı', 'This Idempotency-Key was used with a different amount or currency'),
+
+  // Reliability: dependencies that went away, and the upper bounds that keep every sum inside bigint.
+  DATABASE_UNAVAILABLE: entry('7030', 'UNAVAILABLE', 'Veritabanına şu an ulaşılamıyor, lütfen tekrar deneyin', 'The database is unreachable right now, please try again'),
+  DEPOSIT_TOO_LARGE: entry('7031', 'INVALID_REQUEST', 'Tutar yatırma başına üst sınırı aşıyor', 'The amount exceeds the per-deposit maximum'),
+  BALANCE_LIMIT_EXCEEDED: entry('7032', 'CONFLICT', 'Bu yatırma bakiyeyi üst sınırın üzerine çıkarır', 'This deposit would take the balance above its maximum'),
+  COMMISSION_TOO_LARGE: entry('7033', 'INVALID_REQUEST', 'Sabit komisyon üst sınırı aşıyor', 'The fixed commission exceeds its maximum'),
 
   // The ISO 20022 bank rail's operator endpoints.
   BANK_FILE_NOT_FOUND: entry('7300', 'NOT_FOUND', 'Banka dosyası bulunamadı', 'Bank file not found'),

@@ -27,6 +27,7 @@ export const limits = {
   replayWindowMs: 15 * 60 * 1000,
   /** How often each server forgets random keys older than the replay window (one indexed delete). */
   randomKeyPurgeIntervalMs: 60_000,
+  /** A whole request (headers and body) must arrive within this: a 64 MiB body needs ≥ 0.6 MB/s. */
   requestTimeoutMs: 120_000,
   /** Items per COPY statement of an init (each sent in pieces of 1,000 rows, made as the driver asks). */
   insertChunkRows: 20_000,
@@ -153,4 +154,41 @@ export const limits = {
   bankSimulatorReturnAfterMs: 3_000,
   /** Rows one page of the operator's file and exception lists returns at most. */
   bankFilesPageRowsMax: 1000,
+
+  // Reliability: the database going away, hostile clients, the embedded data dir.
+  /** Opening one PostgreSQL connection gives up after this (a server that is down refuses at once). */
+  databaseConnectTimeoutMs: 5_000,
+  /** The server cancels any statement running longer than this (PostgreSQL's statement_timeout). */
+  databaseStatementTimeoutMs: 120_000,
+  /** Retry-After of a 503 while the database (or the broker) is unreachable. */
+  unavailableRetryAfterSeconds: 5,
+  /** /readyz answers "unavailable" when the database has not answered `select 1` within this. */
+  readinessCheckTimeoutMs: 2_000,
+  /** Nesting of a JSON body: an init is 3 levels deep; recursion (the request fingerprint) broke at ~4,000. */
+  jsonDepthMax: 32,
+  /** A body up to this is read without asking the body budget (every admin and small merchant body). */
+  bodyBytesUnbudgetedMax: 64 * 1024,
+  /** Bytes of larger bodies held at once across all connections, before their signatures are checked. */
+  bodyBytesInFlightMax: 96 * 1024 * 1024,
+  /** How long a large body waits for room in that budget before a 503 (its bytes unread meanwhile). */
+  bodyBudgetWaitMs: 10_000,
+  /** Open HTTP connections per process; past it a new connection is closed at once. */
+  connectionsMax: 1_000,
+  /** The request line and headers must arrive within this (slow-header clients). */
+  headersTimeoutMs: 10_000,
+  /** How often the HTTP server looks for requests past those two timeouts (Node's default is 30 s). */
+  connectionsCheckIntervalMs: 1_000,
+  /** Signed requests per merchant and second, on average (per process), and at once after a pause. */
+  merchantRequestsPerSecond: 100,
+  merchantRequestBurst: 200,
+  /** The rate limiter forgets idle merchants' buckets once it holds more than this many. */
+  rateLimitBucketsSweepAt: 10_000,
+  /** One deposit at most: 100,000,000,000.00 in minor units. */
+  depositAmountMinorMax: 10_000_000_000_000n,
+  /** A merchant's available balance in one currency at most, after a deposit: 10,000,000,000,000.00. */
+  balanceMinorMax: 1_000_000_000_000_000n,
+  /** A merchant's fixed commission per paid item at most: 10,000,000.00, as an item's amount. */
+  commissionFixedMinorMax: 1_000_000_000n,
+  /** How often a service started by npm checks that npm is still there. */
+  parentCheckIntervalMs: 1_000,
 } as const;

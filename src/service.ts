@@ -26,16 +26,16 @@ export async function startService(config: Config, log: (line: string) => void =
   });
   let app: ApiServer;
   try {
-    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue }, { logger: { level: 'warn' } });
+    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue, brokerConnected: engine.brokerConnected }, { logger: { level: 'warn' } });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await engine.stop();
     await db.close();
     throw error;
   }
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${shownHost}:${config.port}`;
-  log(`masspayout listening on ${url} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`);
+  const { bound, url } = listeningUrls(app);
+  log(`masspayout listening on ${bound} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`);
+  if (bound !== url) log(`every interface: the API (admin routes included) is reachable from the network; on this machine: ${url}`);
   if (admin.source === 'generated') log(`admin token (generated, kept in ${admin.file}): ${admin.token}`);
   if (admin.source === 'file') log(`admin token: in ${admin.file}`);
   log(`API docs: ${url}/docs`);
@@ -54,4 +54,16 @@ export async function startService(config: Config, log: (line: string) => void =
       await db.close();
     },
   };
+}
+
+/**
+ * Where the socket is bound, as it is (HOST=0.0.0.0 shows as 0.0.0.0), and a URL to reach it from
+ * this machine (loopback for a wildcard address).
+ */
+function listeningUrls(app: ApiServer): { bound: string; url: string } {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the HTTP server is not listening on a TCP port');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  return { bound: `http://${host}:${address.port}`, url: `http://${wildcard ? '127.0.0.1' : host}:${address.port}` };
 }

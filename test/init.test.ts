@@ -217,8 +217,9 @@ describe('POST /v1/mass/payout/init', () => {
     ['empty items', { externalId: 'req-fail', items: [] }, 400, '6009'],
     ['unknown top-level field', { externalId: 'req-fail', items: ibanItems(1), extra: 1 }, 400, '11'],
     ['unknown purpose', { externalId: 'req-fail', purpose: 'GIFTS', items: ibanItems(1) }, 400, '11'],
-    ['U+0000 in externalId', { externalId: 'req\u0000fail', items: ibanItems(1) }, 400, '11'],
-    ['U+0000 in conversationId', { externalId: 'req-fail', conversationId: 'c\u0000', items: ibanItems(1) }, 400, '11'],
+    ['U+0000 in externalId', { externalId: 'req\u0000fail', items: ibanItems(1) }, 400, '21'],
+    ['a lone surrogate in externalId', { externalId: 'req\ud800fail', items: ibanItems(1) }, 400, '21'],
+    ['U+0000 in conversationId', { externalId: 'req-fail', conversationId: 'c\u0000', items: ibanItems(1) }, 400, '21'],
   ])('a request-level failure stores nothing: %s', async (_name, body, status, code) => {
     const before = await counts();
     const response = await init(body);
@@ -272,11 +273,14 @@ describe('POST /v1/mass/payout/init', () => {
     expect(stored.rows[0].n).toBe(1n);
   });
 
-  test('an item with U+0000 in a field is INVALID, not a failed request', async () => {
-    const response = await init({ externalId: 'nul-item', items: [{ ...ibanItem(1), description: 'a\u0000b' }, ibanItem(2)] });
+  test('an item with U+0000 or a lone surrogate in a field is INVALID, not a failed request', async () => {
+    const response = await init({ externalId: 'nul-item', items: [{ ...ibanItem(1), description: 'a\u0000b' }, ibanItem(2), { ...ibanItem(3), description: 'x\ud800' }] });
     expect(response.status, response.text).toBe(200);
-    expect(response.json.invalidItems).toEqual([{ externalId: 'item-1', errorCode: '6100', errorMessage: 'Kalem biçimi hatalı' }]);
-    expect((await storedItems(response.json.requestId)).map((i) => [i.status, i.description])).toEqual([['INVALID', null], ['INIT', 'payout 2']]);
+    expect(response.json.invalidItems).toEqual([
+      { externalId: 'item-1', errorCode: '6100', errorMessage: 'Kalem biçimi hatalı' },
+      { externalId: 'item-3', errorCode: '6100', errorMessage: 'Kalem biçimi hatalı' },
+    ]);
+    expect((await storedItems(response.json.requestId)).map((i) => [i.status, i.description])).toEqual([['INVALID', null], ['INIT', 'payout 2'], ['INVALID', null]]);
   });
 
   test('the IBAN of a stored item is in electronic format', async () => {

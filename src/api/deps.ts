@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../db/port.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
 import type { BatchQueue } from '../payouts/batch-queue.ts';
+import type { EdgeConfig } from './edge-config.ts';
 import type { TlsConfig } from './tls-config.ts';
 
 /** The settings the HTTP edge reads (the service's Config has them all). */
@@ -11,6 +12,7 @@ export interface ApiConfig {
   itemsPerBatchMax: number;
   requestBodyBytesMax: number;
   tls: TlsConfig;
+  edge: EdgeConfig;
 }
 
 /** What every route may use. Built once at start; tests build their own. */
@@ -20,6 +22,8 @@ export interface Deps {
   config: ApiConfig;
   adminToken: string;
   queue: BatchQueue;
+  /** With QUEUE_URL: whether this process is connected to the broker (for /readyz). */
+  brokerConnected?: () => boolean;
 }
 
 /** The fastify instance routes register on, typed by the TypeBox provider. */

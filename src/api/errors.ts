@@ -11,6 +11,7 @@ const statusOfGroup: Record<Exclude<ErrorGroup, ItemReasonGroup>, number> = {
   RATE_LIMITED: 429,
   AUTHENTICATION: 401,
   CONFLICT: 409,
+  UNAVAILABLE: 503,
 };
 
 /** The request errors whose HTTP status says more than their group's. */
@@ -19,6 +20,8 @@ const statusOfName: Partial<Record<ApiErrorName, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   REQUEST_TIMEOUT: 408,
   METHOD_NOT_ALLOWED: 405,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
 };
 
 /** The HTTP status a request answered with this catalogue error gets. */

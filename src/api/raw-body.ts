@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { limits } from '../limits.ts';
+import { type BodyBudget, reserveBody } from './body-budget.ts';
 import { ApiError } from './errors.ts';
+import { scanJsonText } from './input-guard.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,11 +22,16 @@ const rawBodyHeadBytes = 4096;
  * Reads every body into a buffer before anything else looks at it (GET bodies too: the Node
  * client signs `{}` on GET), enforcing the route's body limit, then parses JSON from that buffer.
  */
-export function captureRawBodies(app: FastifyInstance): void {
-  app.addHook('preParsing', async (request, _reply, payload) => {
+export function captureRawBodies(app: FastifyInstance, budget: BodyBudget): void {
+  app.addHook('preParsing', async (request, reply, payload) => {
     const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024;
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) throw new ApiError('BODY_TOO_LARGE');
+    const free = limits.bodyBytesUnbudgetedMax;
+    // A declared length is reserved whole before a byte is read; a body of unknown length reserves
+    // in steps as it grows, and is refused at once when the budget has no room.
+    let reserved = Number.isSafeInteger(declared) && declared > free ? declared : free;
+    if (reserved > free) await reserveBody(budget, reply, reserved);
     // With a declared length the bytes go straight into one buffer of that size: gathering chunks
     // and concatenating them held the body twice (~40 MB for an init of 100,000 items).
     let into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
@@ -32,6 +40,11 @@ export function captureRawBodies(app: FastifyInstance): void {
     for await (const chunk of payload) {
       const bytes = chunk as Buffer;
       if (size + bytes.length > limit) throw new ApiError('BODY_TOO_LARGE');
+      if (size + bytes.length > reserved) {
+        const step = Math.max(free, size + bytes.length - reserved);
+        await reserveBody(budget, reply, step, 0);
+        reserved += step;
+      }
       if (into && size + bytes.length <= into.length) {
         bytes.copy(into, size);
       } else {
@@ -47,9 +60,12 @@ export function captureRawBodies(app: FastifyInstance): void {
   });
 
   app.removeAllContentTypeParsers();
-  const parseJson = (request: { rawBody?: Buffer }, _payload: unknown, done: (error: Error | null, body?: unknown) => void) => {
+  const parseJson = (request: { rawBody?: Buffer; bodyEscapesSuspect?: boolean }, _payload: unknown, done: (error: Error | null, body?: unknown) => void) => {
     const raw = request.rawBody;
     if (!raw || raw.length === 0) return done(null, undefined);
+    const scan = scanJsonText(raw);
+    if (scan.tooDeep) return done(new ApiError('NESTING_TOO_DEEP', `at most ${limits.jsonDepthMax} levels`));
+    request.bodyEscapesSuspect = scan.suspectEscapes;
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));

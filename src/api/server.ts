@@ -6,9 +6,13 @@ import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import type { ApiServer, Deps } from './deps.ts';
-import { failure } from './envelope.ts';
+import { BodyBudget } from './body-budget.ts';
 import { ApiError } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, sendFailure, toApiError } from './framework-errors.ts';
+import { healthRoutes } from './health.ts';
+import { guardText } from './input-guard.ts';
 import { forgetOldRandomKeys, requireSignature } from './merchant-auth.ts';
+import { limitMerchantRate } from './rate-limit.ts';
 import { captureRawBodies } from './raw-body.ts';
 import { recordRouteMethods } from './route-methods.ts';
 import { adminRoutes, merchantRoutes } from './routes/index.ts';
@@ -24,25 +28,37 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     logger: options.logger ?? false,
     bodyLimit: limits.smallBodyBytesMax,
     requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs },
+    frameworkErrors,
+    clientErrorHandler,
     // Strict schemas: unknown fields and wrong types are the client's mistake, reported, never dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.server.maxConnections = deps.config.edge.connectionsMax;
+
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
-    if (apiError.httpStatus >= 500 && !options.logger) console.error(error);
-    reply.status(apiError.httpStatus).send(failure(request, apiError));
+    // An outage is logged once per request as a line, not a stack: the database is the news.
+    if (apiError.entry.code === 'DATABASE_UNAVAILABLE') request.log.warn(`database unavailable: ${error.message}`);
+    else if (apiError.httpStatus >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      if (!options.logger) console.error(error);
+    }
+    sendFailure(request, reply, apiError);
   });
   const methodsOf = recordRouteMethods(app);
   app.setNotFoundHandler((request, reply) => {
     const allowed = methodsOf(request.url.split('?')[0]);
-    if (allowed.length > 0) {
-      reply.status(405).header('allow', allowed.join(', ')).send(failure(request, new ApiError('METHOD_NOT_ALLOWED')));
-      return;
-    }
-    reply.status(404).send(failure(request, new ApiError('NOT_FOUND')));
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '));
+    sendFailure(request, reply, new ApiError(allowed.length > 0 ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND'));
   });
+  // Answers are the caller's own (balances, secret keys once): no cache keeps them, no browser sniffs them.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  guardText(app);
 
   await app.register(swagger, {
     openapi: {
@@ -66,18 +82,16 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
   // The UI's assets ship inside @fastify/swagger-ui: /docs works with no network access.
   await app.register(swaggerUi, { routePrefix: '/docs', theme: { title: 'masspayout API' }, uiConfig: { docExpansion: 'list' } });
-  captureRawBodies(app);
+  captureRawBodies(app, new BodyBudget(limits.bodyBytesInFlightMax));
 
-  app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.db.query('select 1');
-    return { status: 'ok' };
-  });
+  healthRoutes(app, { db: deps.db, brokerConnected: deps.brokerConnected });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   scheduleRandomKeyPurge(app, deps.db, options.randomKeyPurgeIntervalMs ?? limits.randomKeyPurgeIntervalMs);
 
   await app.register(async (scope) => {
     requireSignature(scope, deps.db, deps.box, { trustForwardedProto: deps.config.tls.trustForwardedProto });
+    limitMerchantRate(scope, deps.config.edge.rateLimit);
     merchantRoutes(scope as ApiServer, deps);
   });
   await app.register(async (scope) => {
@@ -105,27 +119,4 @@ function scheduleRandomKeyPurge(app: ApiServer, db: Db, intervalMs: number): voi
   }, intervalMs);
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
-}
-
-/** Every failure becomes a catalogue entry; anything unexpected is a 500 that says nothing inside. */
-function toApiError(error: FastifyError | ApiError): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error.validation) {
-    const first = error.validation[0];
-    const where = `${error.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
-    return new ApiError('INVALID_REQUEST', `${where} ${first?.message ?? 'is invalid'}`.slice(0, 200));
-  }
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('BODY_TOO_LARGE');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('UNSUPPORTED_MEDIA_TYPE');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError('MALFORMED_JSON');
-  }
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ApiError('INVALID_REQUEST');
-  }
-  return new ApiError('SYSTEM_ERROR');
 }

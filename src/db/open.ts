@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { lockDataDir } from './data-dir-lock.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import type { Db } from './port.ts';
@@ -19,9 +20,34 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
   if (options.databaseUrl) {
     db = await openPostgres({ url: options.databaseUrl, poolSize: options.poolSize, schema: options.schema });
   } else {
-    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-    db = await openPglite(options.dataDir ? `${options.dataDir}/pgdata` : undefined);
+    db = await openEmbedded(options.dataDir);
   }
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   return db;
+}
+
+/** PGlite in `dataDir` (in memory without one), held by this process alone until closed. */
+async function openEmbedded(dataDir: string | undefined): Promise<Db> {
+  if (!dataDir) return openPglite(undefined);
+  await mkdir(dataDir, { recursive: true });
+  const lock = await lockDataDir(dataDir);
+  const db = await openPglite(`${dataDir}/pgdata`).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
+  return {
+    ...db,
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
 }

@@ -15,6 +15,17 @@ const bigintParsers = {
 const memoryParams = ['-c', 'shared_buffers=16MB'];
 
 /**
+ * PGlite's errors carry the failed statement and its parameters (`query`, `params`), and a logger
+ * prints every field of an error: parameters are api keys, sealed secrets, IBANs. They go here.
+ */
+function withoutStatement(error: unknown): never {
+  if (error && typeof error === 'object') {
+    for (const field of ['query', 'params', 'queryOptions']) delete (error as Record<string, unknown>)[field];
+  }
+  throw error;
+}
+
+/**
  * Embedded PostgreSQL in this process. PGlite is a single session: its own mutex serialises a
  * transaction against every other query, so awaiting the outer handle inside `transaction` deadlocks.
  */
@@ -22,7 +33,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   const pg = await PGlite.create({ dataDir, parsers: bigintParsers, startParams: [...PGlite.defaultStartParams, ...memoryParams] });
   const wrap = (q: { query: PGlite['query'] }): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await q.query<Row>(sql, params as unknown[]);
+      const result = await q.query<Row>(sql, params as unknown[]).catch(withoutStatement);
       // PGlite reports affectedRows 0 for a SELECT; pg's rowCount counts the rows returned. Both
       // adapters must agree (migrate.ts reads `select … rowCount` to skip applied migrations).
       return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
@@ -33,7 +44,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
     ...wrap(q),
     async copyFrom(table, columns, rows) {
       const blob = new Blob(Array.from(rows, (piece) => piece as Uint8Array<ArrayBuffer>));
-      const result = await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob });
+      const result = await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob }).catch(withoutStatement);
       return result.affectedRows ?? 0;
     },
   });

@@ -3,7 +3,9 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { parse as parseArray } from 'postgres-array';
+import { limits } from '../limits.ts';
 import type { Db, QueryResult, Tx } from './port.ts';
+import { classifyDatabaseError } from './unavailable.ts';
 
 pg.types.setTypeParser(20, (value: string) => BigInt(value));
 pg.types.setTypeParser(1016 as never, (value: string) => parseArray(value, (v) => BigInt(v)));
@@ -20,13 +22,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
-    statement_timeout: 120_000,
+    statement_timeout: limits.databaseStatementTimeoutMs,
+    connectionTimeoutMillis: limits.databaseConnectTimeoutMs,
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
-  pool.on('error', (error) => console.error('postgres pool error:', error.message));
+  pool.on('error', (error) => console.error(`postgres: an idle connection was lost (${error.message}); the next query opens a new one`));
   const wrap = (client: pg.Pool | pg.PoolClient): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]);
+      const result = await client.query(sql, params as unknown[]).catch(classifyDatabaseError);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
   });
@@ -58,17 +61,27 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     kind: 'postgres',
     query: outer.query,
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(classifyDatabaseError);
+      // A checked-out client has no listener of the pool's: without this one, a connection cut under
+      // the transaction (a server restart, pg_terminate_backend) is an unhandled 'error' event that
+      // ends the process. The query in flight rejects on its own; the client is then thrown away.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost = error;
+      };
+      client.on('error', onError);
       try {
-        await client.query('begin');
+        await client.query('begin').catch(classifyDatabaseError);
         const result = await work(wrapClient(client));
-        await client.query('commit');
+        await client.query('commit').catch(classifyDatabaseError);
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        if (!lost) await client.query('rollback').catch((rollbackError: Error) => (lost = rollbackError));
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        // A client whose connection failed is destroyed, not handed to the next transaction.
+        client.release(lost);
       }
     },
     close: () => pool.end(),

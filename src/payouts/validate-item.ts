@@ -4,6 +4,7 @@ import type { ErrorName } from '../errors.ts';
 import { isValidElectronicIban } from './iban.ts';
 import { isValidIdentityNumber, isValidMemberId, isValidPhone, normaliseIban } from './recipients.ts';
 import { type RecipientType, recipientTypes } from './statuses.ts';
+import { isStorableText } from '../text.ts';
 
 /**
  * Per-item validation, pure. One bad line never rejects a request: an item either comes out
@@ -97,11 +98,11 @@ function absent(value: unknown): value is undefined | null {
 
 /**
  * A present value of the wrong JSON type is malformed; an absent one is the field's own problem.
- * A string with U+0000 is malformed and unreadable too: PostgreSQL text cannot store it.
+ * A string with U+0000 or a lone surrogate is malformed and unreadable too: PostgreSQL cannot store it.
  */
 function textField(value: unknown, reasons: ItemReason[]): string | undefined {
   if (absent(value)) return undefined;
-  if (typeof value === 'string' && !value.includes('\u0000')) return value;
+  if (typeof value === 'string' && isStorableText(value)) return value;
   add(reasons, 'ITEM_MALFORMED');
   return undefined;
 }

@@ -19,6 +19,8 @@ export interface QueueTransport {
   sources: ChunkSource[];
   /** RabbitMQ: chunk messages this process received and has not acked yet (0 on the table queue). */
   unackedMessages(): number;
+  /** RabbitMQ: whether this process holds a broker connection now; undefined on the table queue. */
+  brokerConnected?: () => boolean;
   /** One line for the start-up log. */
   describe: string;
   /** The relay, then the broker connection (call after the workers stopped). */
@@ -75,6 +77,7 @@ export async function openQueueTransport(db: Db, options: TransportOptions): Pro
     queue: outboxQueue(chunkItems, sweepAfterMs),
     sources: consumer ? [consumer, tableSource(db, { leaseMs })] : [],
     unackedMessages: () => consumer?.unacked() ?? 0,
+    brokerConnected: () => link.generation() !== undefined,
     describe: `queue: RabbitMQ, ${topology.queue} (relay here${consumer ? ', consuming' : ''})`,
     async close() {
       await relay.stop();

@@ -25,7 +25,8 @@ export function authorizationHeader(apiKey: string, secretKey: string, randomKey
 }
 
 const base64Pattern = /^[A-Za-z0-9+/]+={0,2}$/;
-const tokenPattern = /^apiKey:([^&]{1,128})&randomKey:([^&]{1,128})&signature:([0-9a-fA-F]{64})$/;
+// No control characters in the key parts: a NUL would reach SQL (and PostgreSQL refuses it).
+const tokenPattern = /^apiKey:([^&\u0000-\u001f\u007f]{1,128})&randomKey:([^&\u0000-\u001f\u007f]{1,128})&signature:([0-9a-fA-F]{64})$/;
 
 /** The three parts of an Authorization value, or undefined when it is not a well-formed IYZWSv2 value. */
 export function parseAuthorization(header: string): Credentials | undefined {

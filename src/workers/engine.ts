@@ -28,6 +28,8 @@ export interface Engine {
   workers?: Workers;
   /** RabbitMQ: chunk messages this process received and has not acked yet (0 on the table queue). */
   unackedMessages(): number;
+  /** RabbitMQ: whether this process holds a broker connection now; undefined on the table queue. */
+  brokerConnected?: () => boolean;
   /** One line for the start-up log: the transport and what runs here. */
   describe: string;
   /** Workers first (each finishes its chunk), then the transport (relay, broker connection). */
@@ -69,6 +71,7 @@ export async function startEngine(config: EngineConfig, db: Db, options: EngineO
     queue: transport.queue,
     workers,
     unackedMessages: transport.unackedMessages,
+    brokerConnected: transport.brokerConnected,
     describe: `${transport.describe}${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
     async stop() {
       await Promise.all([workers?.stop(), files?.stop()]);

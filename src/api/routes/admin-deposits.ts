@@ -1,7 +1,7 @@
-import { limits } from '../../limits.ts';
 import { Type } from 'typebox';
 import { depositToMerchant } from '../../ledger/deposit.ts';
 import { merchantBalances } from '../../ledger/balances.ts';
+import { limits } from '../../limits.ts';
 import { merchantById } from '../../merchants/merchants.ts';
 import { currencies, isCurrency, parseMinor, formatDecimal } from '../../money.ts';
 import { ApiError } from '../errors.ts';
@@ -42,12 +42,14 @@ export function adminDepositRoutes(app: ApiServer, deps: Deps): void {
       const merchantId = BigInt(request.params.merchantId);
       const amount = parseMinor(request.body.amount);
       if (amount === undefined || amount <= 0n) throw new ApiError('INVALID_REQUEST', 'amount must be a decimal > 0 with at most 2 fraction digits');
+      if (amount > limits.depositAmountMinorMax) throw new ApiError('DEPOSIT_TOO_LARGE', `at most ${formatDecimal(limits.depositAmountMinorMax)}`);
       if (!isCurrency(request.body.currency)) throw new ApiError('INVALID_REQUEST', 'currency must be TRY, USD or EUR');
       if (!(await merchantById(deps.db, merchantId))) throw new ApiError('MERCHANT_NOT_FOUND');
       const currency = request.body.currency;
       const idempotencyKey = request.headers['idempotency-key'];
       const outcome = await deps.db.transaction((tx) => depositToMerchant(tx, { merchantId, amount, currency, idempotencyKey }));
       if (outcome === 'key-reused') throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+      if (outcome === 'balance-limit') throw new ApiError('BALANCE_LIMIT_EXCEEDED', `at most ${formatDecimal(limits.balanceMinorMax)}`);
       const balances = await merchantBalances(deps.db, merchantId);
       reply.status(201);
       return {

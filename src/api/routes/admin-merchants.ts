@@ -1,6 +1,6 @@
-import { limits } from '../../limits.ts';
 import { Type } from 'typebox';
-import { parseMinor, parseRateE8 } from '../../money.ts';
+import { limits } from '../../limits.ts';
+import { formatDecimal, parseMinor, parseRateE8 } from '../../money.ts';
 import { createMerchant } from '../../merchants/merchants.ts';
 import { ApiError } from '../errors.ts';
 import { DecimalInput, responses } from '../../wire/schemas.ts';
@@ -35,6 +35,7 @@ export function adminMerchantRoutes(app: ApiServer, deps: Deps): void {
       const fixedMinor = fixed === undefined ? 0n : parseMinor(fixed);
       const rateE8 = rate === undefined ? 0n : parseRateE8(rate);
       if (fixedMinor === undefined) throw new ApiError('INVALID_REQUEST', 'commission.fixed must be a decimal ≥ 0 with at most 2 fraction digits');
+      if (fixedMinor > limits.commissionFixedMinorMax) throw new ApiError('COMMISSION_TOO_LARGE', `at most ${formatDecimal(limits.commissionFixedMinorMax)}`);
       if (rateE8 === undefined) throw new ApiError('INVALID_REQUEST', 'commission.rate must be a decimal between 0 and 1 with at most 8 fraction digits');
       const created = await deps.db.transaction((tx) => createMerchant(tx, deps.box, request.body.name, { fixedMinor, rateE8 }));
       reply.status(201);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withJson } from '../options.ts';
+import { stopWithParent } from '../parent-watch.ts';
 import { run } from '../output.ts';
 
 /**
@@ -24,6 +25,10 @@ export function registerServiceCommands(program: Command): void {
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      stopWithParent(process.env, () => {
+        sink('the npm process that started this service is gone: stopping');
+        void stop();
+      });
     }),
   );
 
