@@ -97,6 +97,17 @@ export const errors = {
   // The ISO 20022 bank rail's operator endpoints.
   BANK_FILE_NOT_FOUND: entry('7300', 'NOT_FOUND', 'Banka dosyası bulunamadı', 'Bank file not found'),
   BANK_FILE_NOT_REJECTED: entry('7301', 'CONFLICT', 'Yalnızca banka tarafından bütünüyle reddedilmiş bir dosya yeniden gönderilebilir', 'Only a file the bank rejected whole can be re-issued'),
+
+  // The CLI (masspayout …): what it finds itself, before or instead of a call; never sent by the service.
+  CLI_FILE_UNREADABLE: entry('7050', 'INVALID_REQUEST', 'Dosya okunamadı', 'The file cannot be read'),
+  CLI_CSV_UNREADABLE: entry('7051', 'INVALID_REQUEST', 'Dosya ödeme CSV dosyası olarak okunamadı, hiçbir şey gönderilmedi', 'The file cannot be read as a payout CSV; nothing was sent'),
+  CLI_CREDENTIALS_MISSING: entry('7052', 'AUTHENTICATION', 'Üye işyeri anahtarları eksik: MASSPAYOUT_API_KEY ve MASSPAYOUT_SECRET_KEY tanımlayın (veya --api-key ve --secret-key verin)', 'The merchant credentials are missing: set MASSPAYOUT_API_KEY and MASSPAYOUT_SECRET_KEY (or pass --api-key and --secret-key)'),
+  CLI_ADMIN_TOKEN_MISSING: entry('7053', 'AUTHENTICATION', 'Yönetici anahtarı yok: MASSPAYOUT_ADMIN_TOKEN tanımlayın veya --token verin', 'No admin token: set MASSPAYOUT_ADMIN_TOKEN or pass --token'),
+  CLI_STRICT_BAD_LINES: entry('7054', 'INVALID_REQUEST', 'Hatalı satırlar var ve --strict verildi, hiçbir şey gönderilmedi', 'Some lines are bad and --strict is set; nothing was sent'),
+  CLI_LEDGER_UNBALANCED: entry('7055', 'SYSTEM_ERROR', 'Defter dengede değil', 'The ledger does not balance'),
+  CLI_AUDIT_BROKEN: entry('7056', 'SYSTEM_ERROR', 'Denetim kaydı bozulmuş', 'The audit trail is broken'),
+  CLI_USAGE: entry('7057', 'INVALID_REQUEST', 'Komut satırı hatalı', 'The command line is wrong'),
+  CLI_SERVICE_DOWN: entry('7058', 'SYSTEM_ERROR', 'Servis yanıt vermiyor', 'The service does not answer'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorName = keyof typeof errors;

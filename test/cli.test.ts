@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +92,7 @@ function expectOneLineFailure(run: Run, pattern: RegExp, code = 1): void {
 describe('masspayout: usage', () => {
   it('--help exits 0 for the program and every command; a wrong command line exits 2', async () => {
     const helps = await Promise.all(
-      [[], ['submit'], ['status'], ['items'], ['merchant', 'create'], ['deposit'], ['member', 'add'], ['ledger', 'check'], ['audit', 'verify'], ['serve'], ['migrate']].map(
+      [[], ['submit'], ['auth'], ['cancel'], ['status'], ['items'], ['item'], ['merchant', 'create'], ['deposit'], ['member', 'add'], ['ledger', 'check'], ['audit', 'verify'], ['audit', 'list'], ['serve'], ['migrate']].map(
         (command) => cli([...command, '--help']),
       ),
     );
@@ -102,6 +102,7 @@ describe('masspayout: usage', () => {
     }
     expect(helps[0].stdout).toMatch(/submit \[options\] <file>/);
     expect(helps[1].stdout).toMatch(/--json/);
+    for (const command of ['auth [options] <requestId>', 'cancel [options] <requestId>', 'item [options] <referenceCode>', 'audit']) expect(helps[0].stdout).toContain(command);
 
     const [unknown, missing, badChoice, badNumber] = await Promise.all([
       cli(['payout']),
@@ -116,7 +117,43 @@ describe('masspayout: usage', () => {
     expect(badChoice.code).toBe(2);
     expect(badChoice.stderr).toMatch(/unknown status PAID/);
     expect(badNumber.code).toBe(2);
-  });
+  }, 240_000);
+
+  it('one rule for exit codes: a value that cannot be right is the command line (2), one line with its code, in the locale asked for', async () => {
+    const [amount, currency, requestId, turkish, version] = await Promise.all([
+      cli(['deposit', '--merchant', '1', '--amount', 'abc'], adminEnv()),
+      cli(['deposit', '--merchant', '1', '--amount', '1', '--currency', 'GBP'], adminEnv()),
+      cli(['status', 'not-a-uuid'], { MASSPAYOUT_URL: service.url }),
+      cli(['item', 'nope', '--locale', 'tr'], { MASSPAYOUT_URL: service.url }),
+      cli(['--version']),
+    ]);
+    for (const run of [amount, currency, requestId, turkish]) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trimEnd().split('\n'), run.stderr).toHaveLength(1);
+    }
+    expect(amount.stderr).toMatch(/^masspayout: 7057 The command line is wrong: option '--amount <amount>' argument 'abc' is invalid\. expected an amount > 0/);
+    expect(currency.stderr).toMatch(/^masspayout: 7057 .*GBP/);
+    expect(requestId.stderr).toMatch(/^masspayout: 7057 .*'not-a-uuid'.*expected an id like/);
+    expect(requestId.stderr).not.toMatch(/format "uuid"/);
+    expect(turkish.stderr.trimEnd()).toMatch(/^masspayout: 7057 Komut satırı hatalı: .*\(kullanım: --help\)$/);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version);
+  }, 120_000);
+
+  it('a file that cannot be read is said in plain words with its path (7050), with --json too', async () => {
+    const merchant = await service.createMerchant();
+    const missing = path.join(dir, 'nope.csv');
+    const [absent, folder, turkish] = await Promise.all([
+      cli(['submit', missing, '--external-id', 'x'], merchantEnv(merchant)),
+      cli(['submit', dir, '--external-id', 'x', '--json'], merchantEnv(merchant)),
+      cli(['submit', missing, '--external-id', 'x', '--locale', 'tr'], merchantEnv(merchant)),
+    ]);
+    expectOneLineFailure(absent, new RegExp(`^masspayout submit: 7050 The file cannot be read: ${missing} \\(there is no such file\\)$`));
+    expectOneLineFailure(folder, /: 7050 The file cannot be read: .* \(it is a folder, not a file\)$/);
+    expect(folder.json).toMatchObject({ status: 'failure', errorCode: '7050', file: dir });
+    expectOneLineFailure(turkish, /: 7050 Dosya okunamadı: .*nope\.csv \(böyle bir dosya yok\)$/);
+    for (const run of [absent, folder, turkish]) expect(run.stderr).not.toMatch(/ENOENT|EISDIR/);
+  }, 120_000);
 
   it('missing credentials or an unreachable service: exit 1 with one line', async () => {
     const [noKeys, noToken, down] = await Promise.all([
@@ -124,8 +161,8 @@ describe('masspayout: usage', () => {
       cli(['ledger', 'check'], { MASSPAYOUT_URL: service.url }),
       cli(['balance', '--json', '--url', 'http://127.0.0.1:1', '--api-key', 'k', '--secret-key', 's']),
     ]);
-    expectOneLineFailure(noKeys, /^masspayout balance: the merchant credentials are missing: set MASSPAYOUT_API_KEY/);
-    expectOneLineFailure(noToken, /^masspayout ledger check: no admin token: set MASSPAYOUT_ADMIN_TOKEN/);
+    expectOneLineFailure(noKeys, /^masspayout balance: 7052 The merchant credentials are missing: set MASSPAYOUT_API_KEY/);
+    expectOneLineFailure(noToken, /^masspayout ledger check: 7053 No admin token: set MASSPAYOUT_ADMIN_TOKEN/);
     expectOneLineFailure(down, /^masspayout balance: NETWORK_ERROR no answer from http:\/\/127\.0\.0\.1:1: ECONNREFUSED$/);
     expect(down.json).toMatchObject({ status: 'failure', errorCode: 'NETWORK_ERROR', httpStatus: 0, retryable: true });
   });
@@ -166,7 +203,7 @@ describe('masspayout: operator commands', () => {
     expect(audit.code, audit.stderr).toBe(0);
     expect(audit.stdout).toBe('the audit trail is intact\n');
     expectOneLineFailure(wrongToken, /^masspayout ledger check: 1010 .+ \(HTTP 401\)$/);
-  });
+  }, 240_000);
 
   it('on the service’s machine, finds the admin token in MASSPAYOUT_DATA_DIR/admin.token', async () => {
     const dataDir = path.join(dir, 'data-with-token');
@@ -229,6 +266,12 @@ describe('masspayout submit', () => {
     // The same file under the same externalId again: the same batch, nothing new (init is idempotent).
     const again = await cli(['submit', file, '--external-id', 'cli-bom', '--json'], merchantEnv(merchant));
     expect(again.json.requestId).toBe(run.json.requestId);
+    expect(again.json).toMatchObject({ alreadyExisted: true, authorized: true, massPayoutStatus: 'COMPLETED' });
+    const againText = await cli(['submit', file, '--external-id', 'cli-bom', '--auth'], merchantEnv(merchant));
+    expect(againText.code, againText.stderr).toBe(0);
+    expect(againText.stdout).toContain(`batch ${run.json.requestId} already exists (externalId cli-bom): COMPLETED: 5/5 items final`);
+    expect(againText.stdout).toContain('nothing was created or paid again');
+    expect(againText.stdout).not.toMatch(/\) created|on their way/);
     expect(await batchCount(merchant)).toBe(1);
     await expectBooksBalanced(service.db);
   });
@@ -240,13 +283,13 @@ describe('masspayout submit', () => {
       [header, `B-1,IBAN,${iban(1)},Ali Veli,10,TRY,ok`, `B-2,IBAN,${iban(2)},Yılmaz, Ahmet,10,TRY,comma in an unquoted name`, `B-3,IBAN,${iban(3)},"Can "Cano" Er",10,TRY,bad quotes`].join('\n'),
     );
     const run = await cli(['submit', file, '--external-id', 'cli-broken'], merchantEnv(merchant));
-    expectOneLineFailure(run, /cannot be read as a payout CSV \(2 problems above\); nothing was sent$/);
+    expectOneLineFailure(run, /: 7051 The file cannot be read as a payout CSV; nothing was sent: .*broken\.csv \(2 problems above\)$/);
     expect(run.stderr).toMatch(new RegExp(`${file}:3: Invalid Record Length: expect 7, got 8 \\(a field that contains a comma must be in double quotes\\)`));
     expect(run.stderr).toMatch(new RegExp(`${file}:4: a quote inside a field must be doubled`));
     expect(await batchCount(merchant)).toBe(0);
 
     const wrongHeader = await csvFile('header.csv', 'id,type,iban,name,amount,currency\nx,IBAN,TR1,A,1,TRY\n');
-    expectOneLineFailure(await cli(['submit', wrongHeader, '--external-id', 'h'], merchantEnv(merchant)), /nothing was sent$/);
+    expectOneLineFailure(await cli(['submit', wrongHeader, '--external-id', 'h'], merchantEnv(merchant)), /nothing was sent: .*header\.csv \(1 problem above\)$/);
     const semicolons = await csvFile('semicolons.csv', header.replaceAll(',', ';') + '\n');
     const semi = await cli(['submit', semicolons, '--external-id', 's'], merchantEnv(merchant));
     expect(semi.stderr).toMatch(/separated by ";": use commas/);
@@ -261,7 +304,7 @@ describe('masspayout submit', () => {
     const merchant = await service.createMerchant();
     const mixed = await csvFile('mixed.csv', [header, `M-1,IBAN,${iban(1)},Ali Veli,10,TRY,`, `M-2,PHONE,05321234567,Ali Veli,10,TRY,`].join('\n'));
     const strict = await cli(['submit', mixed, '--external-id', 'strict', '--strict'], merchantEnv(merchant));
-    expectOneLineFailure(strict, /1 bad line\(s\) and --strict: nothing was sent$/);
+    expectOneLineFailure(strict, /: 7054 Some lines are bad and --strict is set; nothing was sent: 1 bad line\(s\)$/);
     expect(strict.stderr).toMatch(/mixed\.csv:3 \(M-2\): The phone number must be in E\.164 format/);
     const dry = await cli(['submit', mixed, '--external-id', 'dry', '--dry-run', '--json'], merchantEnv(merchant));
     expect(dry.code, dry.stderr).toBe(0);
@@ -338,7 +381,7 @@ describe('masspayout status, items and balance', () => {
     expect(csvRows[0]).toMatch(new RegExp(`^E-2,IBAN,${closed},"Kapalı, Hesap",50,TRY,Mart,DEPOSIT_SUCCESS,[0-9a-f-]{36},The recipient account is closed,0$`));
     expect(text.stdout).toMatch(/^E-3\tINVALID\t/);
     expect(text.stderr).toBe('1 item\n');
-    expect(balance.json).toEqual({ balance: '400', balances: [{ currency: 'TRY', available: '400', reserved: '0' }] });
+    expect(balance.json).toEqual({ balance: '400.00', balances: [{ currency: 'TRY', available: '400.00', reserved: '0.00' }] });
     expectOneLineFailure(unknown, /^masspayout status: 6001 Mass payout not found \(HTTP 404\)$/);
     expect(unknown.json).toMatchObject({ status: 'failure', errorCode: '6001', httpStatus: 404, retryable: false });
 
@@ -349,3 +392,87 @@ describe('masspayout status, items and balance', () => {
     await expectBooksBalanced(service.db);
   });
 });
+
+describe('masspayout auth, cancel, item and audit list', () => {
+  it('submits without --auth, then authorises with auth, reads one item, lists the audit trail; cancel refuses an authorised batch', async () => {
+    const merchant = await service.createMerchant();
+    await service.deposit(merchant, '40000.00');
+    // Optional columns left out: no description, no recipientName (a wallet payout needs none).
+    const file = await csvFile(
+      'no-optional-columns.csv',
+      ['itemExternalId,recipientType,recipientInfo,amount,currency', `A-1,MEMBER_ID,${await memberId()},38750.5,TRY`].join('\n'),
+    );
+    const submitted = await cli(['submit', file, '--external-id', 'later-auth'], merchantEnv(merchant));
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const requestId = /requestId: (\S+)/.exec(submitted.stdout)![1];
+    expect(submitted.stdout).toContain(`authorise it with: masspayout auth ${requestId}`);
+
+    const auth = await cli(['auth', requestId], merchantEnv(merchant));
+    expect(auth.code, auth.stderr).toBe(0);
+    expect(auth.stdout).toMatch(new RegExp(`^batch ${requestId} is authorised: \\S+: \\d/1 items final`));
+    const again = await cli(['auth', requestId, '--json'], merchantEnv(merchant));
+    expect(again.json).toMatchObject({ requestId, authorized: true, progress: { totalAmount: '38750.50' } });
+    const watched = await cli(['status', requestId, '--watch', '--interval', '0.05', '--json'], merchantEnv(merchant));
+    expect(watched.json).toMatchObject({ status: 'COMPLETED', totalAmount: '38750.50', totalSuccessfulAmount: '38750.50', massPayout: { totalAmount: '38750.50' } });
+
+    const [items, itemsTr] = await Promise.all([cli(['items', requestId], merchantEnv(merchant)), cli(['items', requestId, '--locale', 'tr', '--json'], merchantEnv(merchant))]);
+    expect(items.stdout).toMatch(/^A-1\tSUCCESS\t38,750\.50 TRY\tMEMBER_ID /);
+    expect(itemsTr.json[0]).toMatchObject({ totalAmount: '38750.50', commissionAmount: '0.00' });
+    const referenceCode = itemsTr.json[0].referenceCode;
+    const [item, itemJson, trItem] = await Promise.all([
+      cli(['item', referenceCode], merchantEnv(merchant)),
+      cli(['item', referenceCode, '--json'], merchantEnv(merchant)),
+      cli(['item', referenceCode, '--locale', 'tr'], merchantEnv(merchant)),
+    ]);
+    expect(item.stdout).toContain('status:         SUCCESS');
+    expect(item.stdout).toContain('amount:         38,750.50 TRY');
+    expect(trItem.stdout).toContain('amount:         38.750,50 TRY');
+    expect(itemJson.json).toMatchObject({ referenceCode, itemExternalId: 'A-1', totalAmount: '38750.50' });
+
+    const cancel = await cli(['cancel', requestId], merchantEnv(merchant));
+    expectOneLineFailure(cancel, /^masspayout cancel: 6006 The mass payout is authorized and cannot be canceled \(HTTP 409\)$/);
+    const other = await csvFile('to-cancel.csv', [header, `C-1,IBAN,${iban(21)},Ali Veli,1,TRY,`].join('\n'));
+    const toCancel = await cli(['submit', other, '--external-id', 'to-cancel', '--json'], merchantEnv(merchant));
+    const canceled = await cli(['cancel', toCancel.json.requestId, '--json'], merchantEnv(merchant));
+    expect(canceled.json).toMatchObject({ requestId: toCancel.json.requestId, canceled: true, progress: { status: 'CANCELED' } });
+
+    const [list, csv, json] = await Promise.all([
+      cli(['audit', 'list', '--request-id', requestId], adminEnv()),
+      cli(['audit', 'list', '--request-id', requestId, '--csv'], adminEnv()),
+      cli(['audit', 'list', '--request-id', requestId, '--json'], adminEnv()),
+    ]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(json.json.length).toBeGreaterThanOrEqual(4);
+    expect(json.json[0]).toMatchObject({ action: 'batch.created', entity: `batch:${requestId}` });
+    expect(list.stdout.trimEnd().split('\n')).toHaveLength(json.json.length);
+    expect(list.stderr).toBe(`${json.json.length} events\n`);
+    const [csvHead, ...csvRows] = csv.stdout.trimEnd().split('\n');
+    expect(csvHead).toBe('id,at,actor,action,entity,before,after,hash');
+    expect(csvRows).toHaveLength(json.json.length);
+    expect(csvRows.at(-1)).toContain(json.json.at(-1).hash);
+    await expectBooksBalanced(service.db);
+  }, 240_000);
+
+  it('operator commands answer in the --locale asked for, their money in one format', async () => {
+    const merchant = await service.createMerchant();
+    const [unknown, turkish, deposit, ledger] = await Promise.all([
+      cli(['deposit', '--merchant', '999999', '--amount', '1'], adminEnv()),
+      cli(['deposit', '--merchant', '999999', '--amount', '1', '--locale', 'tr'], adminEnv()),
+      cli(['deposit', '--merchant', String(merchant.merchantId), '--amount', '1234567.8', '--locale', 'tr'], adminEnv()),
+      cli(['ledger', 'check', '--json'], adminEnv()),
+    ]);
+    expectOneLineFailure(unknown, /^masspayout deposit: 7001 Merchant not found \(HTTP 404\)$/);
+    expectOneLineFailure(turkish, /^masspayout deposit: 7001 Üye işyeri bulunamadı \(HTTP 404\)$/);
+    expect(deposit.stdout).toBe(`deposited 1.234.567,80 TRY to merchant ${merchant.merchantId}; available: 1.234.567,80 TRY\n`);
+    expect(ledger.json.currencies.every((c: any) => /^-?\d+\.\d\d$/.test(c.total))).toBe(true);
+  }, 120_000);
+});
+
+let members = 0;
+/** A wallet member of its own for a test. */
+async function memberId(): Promise<string> {
+  const id = String(990_000 + members++);
+  const added = await cli(['member', 'add', '--member-id', id, '--name', 'Deniz Yıldız'], adminEnv());
+  expect(added.code, added.stderr).toBe(0);
+  return id;
+}

@@ -1,4 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthRequest, InitRequest, paths, RetrieveRequest } from '../src/wire/contract.ts';
 import { httpRequest } from './support/http.ts';
@@ -99,12 +101,69 @@ describe('/openapi.json', () => {
     expect(balance.properties.balance.type).toBe('string');
   });
 
+  it('shows a realistic example of every request and response, and names every response', () => {
+    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+    const check = (schema: unknown, example: unknown, where: string) => {
+      expect(example, `${where}: an example`).toBeDefined();
+      const validate = ajv.compile(schema as object);
+      expect(validate(example), `${where}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    };
+    for (const { path, method, op } of operations()) {
+      const where = `${method} ${path}`;
+      const body = op.requestBody?.content['application/json'];
+      if (body) check(body.schema, body.example, `${where} request`);
+      const statuses = Object.keys(op.responses);
+      expect(statuses.filter((status) => /^2/.test(status)), where).toHaveLength(1);
+      for (const status of statuses) {
+        const response = op.responses[status];
+        expect(response.description, `${where} ${status}`).not.toBe('Default Response');
+        const media = response.content?.['application/json'];
+        if (status === '4XX') continue;
+        check(media.schema, media.example, `${where} ${status}`);
+        if (/^[45]/.test(status)) {
+          expect(media.example.status, `${where} ${status}`).toBe('failure');
+          if (status !== '5XX') expect(String(media.example.errorCode === '1' ? 500 : status), `${where} ${status}`).toBe(status);
+          expect(response.description, `${where} ${status}`).toContain(media.example.errorCode);
+        }
+      }
+      expect(statuses, `${where}: authentication failures are named`).toContain('401');
+    }
+    // No pattern-generated junk: the init example is the README's kind of payroll.
+    expect(doc.paths[paths.init].post.requestBody.content['application/json'].example.items[0]).toMatchObject({ recipientName: 'Ayşe Yılmaz' });
+    expect(doc.paths[paths.init].post.responses['409'].description).toContain('6002');
+  });
+
+  it('the request examples are accepted by the service as they stand', async () => {
+    const merchant = await service.createMerchant();
+    await service.deposit(merchant, '100000.00');
+    const example = (path: string) => doc.paths[path].post.requestBody.content['application/json'].example;
+    const init = await service.signed(merchant, 'POST', paths.init, example(paths.init));
+    expect(init.status, init.text).toBe(200);
+    expect(init.json.invalidItems).toEqual(doc.paths[paths.init].post.responses['200'].content['application/json'].example.invalidItems);
+    const retrieve = await service.signed(merchant, 'POST', paths.retrieve, { ...example(paths.retrieve), requestId: init.json.requestId });
+    expect(retrieve.status, retrieve.text).toBe(200);
+    const created = await service.admin('POST', '/admin/v1/merchants', example('/admin/v1/merchants'));
+    expect(created.status, created.text).toBe(201);
+  });
+
+  it('describes how to sign a merchant call, and how to try the admin routes', () => {
+    expect(doc.components.securitySchemes.IYZWSv2.description).toMatch(/HMAC-SHA256\(secretKey, randomKey \+ path \+ rawBody\)/);
+    expect(doc.components.securitySchemes.IYZWSv2.description).toMatch(/Try it out/);
+    expect(doc.components.securitySchemes.adminToken.description).toMatch(/admin token/);
+  });
+
   it('needs no credentials', async () => {
     expect((await httpRequest(`${service.url}/openapi.json`, 'GET', undefined, { authorization: 'Bearer nonsense' })).status).toBe(200);
   });
 });
 
 describe('/docs', () => {
+  it('is where / leads', async () => {
+    const root = await httpRequest(`${service.url}/`, 'GET');
+    expect(root.status).toBe(302);
+    expect(root.headers.location).toBe('/docs');
+  });
+
   it('serves a readable page whose every asset comes from this server (works offline)', async () => {
     const page = await httpRequest(`${service.url}/docs`, 'GET');
     expect(page.status).toBe(200);

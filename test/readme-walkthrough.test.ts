@@ -75,13 +75,16 @@ it('runs the README walkthrough as printed, from a fresh data dir to a completed
   for (const line of [
     'COMPLETED: 21/21 items final, 16 paid, 1 failed, 4 invalid, paid 497,576.50 of 527,826.50 TRY',
     'P-2026-01-014,IBAN,TR740001207381249311532899,Ece Güneş,30250,TRY,Ocak 2026 maaşı,DEPOSIT_SUCCESS,',
-    'TRY: 252399.5 available, 0 reserved',
-    'the ledger balances (TRY 0)',
+    'TRY: 252,399.50 available, 0.00 reserved',
+    'the ledger balances (0.00 TRY)',
     'the audit trail is intact',
   ]) {
     expect(stdout, output).toContain(line);
   }
   expect(stdout.match(/\tSUCCESS\t/g), output).toHaveLength(16);
+  // auth after submit, and the batch's audit trail ending with the batch turning COMPLETED.
+  expect(stdout, output).toMatch(/^batch [0-9a-f-]{36} is authorised: /m);
+  expect(stdout, output).toMatch(/^\d+,[^,]+,worker:[^,]+,batch\.status,batch:[0-9a-f-]{36},.*COMPLETED/m);
 }, 300_000);
 
 /** Ends every process the script started (the service among them) and waits until its port is free. */

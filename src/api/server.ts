@@ -11,6 +11,7 @@ import { ApiError } from './errors.ts';
 import { clientErrorHandler, frameworkErrors, sendFailure, toApiError } from './framework-errors.ts';
 import { healthRoutes } from './health.ts';
 import { guardText } from './input-guard.ts';
+import { iyzwsDescription, withExamples } from './openapi-examples.ts';
 import { forgetOldRandomKeys, requireSignature } from './merchant-auth.ts';
 import { limitMerchantRate } from './rate-limit.ts';
 import { captureRawBodies } from './raw-body.ts';
@@ -74,11 +75,12 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       ],
       components: {
         securitySchemes: {
-          IYZWSv2: { type: 'apiKey', in: 'header', name: 'Authorization' },
-          adminToken: { type: 'http', scheme: 'bearer' },
+          IYZWSv2: { type: 'apiKey', in: 'header', name: 'Authorization', description: iyzwsDescription },
+          adminToken: { type: 'http', scheme: 'bearer', description: "The service's admin token (MASSPAYOUT_ADMIN_TOKEN, or data/admin.token as `serve` generated it)." },
         },
       },
     },
+    transformObject: (document) => ('openapiObject' in document ? withExamples(document.openapiObject as Parameters<typeof withExamples>[0]) : document.swaggerObject) as object,
   });
   // The UI's assets ship inside @fastify/swagger-ui: /docs works with no network access.
   await app.register(swaggerUi, { routePrefix: '/docs', theme: { title: 'masspayout API' }, uiConfig: { docExpansion: 'list' } });
@@ -86,6 +88,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
 
   healthRoutes(app, { db: deps.db, brokerConnected: deps.brokerConnected });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Someone who opens the service's address in a browser lands on its documentation.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 302));
 
   scheduleRandomKeyPurge(app, deps.db, options.randomKeyPurgeIntervalMs ?? limits.randomKeyPurgeIntervalMs);
 

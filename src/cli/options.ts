@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { AdminClient } from '../client/admin.ts';
 import { MassPayoutClient } from '../client/client.ts';
 import type { Locale } from '../client/types.ts';
+import { parseMinor } from '../money.ts';
 import { CliFailure } from './output.ts';
 
 /**
@@ -11,16 +12,19 @@ import { CliFailure } from './output.ts';
  * environment; the environment is the better place for secrets (flags show in `ps`).
  */
 
-export interface ConnectionOptions {
+export interface CommonOptions {
+  json?: boolean;
+  locale: Locale;
+}
+
+export interface ConnectionOptions extends CommonOptions {
   url?: string;
   timeout: number;
-  json?: boolean;
 }
 
 export interface MerchantOptions extends ConnectionOptions {
   apiKey?: string;
   secretKey?: string;
-  locale: Locale;
 }
 
 export interface AdminOptions extends ConnectionOptions {
@@ -38,8 +42,26 @@ export function seconds(value: string): number {
   return parsed;
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A requestId or referenceCode: checked here, so a typo is a command-line mistake (exit 2), not a 400. */
+export function uuid(value: string): string {
+  if (!uuidPattern.test(value)) throw new InvalidArgumentError('expected an id like 3f2b8c1e-5d4a-4c7b-9e21-0a6d5f8b7c93');
+  return value.toLowerCase();
+}
+
+/** A decimal amount > 0 with at most two fraction digits, e.g. 250000.00 (the text is sent as given). */
+export function decimalAmount(value: string): string {
+  const minor = parseMinor(value);
+  if (minor === undefined || minor <= 0n) throw new InvalidArgumentError('expected an amount > 0 with at most two fraction digits, e.g. 250000.00');
+  return value.trim();
+}
+
+/** --json and --locale: every command has them. */
 export function withJson(command: Command): Command {
-  return command.option('--json', 'print machine-readable JSON on stdout');
+  return command
+    .option('--json', 'print machine-readable JSON on stdout')
+    .addOption(new Option('--locale <locale>', 'language of the messages').choices(['tr', 'en']).default('en'));
 }
 
 export function withConnection(command: Command): Command {
@@ -54,8 +76,7 @@ export function withMerchantOptions(command: Command): Command {
   return withConnection(
     command
       .addOption(new Option('--api-key <key>', "the merchant's API key").env('MASSPAYOUT_API_KEY'))
-      .addOption(new Option('--secret-key <key>', "the merchant's secret key").env('MASSPAYOUT_SECRET_KEY'))
-      .addOption(new Option('--locale <locale>', 'language of the messages').choices(['tr', 'en']).default('en')),
+      .addOption(new Option('--secret-key <key>', "the merchant's secret key").env('MASSPAYOUT_SECRET_KEY')),
   );
 }
 
@@ -69,7 +90,7 @@ export function withAdminOptions(command: Command): Command {
 
 export function merchantClient(options: MerchantOptions): MassPayoutClient {
   if (!options.apiKey || !options.secretKey) {
-    throw new CliFailure('the merchant credentials are missing: set MASSPAYOUT_API_KEY and MASSPAYOUT_SECRET_KEY (or pass --api-key and --secret-key)');
+    throw new CliFailure('CLI_CREDENTIALS_MISSING');
   }
   return new MassPayoutClient({
     baseUrl: serviceUrl(options),
@@ -81,7 +102,7 @@ export function merchantClient(options: MerchantOptions): MassPayoutClient {
 }
 
 export function adminClient(options: AdminOptions): AdminClient {
-  return new AdminClient({ baseUrl: serviceUrl(options), token: adminToken(options), timeoutMs: options.timeout * 1000 });
+  return new AdminClient({ baseUrl: serviceUrl(options), token: adminToken(options), locale: options.locale, timeoutMs: options.timeout * 1000 });
 }
 
 /**
@@ -95,5 +116,5 @@ function adminToken(options: AdminOptions): string {
     const token = readFileSync(file, 'utf8').trim();
     if (token) return token;
   }
-  throw new CliFailure(`no admin token: set MASSPAYOUT_ADMIN_TOKEN or pass --token (none in ${file} either)`);
+  throw new CliFailure('CLI_ADMIN_TOKEN_MISSING', { en: `none in ${file} either`, tr: `${file} içinde de yok` });
 }

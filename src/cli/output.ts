@@ -1,18 +1,43 @@
 import type { Command } from 'commander';
+import { type ErrorName, errors, type Locale } from '../errors.ts';
 import { MassPayoutError } from '../client/errors.ts';
 
 /** Exit codes of every command: scripts can tell a refused operation from a mistyped command. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** A failure the CLI itself decided on (bad file, missing credentials, books not balanced). */
+/** Text in both of the CLI's languages; a plain string is the same in both (a path, a number). */
+export type Localized = string | Record<Locale, string>;
+
+export function localized(text: Localized, locale: Locale): string {
+  return typeof text === 'string' ? text : text[locale];
+}
+
+/**
+ * A failure the CLI itself decided on (bad file, missing credentials, books not balanced): a code of
+ * the catalogue, whose message is shown in the command's --locale, and a detail after a colon.
+ */
 export class CliFailure extends Error {
   constructor(
-    message: string,
+    readonly errorName: ErrorName,
+    readonly detail?: Localized,
     /** Extra fields for the --json failure object. */
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(messageOf(errorName, detail, 'en'));
   }
+
+  get code(): string {
+    return errors[this.errorName].code;
+  }
+
+  messageIn(locale: Locale): string {
+    return messageOf(this.errorName, this.detail, locale);
+  }
+}
+
+function messageOf(name: ErrorName, detail: Localized | undefined, locale: Locale): string {
+  const text = errors[name][locale];
+  return detail === undefined ? text : `${text}: ${localized(detail, locale)}`;
 }
 
 export interface Output {
@@ -47,17 +72,18 @@ function bigintAsString(_key: string, value: unknown): unknown {
 export function run<A extends unknown[]>(body: (out: Output, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const out = outputFor(Boolean(command.optsWithGlobals().json));
+    const options = command.optsWithGlobals();
+    const out = outputFor(Boolean(options.json));
     try {
       await body(out, ...(args as A));
     } catch (error) {
-      reportFailure(out, command, error);
+      reportFailure(out, command, error, options.locale === 'tr' ? 'tr' : 'en');
       process.exitCode = exitCodes.failed;
     }
   };
 }
 
-function reportFailure(out: Output, command: Command, error: unknown): void {
+function reportFailure(out: Output, command: Command, error: unknown, locale: Locale): void {
   const name = commandPath(command);
   if (error instanceof MassPayoutError) {
     const status = error.httpStatus ? ` (HTTP ${error.httpStatus})` : '';
@@ -67,9 +93,10 @@ function reportFailure(out: Output, command: Command, error: unknown): void {
     }
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  out.note(`${name}: ${oneLine(message)}`);
-  if (out.json) out.data({ status: 'failure', errorMessage: message, ...(error instanceof CliFailure ? error.details : {}) });
+  const failure = error instanceof CliFailure ? error : new CliFailure('SYSTEM_ERROR', error instanceof Error ? error.message : String(error));
+  const message = failure.messageIn(locale);
+  out.note(`${name}: ${failure.code} ${oneLine(message)}`);
+  if (out.json) out.data({ status: 'failure', errorCode: failure.code, errorMessage: message, ...failure.details });
 }
 
 function commandPath(command: Command): string {

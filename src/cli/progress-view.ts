@@ -1,12 +1,11 @@
 import { SingleBar } from 'cli-progress';
+import type { Locale } from '../errors.ts';
 import type { BatchProgress } from '../client/progress.ts';
-
-/** Decimal amounts as the API reports them, shown with two fraction digits (display only). */
-const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+import { formatAmount } from './money.ts';
 
 /** One line for a progress snapshot: what `status` prints, and `status --watch` off a terminal. */
-export function progressLine(p: BatchProgress): string {
-  const amounts = `paid ${money.format(p.totalSuccessfulAmount)} of ${money.format(p.totalAmount)} ${p.currency}`;
+export function progressLine(p: BatchProgress, locale: Locale): string {
+  const amounts = `paid ${formatAmount(p.totalSuccessfulAmount, locale)} of ${formatAmount(p.totalAmount, locale)} ${p.currency}`;
   const c = p.counts;
   return `${p.status}: ${c.final}/${p.itemCount} items final, ${c.paid} paid, ${c.failed} failed, ${c.invalid} invalid, ${amounts}`;
 }
@@ -20,7 +19,7 @@ export interface ProgressView {
  * On a terminal, a live bar (cli-progress redraws one line in place); anywhere else (a pipe, a log
  * file, CI), a plain line whenever something changed, so the output stays readable as text.
  */
-export function progressView(stream: NodeJS.WriteStream): ProgressView {
+export function progressView(stream: NodeJS.WriteStream, locale: Locale): ProgressView {
   if (stream.isTTY) {
     const bar = new SingleBar(
       {
@@ -38,8 +37,8 @@ export function progressView(stream: NodeJS.WriteStream): ProgressView {
           final: p.counts.final,
           paid: p.counts.paid,
           failed: p.counts.failed,
-          paidAmount: money.format(p.totalSuccessfulAmount),
-          totalAmount: money.format(p.totalAmount),
+          paidAmount: formatAmount(p.totalSuccessfulAmount, locale),
+          totalAmount: formatAmount(p.totalAmount, locale),
           currency: p.currency,
           status: p.status,
         };
@@ -59,7 +58,7 @@ export function progressView(stream: NodeJS.WriteStream): ProgressView {
   let last = '';
   return {
     update(p) {
-      const line = progressLine(p);
+      const line = progressLine(p, locale);
       if (line !== last) stream.write(line + '\n');
       last = line;
     },

@@ -1,11 +1,14 @@
 import { limits } from '../limits.ts';
 import { exchange } from './http.ts';
 import { type RetryPolicy, withRetries } from './retry.ts';
+import type { Locale } from './types.ts';
 
 export interface AdminClientOptions {
   baseUrl: string;
   /** The service's MASSPAYOUT_ADMIN_TOKEN. */
   token: string;
+  /** Language of `errorMessage`, sent as `?locale=`. The server's default is tr. */
+  locale?: Locale;
   timeoutMs?: number;
 }
 
@@ -39,6 +42,24 @@ export interface Member {
 export interface TrialBalance {
   balanced: boolean;
   currencies: { currency: string; total: string | number }[];
+}
+
+/** One event of the hash-chained audit trail; amounts in `before`/`after` are minor units, as hashed. */
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  before: unknown;
+  after: unknown;
+  hash: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  /** Pass as afterId for the next page; null on the last page. */
+  nextAfterId: string | null;
 }
 
 export interface AuditVerification {
@@ -80,6 +101,7 @@ export class AdminClient {
   readonly #base: URL;
   readonly #token: string;
   readonly #timeoutMs: number;
+  readonly #locale?: Locale;
   readonly #policy: RetryPolicy = { attemptsMax: limits.clientAttemptsMax, backoffBaseMs: limits.clientBackoffBaseMs };
 
   constructor(options: AdminClientOptions) {
@@ -87,6 +109,7 @@ export class AdminClient {
     if (!options.token) throw new TypeError('the admin token is required');
     this.#token = options.token;
     this.#timeoutMs = options.timeoutMs ?? limits.clientTimeoutMs;
+    this.#locale = options.locale;
   }
 
   createMerchant(input: { name: string; commission?: { fixed?: string; rate?: string } }): Promise<CreatedMerchant> {
@@ -123,8 +146,24 @@ export class AdminClient {
     return this.#call('POST', `/admin/v1/rails/bank-files/${encodeURIComponent(msgId)}/reissue`, {});
   }
 
+  /** One page of the audit trail (of one batch with `requestId`), in the order it was written. */
+  auditPage(query: { requestId?: string; afterId?: string; limit?: number } = {}): Promise<AuditPage> {
+    return this.#call('GET', `/admin/v1/audit${queryString(query)}`);
+  }
+
+  /** Every audit event (of one batch with `requestId`), fetched page by page as the iteration goes. */
+  async *auditEvents(query: { requestId?: string } = {}): AsyncGenerator<AuditEvent> {
+    let afterId: string | undefined;
+    do {
+      const page = await this.auditPage({ ...query, afterId });
+      for (const event of page.events) yield event;
+      afterId = page.nextAfterId ?? undefined;
+    } while (afterId !== undefined);
+  }
+
   #call<T>(method: 'GET' | 'POST', path: string, body?: object, idempotencyKey?: string): Promise<T> {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base.origin);
+    if (this.#locale) url.searchParams.set('locale', this.#locale);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;

@@ -36,8 +36,12 @@ export interface MassPayoutClientOptions {
 
 export interface ItemsOptions {
   itemType?: 'VALID' | 'INVALID';
+  /** Only items in these states, filtered by the service (a masspayout extension of retrieve). */
+  itemStatuses?: ItemStatus[];
   /** Items per retrieve call, 1..1000 (default 1000). */
   pageSize?: number;
+  /** Told after each page has been fetched: items so far (that page included) of the total selected. */
+  onPage?: (seen: number, total: number) => void;
 }
 
 export interface WaitOptions {
@@ -114,9 +118,16 @@ export class MassPayoutClient {
     // happen, a batch never grows) would mean a server that keeps answering, so stop there.
     let pagesMax = Infinity;
     for (let page = 0; page < pagesMax; page++) {
-      const response = await this.retrieve({ requestId, page, size, ...(options.itemType ? { itemType: options.itemType } : {}) });
+      const response = await this.retrieve({
+        requestId,
+        page,
+        size,
+        ...(options.itemType ? { itemType: options.itemType } : {}),
+        ...(options.itemStatuses ? { itemStatuses: options.itemStatuses } : {}),
+      });
       const { items, total } = response.massPayoutItems;
       pagesMax = Math.ceil(total / size);
+      options.onPage?.(seen + items.length, total);
       for (const item of items) yield item;
       seen += items.length;
       if (items.length === 0 || seen >= total) return;
@@ -133,9 +144,10 @@ export class MassPayoutClient {
     return this.#call('GET', paths.balance, undefined, { retry: true });
   }
 
-  /** Where a batch stands: one retrieve call, whose batch carries its item counts per status. */
-  async progress(requestId: string): Promise<BatchProgress> {
-    const { massPayout } = await this.retrieve({ requestId, page: 0, size: 1 });
+  /** Where a batch stands (by requestId, or by your externalId): one retrieve call, whose batch carries its item counts per status. */
+  async progress(batch: string | { externalMassPayoutId: string }): Promise<BatchProgress> {
+    const key = typeof batch === 'string' ? { requestId: batch } : batch;
+    const { massPayout } = await this.retrieve({ ...key, page: 0, size: 1 });
     const byStatus = Object.entries(massPayout.itemStatusCounts) as [ItemStatus, number][];
     return progressOf(massPayout, countItems(byStatus));
   }

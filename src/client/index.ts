@@ -2,7 +2,7 @@
  * The masspayout SDK: `import { MassPayoutClient } from 'masspayout/client'`.
  */
 export { MassPayoutClient, type MassPayoutClientOptions, type ItemsOptions, type WaitOptions } from './client.ts';
-export { AdminClient, type AdminClientOptions, type CreatedMerchant, type DepositResult, type Member, type TrialBalance, type AuditVerification } from './admin.ts';
+export { AdminClient, type AdminClientOptions, type CreatedMerchant, type DepositResult, type Member, type TrialBalance, type AuditVerification, type AuditEvent, type AuditPage } from './admin.ts';
 export { MassPayoutError, clientErrorCodes, type ClientErrorCode } from './errors.ts';
 export type { BatchProgress, ItemCounts } from './progress.ts';
 export type { RetryNotice, RetryPolicy } from './retry.ts';

@@ -1,3 +1,4 @@
+import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/port.ts';
 import type { Currency } from '../money.ts';
 import { itemStatuses, type BatchStatus, type ItemStatus, type RecipientType } from './statuses.ts';
@@ -167,12 +168,18 @@ export async function findMerchantBatch(db: Queryable, merchantId: bigint, key: 
 /** VALID: every item that passed validation, whatever became of it since; INVALID: the rejected ones. */
 export type ItemFilter = 'VALID' | 'INVALID';
 
-export interface ItemsPage {
+/** Which items a page lists: by kind, by status, or both (an item must pass both). */
+export interface ItemSelection {
+  filter?: ItemFilter;
+  /** Only items in one of these states; undefined: any state. */
+  statuses?: readonly ItemStatus[];
+}
+
+export interface ItemsPage extends ItemSelection {
   /** 0-based. */
   page: number;
   /** Items per page, 1..limits.retrievePageSizeMax. */
   size: number;
-  filter?: ItemFilter;
 }
 
 const filterSql: Record<ItemFilter, string> = {
@@ -180,25 +187,39 @@ const filterSql: Record<ItemFilter, string> = {
   INVALID: `and i.status = 'INVALID'`,
 };
 
-/** Items that a filter selects, counted from the batch row (no count over the items). */
-export function itemTotal(batch: BatchRecord, filter?: ItemFilter): number {
-  if (filter === 'VALID') return batch.validCount;
-  if (filter === 'INVALID') return batch.itemCount - batch.validCount;
-  return batch.itemCount;
+/**
+ * Items that a selection lists. By kind alone it comes from the batch row (no count over the items);
+ * by status it is counted, in one pass over the batch's items (the same rows a filtered page reads),
+ * so that a client paging by `total` never stops short while items change state.
+ */
+export async function itemTotal(db: Queryable, batch: BatchRecord, selection: ItemSelection): Promise<number> {
+  if (selection.statuses === undefined) {
+    if (selection.filter === 'VALID') return batch.validCount;
+    if (selection.filter === 'INVALID') return batch.itemCount - batch.validCount;
+    return batch.itemCount;
+  }
+  const result = await db.query<{ n: number }>(
+    `select count(*)::int as n from items i where i.batch_id = $1 and i.status = any($2::text[]) ${selection.filter ? filterSql[selection.filter] : ''}`,
+    [batch.id, textArrayLiteral(selection.statuses)],
+  );
+  return result.rows[0].n;
 }
 
 /**
  * One page of a merchant's batch's items in submission order. Walks the (batch_id, seq) index; the
  * join on batches keeps the merchant scope even if a caller passes a foreign batch id. Unfiltered
  * pages start at a seq (seqs are 0..itemCount-1), so the last page of a 100,000-item batch costs
- * what the first does; a filtered page still skips with OFFSET.
+ * what the first does; a filtered page still skips with OFFSET (no index names the status: items
+ * change status while they are paid, and an index on it would cost every such update its HOT path).
  */
 export async function merchantItemsPage(db: Queryable, merchantId: bigint, batchId: string, page: ItemsPage): Promise<ItemRecord[]> {
-  const window = page.filter === undefined ? 'and i.seq >= $4 order by i.seq limit $3' : `${filterSql[page.filter]} order by i.seq limit $3 offset $4`;
+  const selected = page.filter !== undefined || page.statuses !== undefined;
+  const where = `${page.filter ? filterSql[page.filter] : ''} ${page.statuses ? 'and i.status = any($5::text[])' : ''}`;
+  const window = selected ? `${where} order by i.seq limit $3 offset $4` : 'and i.seq >= $4 order by i.seq limit $3';
   const result = await db.query<ItemRow>(
     `select ${itemColumns} from items i join batches b on b.id = i.batch_id
      where i.batch_id = $1 and b.merchant_id = $2 ${window}`,
-    [batchId, merchantId, page.size, page.page * page.size],
+    [batchId, merchantId, page.size, page.page * page.size, ...(page.statuses ? [textArrayLiteral(page.statuses)] : [])],
   );
   return result.rows.map(itemFromRow);
 }

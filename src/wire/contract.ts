@@ -92,6 +92,15 @@ export const RetrieveRequest = RequestBody({
   page: Type.Optional(lenientInteger(0, limits.retrievePageIndexMax, '0-based; default 0')),
   size: Type.Optional(lenientInteger(1, limits.retrievePageSizeMax, `items per page; default ${limits.retrievePageSizeDefault}`)),
   itemType: Type.Optional(literals(['VALID', 'INVALID'] as const)),
+  // masspayout extension, additive: a client that does not send it sees iyzico's behaviour.
+  itemStatuses: Type.Optional(
+    Type.Array(literals(itemStatuses), {
+      minItems: 1,
+      maxItems: itemStatuses.length,
+      description:
+        'masspayout extension: only items in one of these states (with itemType, an item must match both); `total` counts what the filter selects. E.g. ["DEPOSIT_SUCCESS","DEPOSIT_FAIL"]: the payouts the rail refused.',
+    }),
+  ),
 });
 
 export const MassPayout = Type.Object({

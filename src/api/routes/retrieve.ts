@@ -30,7 +30,7 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
       },
     },
     async (request) => {
-      const { requestId, externalMassPayoutId, itemType } = request.body;
+      const { requestId, externalMassPayoutId, itemType, itemStatuses } = request.body;
       const page = integerOf('page', request.body.page, 0, 0, limits.retrievePageIndexMax);
       const size = integerOf('size', request.body.size, limits.retrievePageSizeDefault, 1, limits.retrievePageSizeMax);
       if (requestId === undefined && externalMassPayoutId === undefined) {
@@ -39,12 +39,14 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
       const merchant = merchantOf(request);
       const batch = await findMerchantBatch(deps.db, merchant.id, { requestId, externalId: externalMassPayoutId });
       if (!batch) throw new ApiError('MASS_PAYOUT_NOT_FOUND');
-      const [items, counts] = await Promise.all([
-        merchantItemsPage(deps.db, merchant.id, batch.id, { page, size, filter: itemType }),
+      const selection = { filter: itemType, statuses: itemStatuses };
+      const [items, counts, total] = await Promise.all([
+        merchantItemsPage(deps.db, merchant.id, batch.id, { page, size, ...selection }),
         itemStatusCounts(deps.db, batch.id),
+        itemTotal(deps.db, batch, selection),
       ]);
       const locale = localeOf(request);
-      const paging = { page, size, total: itemTotal(batch, itemType) };
+      const paging = { page, size, total };
       return success(request, {
         massPayout: massPayoutView(batch, counts),
         massPayoutItems: { items: items.map((item) => payoutItemView(item, locale)), ...paging },

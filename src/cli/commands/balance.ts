@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { balancesJson } from '../json-views.ts';
+import { formatAmount, jsonMoney } from '../money.ts';
 import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
 import { run } from '../output.ts';
 
@@ -7,9 +9,11 @@ export function registerBalanceCommand(program: Command): void {
   withMerchantOptions(program.command('balance').description("show the merchant's available and reserved balance per currency")).action(
     run(async (out, options: MerchantOptions) => {
       const response = await merchantClient(options).balance();
-      if (out.json) return out.data({ balance: response.balance, balances: response.balances });
+      if (out.json) return out.data({ balance: jsonMoney(response.balance), balances: balancesJson(response.balances) });
       if (response.balances.length === 0) return out.line('no balance yet');
-      for (const b of response.balances) out.line(`${b.currency}: ${b.available} available, ${b.reserved} reserved`);
+      for (const b of response.balances) {
+        out.line(`${b.currency}: ${formatAmount(b.available, options.locale)} available, ${formatAmount(b.reserved, options.locale)} reserved`);
+      }
     }),
   );
 }

@@ -21,7 +21,7 @@ export function registerHealthCommand(program: Command): void {
           if (out.json) return out.data({ status: 'ok', url: url.origin });
           return out.line(`${url.origin} is up`);
         } catch (error) {
-          if (Date.now() >= deadline) throw error instanceof Error ? new CliFailure(`${url.origin} does not answer: ${error.message}`) : error;
+          if (Date.now() >= deadline) throw new CliFailure('CLI_SERVICE_DOWN', `${url.origin} (${error instanceof Error ? error.message : String(error)})`);
           await delay(200);
         }
       }

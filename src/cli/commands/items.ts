@@ -1,9 +1,13 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PayoutItem } from '../../wire/contract.ts';
 import { type ItemStatus, itemStatuses } from '../../payouts/statuses.ts';
+import type { Locale } from '../../errors.ts';
 import { csvHeader, csvLines } from '../csv/write-items-csv.ts';
-import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
+import { itemJson } from '../json-views.ts';
+import { formatMoney } from '../money.ts';
+import { type MerchantOptions, merchantClient, uuid, withMerchantOptions } from '../options.ts';
 import { run } from '../output.ts';
+import { type TaskBar, taskBar } from '../task-bar.ts';
 
 interface ItemsOptions extends MerchantOptions {
   status?: ItemStatus[];
@@ -20,14 +24,15 @@ function statusList(value: string): ItemStatus[] {
 
 /**
  * `items REQUEST_ID [--status S] [--csv]`: every item of a batch, fetched page by page and written
- * as it arrives, so a batch of 100,000 items never sits in memory whole.
+ * as it arrives, so a batch of 100,000 items never sits in memory whole. --status is filtered by the
+ * service (retrieve's itemStatuses), so exporting the 1,000 failed items of a batch reads 1,000.
  */
 export function registerItemsCommand(program: Command): void {
   withMerchantOptions(
     program
       .command('items')
       .description("list a batch's items, e.g. the failed ones as CSV to send again")
-      .argument('<requestId>', 'the batch')
+      .argument('<requestId>', 'the batch', uuid)
       .addOption(
         new Option(
           '--status <statuses>',
@@ -39,18 +44,26 @@ export function registerItemsCommand(program: Command): void {
   ).action(
     run(async (out, requestId: string, options: ItemsOptions) => {
       const client = merchantClient(options);
-      const wanted = options.status ? new Set(options.status) : undefined;
       const format = options.csv ? 'csv' : out.json ? 'json' : 'text';
       const write = (text: string) => process.stdout.write(text);
+      const bar = lazyBar();
       let count = 0;
       if (format === 'csv') write(csvHeader());
       if (format === 'json') write('[');
-      for await (const item of client.items(requestId, options.itemType ? { itemType: options.itemType } : {})) {
-        if (wanted && !wanted.has(item.itemStatus)) continue;
-        if (format === 'csv') write(csvLines([item]));
-        else if (format === 'json') write((count === 0 ? '\n' : ',\n') + JSON.stringify(item));
-        else write(textLine(item) + '\n');
-        count++;
+      try {
+        const selection = {
+          ...(options.itemType ? { itemType: options.itemType } : {}),
+          ...(options.status ? { itemStatuses: options.status } : {}),
+          onPage: bar.update,
+        };
+        for await (const item of client.items(requestId, selection)) {
+          if (format === 'csv') write(csvLines([item]));
+          else if (format === 'json') write((count === 0 ? '\n' : ',\n') + JSON.stringify(itemJson(item)));
+          else write(textLine(item, options.locale) + '\n');
+          count++;
+        }
+      } finally {
+        bar.stop();
       }
       if (format === 'json') write(count === 0 ? ']\n' : '\n]\n');
       if (format === 'text') process.stderr.write(`${count} item${count === 1 ? '' : 's'}\n`);
@@ -58,8 +71,20 @@ export function registerItemsCommand(program: Command): void {
   );
 }
 
-function textLine(item: PayoutItem): string {
+/** The export's bar, drawn once the first page has told how many items there are. */
+function lazyBar(): { update: (seen: number, total: number) => void; stop: () => void } {
+  let bar: TaskBar | undefined;
+  return {
+    update: (seen, total) => {
+      bar ??= taskBar('exporting', 'items', total);
+      bar.update(seen);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+function textLine(item: PayoutItem, locale: Locale): string {
   const recipient = item.recipientName ? `${item.recipientInfo} (${item.recipientName})` : item.recipientInfo;
   const reason = item.errorMessage ? `  ${item.errorMessage}` : '';
-  return `${item.itemExternalId}\t${item.itemStatus}\t${item.totalAmount} ${item.currencyCode}\t${item.recipientType} ${recipient}${reason}`;
+  return `${item.itemExternalId}\t${item.itemStatus}\t${formatMoney(item.totalAmount, item.currencyCode, locale)}\t${item.recipientType} ${recipient}${reason}`;
 }

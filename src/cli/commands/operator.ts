@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
-import { type AdminOptions, adminClient, withAdminOptions } from '../options.ts';
-import { exitCodes, run } from '../output.ts';
+import { balancesJson } from '../json-views.ts';
+import { formatMoney, jsonMoney } from '../money.ts';
+import { type AdminOptions, adminClient, decimalAmount, withAdminOptions } from '../options.ts';
+import { CliFailure, run } from '../output.ts';
 
 /** Operator commands over the admin API (/admin/v1, bearer token). */
 export function registerOperatorCommands(program: Command): void {
@@ -35,15 +37,16 @@ export function registerOperatorCommands(program: Command): void {
       .command('deposit')
       .description("add money to a merchant's available balance")
       .requiredOption('--merchant <id>', "the merchant's id")
-      .requiredOption('--amount <amount>', 'decimal amount, e.g. 250000.00')
+      .requiredOption('--amount <amount>', 'decimal amount, e.g. 250000.00', decimalAmount)
       .addOption(new Option('--currency <currency>', 'currency').choices(['TRY', 'USD', 'EUR']).default('TRY'))
       .option('--idempotency-key <key>', 'makes the deposit once however often the command runs with this key (default: a new key per run, so retries within the run are safe)'),
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; amount: string; currency: string; idempotencyKey?: string }) => {
       const key = options.idempotencyKey ?? randomUUID();
       const result = await adminClient(options).deposit(options.merchant, { amount: options.amount, currency: options.currency }, key);
-      if (out.json) return out.data(result);
-      out.line(`deposited ${options.amount} ${options.currency} to merchant ${result.merchantId}; available: ${result.available} ${result.currency}`);
+      if (out.json) return out.data({ ...result, available: jsonMoney(result.available), balances: balancesJson(result.balances) });
+      const deposited = formatMoney(options.amount, options.currency, options.locale);
+      out.line(`deposited ${deposited} to merchant ${result.merchantId}; available: ${formatMoney(result.available, result.currency, options.locale)}`);
     }),
   );
 
@@ -73,26 +76,11 @@ export function registerOperatorCommands(program: Command): void {
   withAdminOptions(ledger.command('check').description('check that every currency balances to 0 (exit 1 when not)')).action(
     run(async (out, options: AdminOptions) => {
       const trial = await adminClient(options).trialBalance();
-      const totals = trial.currencies.map((c) => `${c.currency} ${c.total}`).join(', ') || 'no money yet';
-      if (out.json) out.data(trial);
-      else out.line(trial.balanced ? `the ledger balances (${totals})` : `the ledger does NOT balance (${totals})`);
-      if (!trial.balanced) {
-        out.note(`ledger check: the ledger does not balance (${totals})`);
-        process.exitCode = exitCodes.failed;
-      }
-    }),
-  );
-
-  const audit = program.command('audit').description('the hash-chained audit trail (operator)');
-  withAdminOptions(audit.command('verify').description("recompute every merchant's audit chain (exit 1 when an event was altered)")).action(
-    run(async (out, options: AdminOptions) => {
-      const result = await adminClient(options).verifyAudit();
-      if (out.json) out.data(result);
-      else out.line(result.ok ? 'the audit trail is intact' : `the audit trail is BROKEN from event ${result.firstBrokenEventId}`);
-      if (!result.ok) {
-        out.note(`audit verify: the audit trail is broken from event ${result.firstBrokenEventId}`);
-        process.exitCode = exitCodes.failed;
-      }
+      const currencies = trial.currencies.map((c) => ({ currency: c.currency, total: jsonMoney(c.total) }));
+      const totals = trial.currencies.map((c) => formatMoney(c.total, c.currency, options.locale)).join(', ') || 'no money yet';
+      if (!trial.balanced) throw new CliFailure('CLI_LEDGER_UNBALANCED', totals, { balanced: false, currencies });
+      if (out.json) return out.data({ balanced: true, currencies });
+      out.line(`the ledger balances (${totals})`);
     }),
   );
 }

@@ -1,10 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { errors } from '../../errors.ts';
+import type { MassPayoutClient } from '../../client/client.ts';
+import { MassPayoutError } from '../../client/errors.ts';
+import type { BatchProgress } from '../../client/progress.ts';
 import { configFromEnv } from '../../config.ts';
 import { checkRows, type BadLine } from '../csv/check-rows.ts';
 import { readPayoutCsv } from '../csv/read-payout-csv.ts';
+import { readInputFile } from '../input-file.ts';
 import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
-import { CliFailure, run } from '../output.ts';
+import { CliFailure, type Localized, run } from '../output.ts';
+import { progressLine } from '../progress-view.ts';
+import { taskBar } from '../task-bar.ts';
 
 interface SubmitOptions extends MerchantOptions {
   externalId: string;
@@ -25,7 +31,7 @@ export function registerSubmitCommand(program: Command): void {
     program
       .command('submit')
       .description('submit a payout CSV as one batch (init), and authorise it with --auth')
-      .argument('<file>', 'CSV with the header itemExternalId,recipientType,recipientInfo,recipientName,amount,currency,description')
+      .argument('<file>', 'CSV with the header itemExternalId,recipientType,recipientInfo,recipientName,amount,currency,description (recipientName and description may be left out)')
       .requiredOption('--external-id <id>', "your id for the batch; sending the same file under the same id again is harmless")
       .option('--auth', 'authorise the batch right after init (reserves the funds and starts the payouts)')
       .option('--strict', 'send nothing when any line is bad')
@@ -35,32 +41,46 @@ export function registerSubmitCommand(program: Command): void {
     run(async (out, file: string, options: SubmitOptions) => {
       // The limits the service runs with by default, or as this environment sets them.
       const { itemsPerBatchMax: itemsMax, requestBodyBytesMax: bytesMax } = configFromEnv();
-      const size = (await stat(file)).size;
-      if (size > bytesMax) throw new CliFailure(`${file} is ${size} bytes; one request takes at most ${bytesMax} (MASSPAYOUT_BODY_BYTES_MAX): split the file`);
+      const bytes = await readInputFile(file, bytesMax, 'MASSPAYOUT_BODY_BYTES_MAX');
 
-      const read = readPayoutCsv(await readFile(file));
+      const reading = taskBar('reading', 'lines', 0);
+      let read: ReturnType<typeof readPayoutCsv>;
+      try {
+        read = readPayoutCsv(bytes, (line) => reading.update(line));
+      } finally {
+        reading.stop();
+      }
       if (!read.ok) {
         for (const problem of read.problems) out.note(`${file}:${problem.line}: ${problem.reason}`);
-        throw new CliFailure(`${file} cannot be read as a payout CSV (${read.problems.length} problem${read.problems.length === 1 ? '' : 's'} above); nothing was sent`, {
-          problems: read.problems,
-        });
+        throw new CliFailure('CLI_CSV_UNREADABLE', plural(file, read.problems.length), { file, problems: read.problems });
       }
       const { rows } = read;
-      if (rows.length === 0) throw new CliFailure(`${file} has a header but no payout line; nothing was sent`);
+      if (rows.length === 0) throw new CliFailure('NO_ITEMS', { en: `${file} has a header but no payout line; nothing was sent`, tr: `${file} başlıktan başka satır içermiyor; hiçbir şey gönderilmedi` }, { file });
       if (rows.length > itemsMax) {
         throw new CliFailure(
-          `${file} has ${rows.length} payout lines; one request takes at most ${itemsMax} (MASSPAYOUT_ITEMS_PER_BATCH_MAX): split it into batches of ${itemsMax}; nothing was sent`,
-          { itemCount: rows.length, itemsPerBatchMax: itemsMax },
+          'TOO_MANY_ITEMS',
+          {
+            en: `${file} has ${rows.length} payout lines; one request takes at most ${itemsMax} (MASSPAYOUT_ITEMS_PER_BATCH_MAX): split it into batches of ${itemsMax}; nothing was sent`,
+            tr: `${file} ${rows.length} ödeme satırı içeriyor; bir istek en fazla ${itemsMax} alır (MASSPAYOUT_ITEMS_PER_BATCH_MAX): ${itemsMax} satırlık parçalara bölün; hiçbir şey gönderilmedi`,
+          },
+          { file, itemCount: rows.length, itemsPerBatchMax: itemsMax },
         );
       }
 
-      const { validCount, badLines } = checkRows(rows, options.locale);
+      const checking = taskBar('checking', 'lines', rows.length);
+      let checked: ReturnType<typeof checkRows>;
+      try {
+        checked = checkRows(rows, options.locale, (done) => checking.update(done));
+      } finally {
+        checking.stop();
+      }
+      const { validCount, badLines } = checked;
       for (const bad of badLines) out.note(describeBadLine(file, bad));
       const summary = { file, itemCount: rows.length, validCount, invalidCount: badLines.length, badLines };
       out.line(`${file}: ${rows.length} payout lines, ${validCount} valid, ${badLines.length} invalid`);
 
-      if (validCount === 0) throw new CliFailure(`${file} has no valid line; nothing was sent`, summary);
-      if (options.strict && badLines.length > 0) throw new CliFailure(`${badLines.length} bad line(s) and --strict: nothing was sent`, summary);
+      if (validCount === 0) throw new CliFailure('NO_VALID_ITEMS', { en: `${file} has no valid line; nothing was sent`, tr: `${file} içinde geçerli satır yok; hiçbir şey gönderilmedi` }, summary);
+      if (options.strict && badLines.length > 0) throw new CliFailure('CLI_STRICT_BAD_LINES', { en: `${badLines.length} bad line(s)`, tr: `${badLines.length} hatalı satır` }, summary);
       if (options.dryRun) {
         if (out.json) out.data({ ...summary, sent: false });
         else out.line('dry run: nothing was sent');
@@ -68,27 +88,70 @@ export function registerSubmitCommand(program: Command): void {
       }
 
       const client = merchantClient(options);
+      // Asked first, so that sending the same file again can say what it found rather than "created".
+      const before = await findBatch(client, options.externalId);
       const items = rows.map((row) => row.item);
-      const init = await client.init({ externalId: options.externalId, ...(options.purpose ? { purpose: options.purpose as never } : {}), items });
+      const sending = taskBar(`sending ${rows.length} items, waiting for the service`, '', 0);
+      let init: Awaited<ReturnType<typeof client.init>>;
+      try {
+        init = await client.init({ externalId: options.externalId, ...(options.purpose ? { purpose: options.purpose as never } : {}), items });
+      } finally {
+        sending.stop();
+      }
       if (init.invalidItems.length !== badLines.length) {
         // Same validator on both sides: a difference means client and service run different versions.
         out.note(`note: the service marked ${init.invalidItems.length} item(s) invalid, the local check ${badLines.length}`);
       }
-      let authorized = false;
-      if (options.auth) {
+      const waitingForAuth = before === undefined || before.status === 'INIT' || before.status === 'INSUFFICIENT_BALANCE';
+      let authorizedNow = false;
+      if (options.auth && waitingForAuth) {
         try {
           await client.auth(init.requestId);
-          authorized = true;
+          authorizedNow = true;
         } catch (error) {
-          out.note(`batch ${init.requestId} was created but not authorised; once the cause is fixed, run the same command again (init is idempotent on --external-id)`);
+          out.note(`batch ${init.requestId} was created but not authorised; once the cause is fixed, run: masspayout auth ${init.requestId}`);
           throw error;
         }
       }
-      if (out.json) return out.data({ ...summary, sent: true, requestId: init.requestId, externalId: options.externalId, authorized, invalidItems: init.invalidItems });
-      out.line(`batch ${init.requestId} created (externalId ${options.externalId})${authorized ? ' and authorised: the payouts are on their way' : '; authorise it with --auth'}`);
+      const now = before === undefined && !authorizedNow ? undefined : await client.progress(init.requestId);
+      const result = {
+        ...summary,
+        sent: true,
+        requestId: init.requestId,
+        externalId: options.externalId,
+        alreadyExisted: before !== undefined,
+        authorized: now !== undefined && now.status !== 'INIT' && now.status !== 'INSUFFICIENT_BALANCE' && now.status !== 'CANCELED',
+        massPayoutStatus: now?.status ?? 'INIT',
+        invalidItems: init.invalidItems,
+      };
+      if (out.json) return out.data(result);
+      if (before !== undefined) {
+        out.line(`batch ${init.requestId} already exists (externalId ${options.externalId}): ${progressLine(before, options.locale)}`);
+        if (authorizedNow) out.line('authorised now: the payouts are on their way');
+        else if (waitingForAuth) out.line(`not authorised yet: masspayout auth ${init.requestId}`);
+        else out.line('nothing was created or paid again');
+      } else if (authorizedNow) {
+        out.line(`batch ${init.requestId} created (externalId ${options.externalId}) and authorised: the payouts are on their way`);
+      } else {
+        out.line(`batch ${init.requestId} created (externalId ${options.externalId}); authorise it with: masspayout auth ${init.requestId}`);
+      }
       out.line(`requestId: ${init.requestId}`);
     }),
   );
+}
+
+/** The merchant's batch under this externalId, or undefined when there is none yet. */
+async function findBatch(client: MassPayoutClient, externalId: string): Promise<BatchProgress | undefined> {
+  try {
+    return await client.progress({ externalMassPayoutId: externalId });
+  } catch (error) {
+    if (error instanceof MassPayoutError && error.errorCode === errors.MASS_PAYOUT_NOT_FOUND.code) return undefined;
+    throw error;
+  }
+}
+
+function plural(file: string, problems: number): Localized {
+  return { en: `${file} (${problems} problem${problems === 1 ? '' : 's'} above)`, tr: `${file} (yukarıda ${problems} sorun)` };
 }
 
 function describeBadLine(file: string, bad: BadLine): string {

@@ -14,6 +14,8 @@ import type { InitItemInput } from '../../wire/contract.ts';
  */
 export const payoutColumns = ['itemExternalId', 'recipientType', 'recipientInfo', 'recipientName', 'amount', 'currency', 'description'] as const;
 type Column = (typeof payoutColumns)[number];
+/** Columns a file may leave out: their fields are optional in the API (recipientName only for IBAN payouts). */
+const optionalColumns: ReadonlySet<Column> = new Set(['recipientName', 'description']);
 
 export interface CsvRow {
   /** 1-based line of the file where the record starts (the header is line 1). */
@@ -30,17 +32,21 @@ export type CsvReadResult = { ok: true; rows: CsvRow[] } | { ok: false; problems
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function readPayoutCsv(bytes: Uint8Array): CsvReadResult {
+/** Told every few thousand lines how far reading has come: `line` of `lines` in the file. */
+export type ReadProgress = (line: number, lines: number) => void;
+
+export function readPayoutCsv(bytes: Uint8Array, progress?: ReadProgress): CsvReadResult {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    return { ok: false, problems: [{ line: 0, reason: 'the file is not UTF-8 text (save it as "CSV UTF-8")' }] };
+    return { ok: false, problems: [{ line: firstNonUtf8Line(bytes), reason: 'the file is not UTF-8 text (save it as "CSV UTF-8")' }] };
   }
   // Line breaks inside quoted fields are kept as LF: csv-parse counts a quoted CRLF as two lines,
   // which would put every later line number one off.
   text = text.replace(/\r\n/g, '\n');
   const problems: CsvProblem[] = [];
+  const lines = progress ? countLines(text) : 0;
   const records = parse(text, {
     bom: true,
     info: true,
@@ -48,6 +54,10 @@ export function readPayoutCsv(bytes: Uint8Array): CsvReadResult {
     skip_empty_lines: true,
     skip_records_with_empty_values: true,
     skip_records_with_error: true,
+    on_record: (record: string[], context: { lines: number; records: number }) => {
+      if (progress && context.records % 5000 === 0) progress(context.lines, lines);
+      return record;
+    },
     on_skip: (error: CsvError | undefined) => {
       // One broken quote can trip two checks on the same line: report the line once.
       if (error && !problems.some((p) => p.line === Number(error.lines))) problems.push({ line: Number(error.lines), reason: describe(error) });
@@ -71,8 +81,9 @@ function columnIndex(header: string[]): { ok: true; index: Record<Column, number
   }
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) return { ok: false, reason: `the header names the column "${duplicate}" twice` };
-  const missing = payoutColumns.filter((column) => !names.includes(column));
+  const missing = payoutColumns.filter((column) => !optionalColumns.has(column) && !names.includes(column));
   if (missing.length > 0) return { ok: false, reason: `the header lacks ${missing.join(', ')} (expected: ${payoutColumns.join(',')})` };
+  // A left-out optional column reads as an empty field (-1 indexes nothing).
   const index = Object.fromEntries(payoutColumns.map((column) => [column, names.indexOf(column)])) as Record<Column, number>;
   return { ok: true, index };
 }
@@ -84,10 +95,27 @@ function toItem(fields: string[], at: Record<Column, number>): InitItemInput {
     recipientType: fields[at.recipientType],
     recipientInfo: fields[at.recipientInfo],
   };
-  if (fields[at.recipientName] !== '') item.recipientName = fields[at.recipientName];
-  if (fields[at.description] !== '') item.description = fields[at.description];
+  const recipientName = fields[at.recipientName] ?? '';
+  const description = fields[at.description] ?? '';
+  if (recipientName !== '') item.recipientName = recipientName;
+  if (description !== '') item.description = description;
   item.amount = { value: fields[at.amount], currency: fields[at.currency] };
   return item as unknown as InitItemInput;
+}
+
+function countLines(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
+  return lines;
+}
+
+/** The line of the first byte sequence that is not UTF-8 (decoded leniently, it is the first U+FFFD). */
+function firstNonUtf8Line(bytes: Uint8Array): number {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const at = text.indexOf('\uFFFD');
+  let line = 1;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 /** csv-parse counts the line a record ends on; a quoted field with line breaks started earlier. */

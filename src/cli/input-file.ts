@@ -1,0 +1,48 @@
+import { readFile, stat } from 'node:fs/promises';
+import { type Localized, CliFailure } from './output.ts';
+
+/** Why a file cannot be read, in plain words: what a user can act on, not Node's errno text. */
+const reasons: Record<string, Record<'en' | 'tr', string>> = {
+  ENOENT: { en: 'there is no such file', tr: 'böyle bir dosya yok' },
+  ENOTDIR: { en: 'a part of the path is not a folder', tr: 'yolun bir parçası klasör değil' },
+  EISDIR: { en: 'it is a folder, not a file', tr: 'bu bir klasör, dosya değil' },
+  EACCES: { en: 'permission to read it is denied', tr: 'okuma izni yok' },
+  EPERM: { en: 'permission to read it is denied', tr: 'okuma izni yok' },
+};
+
+function unreadable(file: string, error: unknown): CliFailure {
+  const code = (error as { code?: string }).code ?? '';
+  const reason = reasons[code] ?? { en: code || String(error), tr: code || String(error) };
+  const detail: Localized = { en: `${file} (${reason.en})`, tr: `${file} (${reason.tr})` };
+  return new CliFailure('CLI_FILE_UNREADABLE', detail, { file });
+}
+
+/**
+ * A file given on the command line, whole, refused before it is read when it is larger than
+ * `bytesMax` (the failure names the limit's variable) or is not a regular file.
+ */
+export async function readInputFile(file: string, bytesMax: number, limitName: string): Promise<Buffer> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    size = info.size;
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  if (size > bytesMax) {
+    throw new CliFailure(
+      'BODY_TOO_LARGE',
+      {
+        en: `${file} is ${size} bytes; one request takes at most ${bytesMax} (${limitName}): split the file`,
+        tr: `${file} ${size} bayt; bir istek en fazla ${bytesMax} bayt alır (${limitName}): dosyayı bölün`,
+      },
+      { file, bytes: size, bytesMax },
+    );
+  }
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+}
