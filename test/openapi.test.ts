@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import ajvModule from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthRequest, InitRequest, paths, RetrieveRequest } from '../src/wire/contract.ts';
 import { httpRequest } from './support/http.ts';
@@ -102,7 +102,8 @@ describe('/openapi.json', () => {
   });
 
   it('shows a realistic example of every request and response, and names every response', () => {
-    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+    // CommonJS modules: their class and plugin are on `default` under Node's ESM interop.
+    const ajv = ajvFormats.default(new ajvModule.default({ strict: false, allErrors: true }));
     const check = (schema: unknown, example: unknown, where: string) => {
       expect(example, `${where}: an example`).toBeDefined();
       const validate = ajv.compile(schema as object);

@@ -125,6 +125,24 @@ describe('POST /v1/mass/payout/retrieve', () => {
     }
   });
 
+  test('itemStatuses (a masspayout extension) selects by status on the service: pages and total count only what it selects', async () => {
+    const invalid = await retrieve({ requestId, page: 0, size: 2, itemStatuses: ['INVALID'] });
+    expect(invalid.status, invalid.text).toBe(200);
+    expect(externalIdsOf(invalid)).toEqual(['item-3', 'item-7']);
+    expect(invalid.json).toMatchObject({ page: 0, size: 2, total: 3 });
+    const second = await retrieve({ requestId, page: 1, size: 2, itemStatuses: ['INVALID'] });
+    expect(externalIdsOf(second)).toEqual(['item-20']);
+    const both = await retrieve({ requestId, page: 0, size: 100, itemStatuses: ['INIT', 'INVALID'] });
+    expect(both.json.total).toBe(25);
+    // With itemType, an item must pass both.
+    const none = await retrieve({ requestId, page: 0, size: 100, itemType: 'VALID', itemStatuses: ['INVALID'] });
+    expect(none.json).toMatchObject({ total: 0, massPayoutItems: { items: [] } });
+    const paid = await retrieve({ requestId, page: 0, size: 100, itemStatuses: ['SUCCESS', 'DEPOSIT_SUCCESS'] });
+    expect(paid.json).toMatchObject({ total: 0, massPayoutItems: { items: [] } });
+    // The batch itself is the same whatever the filter.
+    expect(paid.json.massPayout).toEqual(invalid.json.massPayout);
+  });
+
   test('finds the batch by externalMassPayoutId, or by both keys when they agree', async () => {
     const byExternal = await retrieve({ externalMassPayoutId: 'retrieve-1', page: 0, size: 1 });
     expect(byExternal.status, byExternal.text).toBe(200);
@@ -185,6 +203,9 @@ describe('POST /v1/mass/payout/retrieve', () => {
     ['itemType as a number', { requestId: 'REQ', page: 0, size: 10, itemType: 1 }],
     ['itemType unknown', { requestId: 'REQ', page: 0, size: 10, itemType: 'ALL' }],
     ['requestId not a UUID', { requestId: 'not-a-uuid', page: 0, size: 10 }],
+    ['itemStatuses empty', { requestId: 'REQ', page: 0, size: 10, itemStatuses: [] }],
+    ['itemStatuses not a list', { requestId: 'REQ', page: 0, size: 10, itemStatuses: 'INVALID' }],
+    ['itemStatuses with an unknown status', { requestId: 'REQ', page: 0, size: 10, itemStatuses: ['PAID'] }],
     ['an unknown field', { requestId: 'REQ', page: 0, size: 10, sort: 'desc' }],
     ['U+0000 in externalMassPayoutId', { externalMassPayoutId: 'retrieve\u0000', page: 0, size: 10 }],
   ])('a bad request is a 400: %s', async (_name, body) => {
