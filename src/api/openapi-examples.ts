@@ -47,6 +47,10 @@ const paidItem = {
   totalAmount: 38750.5,
   commissionAmount: 1.5,
   currencyCode: 'TRY',
+  bankReasonCode: null,
+  returnedAmount: null,
+  returnedDate: null,
+  returnReason: null,
 };
 const batch = {
   requestId,
@@ -150,6 +154,9 @@ const routes: Record<string, RouteDocs> = {
     },
   },
 };
+
+/** The routes this file documents, as "METHOD /path". */
+export const documentedRoutes: readonly string[] = Object.keys(routes);
 
 /** What every merchant route can answer, and every admin route. */
 const merchantFailures: ErrorName[] = ['INVALID_REQUEST', 'MALFORMED_JSON', 'INVALID_SIGNATURE', 'REPLAYED_REQUEST', 'AUTHORIZATION_REQUIRED'];
