@@ -2,6 +2,7 @@ import { edgeConfigFromEnv, type EdgeConfig } from './api/edge-config.ts';
 import { tlsConfigFromEnv, type TlsConfig } from './api/tls-config.ts';
 import { integerFromEnv, optionalFromEnv, type Env } from './env.ts';
 import { limits } from './limits.ts';
+import { observabilityConfigFromEnv, type ObservabilityConfig } from './observability/observability-config.ts';
 import { queueConfigFromEnv, type QueueConfig } from './queue/queue-config.ts';
 import { iso20022ConfigFromEnv, type Iso20022Config } from './rails/iso20022/iso20022-config.ts';
 import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
@@ -30,6 +31,8 @@ export interface Config {
   tls: TlsConfig;
   /** Rate limit and connection cap of the HTTP edge (src/api/edge-config.ts). */
   edge: EdgeConfig;
+  /** LOG_LEVEL and the /metrics token (src/observability/observability-config.ts). */
+  observability: ObservabilityConfig;
   /** Crash tests only: where a worker kills itself (src/workers/failpoints.ts). */
   failpoint?: Failpoint;
 }
@@ -54,6 +57,7 @@ export function configFromEnv(env: Env = process.env): Config {
     queue: queueConfigFromEnv(env),
     tls: tlsConfigFromEnv(env),
     edge: edgeConfigFromEnv(env),
+    observability: observabilityConfigFromEnv(env),
     failpoint: failpointFromEnv(env),
   };
 }

@@ -108,6 +108,19 @@ export const errors = {
   CLI_AUDIT_BROKEN: entry('7056', 'SYSTEM_ERROR', 'Denetim kaydı bozulmuş', 'The audit trail is broken'),
   CLI_USAGE: entry('7057', 'INVALID_REQUEST', 'Komut satırı hatalı', 'The command line is wrong'),
   CLI_SERVICE_DOWN: entry('7058', 'SYSTEM_ERROR', 'Servis yanıt vermiyor', 'The service does not answer'),
+
+  // The console and its users (merchant users, sessions, four-eyes approval) and /metrics.
+  METRICS_UNAUTHORIZED: entry('7200', 'AUTHENTICATION', 'Geçersiz metrik anahtarı', 'Invalid metrics token'),
+  APPROVAL_REQUIRED: entry('7201', 'CONFLICT', 'Toplu ödeme bir onaylayıcının onayını bekliyor', "The mass payout is waiting for a checker's approval"),
+  NOT_AWAITING_APPROVAL: entry('7202', 'CONFLICT', 'Toplu ödeme onay beklemiyor', 'The mass payout is not waiting for approval'),
+  OWN_BATCH: entry('7203', 'AUTHENTICATION', 'Kendi gönderdiğiniz toplu ödemeyi onaylayamaz veya reddedemezsiniz', 'You cannot approve or reject a mass payout you submitted'),
+  ROLE_FORBIDDEN: entry('7204', 'AUTHENTICATION', 'Rolünüz bu işleme izin vermiyor', 'Your role does not allow this'),
+  SIGN_IN_REFUSED: entry('7205', 'AUTHENTICATION', 'E-posta, parola veya doğrulama kodu hatalı', 'The email, password or verification code is wrong'),
+  SIGN_IN_LOCKED: entry('7206', 'AUTHENTICATION', 'Çok fazla hatalı deneme: hesap geçici olarak kilitlendi', 'Too many failed attempts: the account is locked for a while'),
+  SESSION_REQUIRED: entry('7207', 'AUTHENTICATION', 'Oturum açmanız gerekiyor', 'Please sign in'),
+  CSRF_INVALID: entry('7208', 'AUTHENTICATION', 'Form süresi doldu veya başka bir siteden gönderildi; sayfayı yenileyin', 'The form expired or came from another site; reload the page'),
+  CSV_UNREADABLE: entry('7209', 'INVALID_REQUEST', 'CSV dosyası okunamadı', 'The CSV file could not be read'),
+  EMAIL_TAKEN: entry('7210', 'CONFLICT', 'Bu e-posta adresi zaten kullanılıyor', 'This email address is already in use'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorName = keyof typeof errors;

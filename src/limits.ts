@@ -191,4 +191,21 @@ export const limits = {
   commissionFixedMinorMax: 1_000_000_000n,
   /** How often a service started by npm checks that npm is still there. */
   parentCheckIntervalMs: 1_000,
+
+  // The console: users, sessions, uploads and pages.
+  /** A new console password's length, in characters (scrypt hashes any length; the cap bounds its work). */
+  consolePasswordCharsMin: 12,
+  consolePasswordCharsMax: 256,
+  /** Failed sign-ins in a row (wrong password or code) before a user is locked out… */
+  consoleSignInFailuresMax: 5,
+  /** …for this long. */
+  consoleLockoutMs: 15 * 60_000,
+  /** A console session ends this long after sign-in, whatever happens in between. */
+  consoleSessionMs: 8 * 60 * 60_000,
+  /** A CSV upload's size: 100,000 lines of ~120 bytes, with room. */
+  consoleUploadBytesMax: 32 * 1024 * 1024,
+  /** Rows on one page of a console list (batches, items, audit events). */
+  consolePageRowsMax: 100,
+  /** How often the batch page's progress bar asks for the batch's counts. */
+  consoleProgressPollMs: 1_000,
 } as const;

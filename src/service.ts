@@ -4,6 +4,7 @@ import { resolveAdminToken } from './admin-token.ts';
 import type { Config } from './config.ts';
 import { openDb } from './db/open.ts';
 import type { Db } from './db/port.ts';
+import { createLogger } from './observability/logger.ts';
 import { loadMasterKey, SecretBox } from './merchants/secret-box.ts';
 import { startEngine } from './workers/engine.ts';
 
@@ -16,17 +17,18 @@ export interface RunningService {
 
 /** `masspayout serve`: the database, the HTTP API, and (from the processing issue on) the workers. */
 export async function startService(config: Config, log: (line: string) => void = console.log): Promise<RunningService> {
+  const logger = createLogger(config.observability.logLevel);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
   // The engine first: auth needs its queue (with QUEUE_URL, the broker connection and the relay).
-  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log }).catch(async (error: unknown) => {
+  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log, logger }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });
   let app: ApiServer;
   try {
-    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue, brokerConnected: engine.brokerConnected }, { logger: { level: 'warn' } });
+    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue, brokerConnected: engine.brokerConnected }, { loggerInstance: logger });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await engine.stop();

@@ -5,6 +5,7 @@ import type { Db } from '../db/port.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
 import type { BatchQueue } from '../payouts/batch-queue.ts';
 import type { EdgeConfig } from './edge-config.ts';
+import type { ObservabilityConfig } from '../observability/observability-config.ts';
 import type { TlsConfig } from './tls-config.ts';
 
 /** The settings the HTTP edge reads (the service's Config has them all). */
@@ -13,6 +14,8 @@ export interface ApiConfig {
   requestBodyBytesMax: number;
   tls: TlsConfig;
   edge: EdgeConfig;
+  /** LOG_LEVEL and the /metrics token. */
+  observability: ObservabilityConfig;
 }
 
 /** What every route may use. Built once at start; tests build their own. */

@@ -22,6 +22,11 @@ const statusOfName: Partial<Record<ApiErrorName, number>> = {
   METHOD_NOT_ALLOWED: 405,
   URI_TOO_LONG: 414,
   HEADERS_TOO_LARGE: 431,
+  // The console: a signed-in user who may not do this, and a user locked out for a while.
+  OWN_BATCH: 403,
+  ROLE_FORBIDDEN: 403,
+  CSRF_INVALID: 403,
+  SIGN_IN_LOCKED: 423,
 };
 
 /** The HTTP status a request answered with this catalogue error gets. */

@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyServerOptions } from 'fastify';
+import { observeRequests } from '../observability/http-observability.ts';
+import { requestIdOf, type Logger } from '../observability/logger.ts';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { requireAdminToken } from './admin-auth.ts';
@@ -17,16 +19,24 @@ import { limitMerchantRate } from './rate-limit.ts';
 import { captureRawBodies } from './raw-body.ts';
 import { recordRouteMethods } from './route-methods.ts';
 import { adminRoutes, merchantRoutes } from './routes/index.ts';
+import { metricsRoute } from './routes/metrics.ts';
+import { consoleRoutes } from './console/console.ts';
 
 export interface ServerOptions {
+  /** The process's JSON logger (service.ts); tests pass fastify's logger options instead, or nothing. */
+  loggerInstance?: Logger;
   logger?: FastifyServerOptions['logger'];
   /** How often seen random keys past the replay window are forgotten (tests shorten it). */
   randomKeyPurgeIntervalMs?: number;
 }
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<ApiServer> {
+  const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance as FastifyBaseLogger } : { logger: options.logger ?? false };
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...logging,
+    genReqId: requestIdOf,
+    // observeRequests writes one line per request, with its route, status and time.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.smallBodyBytesMax,
     requestTimeout: limits.requestTimeoutMs,
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs },
@@ -44,10 +54,11 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     if (apiError.entry.code === 'DATABASE_UNAVAILABLE') request.log.warn(`database unavailable: ${error.message}`);
     else if (apiError.httpStatus >= 500) {
       request.log.error({ err: error }, 'request failed');
-      if (!options.logger) console.error(error);
+      if (!options.logger && !options.loggerInstance) console.error(error);
     }
     sendFailure(request, reply, apiError);
   });
+  observeRequests(app);
   const methodsOf = recordRouteMethods(app);
   app.setNotFoundHandler((request, reply) => {
     const allowed = methodsOf(request.url.split('?')[0]);
@@ -90,6 +101,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Someone who opens the service's address in a browser lands on its documentation.
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 302));
+  metricsRoute(app, deps);
 
   scheduleRandomKeyPurge(app, deps.db, options.randomKeyPurgeIntervalMs ?? limits.randomKeyPurgeIntervalMs);
 
@@ -98,6 +110,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     limitMerchantRate(scope, deps.config.edge.rateLimit);
     merchantRoutes(scope as ApiServer, deps);
   });
+  await app.register(async (scope) => consoleRoutes(scope, deps));
   await app.register(async (scope) => {
     requireAdminToken(scope, deps.adminToken);
     adminRoutes(scope as ApiServer, deps);

@@ -1,8 +1,8 @@
 import type { Tx } from '../db/port.ts';
 import { canonicalJson, canonicalPrefixer, eventHashAt, genesisHash } from './canonical.ts';
 
-/** Who made a change: a merchant's API key, an operator, or the engine's own workers. */
-export type Actor = `merchant:${string}` | 'admin' | `worker:${string}` | 'system';
+/** Who made a change: a merchant's API key, an operator, a console user (`user:<email>`), or the engine's own workers. */
+export type Actor = `merchant:${string}` | 'admin' | `user:${string}` | `worker:${string}` | 'system';
 
 export interface AuditInput {
   action: string;

@@ -35,3 +35,12 @@ export async function listAuditEvents(db: Queryable, query: { requestId?: string
   const events = found.rows.slice(0, query.limit);
   return { events, nextAfterId: found.rows.length > query.limit ? events[events.length - 1].id : undefined };
 }
+
+/** The events of one entity within one batch (`batch:<id>`, `item:<referenceCode>`), oldest first. */
+export async function listEntityEvents(db: Queryable, query: { requestId: string; entity: string; limit: number }): Promise<ListedEvent[]> {
+  const found = await db.query<ListedEvent>(
+    'select id, at, actor, action, entity, before, after, hash from audit_events where request_id = $1 and entity = $2 order by id limit $3',
+    [query.requestId, query.entity, query.limit],
+  );
+  return found.rows;
+}

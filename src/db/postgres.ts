@@ -85,5 +85,6 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       }
     },
     close: () => pool.end(),
+    poolStats: () => ({ max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

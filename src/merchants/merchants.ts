@@ -8,11 +8,21 @@ export interface CommissionTerms {
   rateE8: bigint;
 }
 
+/** A merchant's four-eyes rules for its console users (src/payouts/approvals.ts applies them). */
+export interface ApprovalPolicy {
+  /** Batches whose total (minor units) is above this need a checker; null: every console batch. */
+  thresholdMinor: bigint | null;
+  /** API-initiated batches also wait for a checker. */
+  apiBatchesNeedApproval: boolean;
+}
+
 export interface Merchant {
   id: bigint;
   name: string;
   apiKey: string;
   commission: CommissionTerms;
+  /** Four-eyes rules of its console users (013_console.sql). */
+  approval: ApprovalPolicy;
 }
 
 export interface NewMerchant {
@@ -47,10 +57,18 @@ interface MerchantRow {
   secret_key_sealed: string;
   commission_fixed_minor: bigint;
   commission_rate_e8: bigint;
+  approval_threshold_minor: bigint | null;
+  api_batches_need_approval: boolean;
 }
 
 function fromRow(row: MerchantRow): Merchant {
-  return { id: row.id, name: row.name, apiKey: row.api_key, commission: { fixedMinor: row.commission_fixed_minor, rateE8: row.commission_rate_e8 } };
+  return {
+    id: row.id,
+    name: row.name,
+    apiKey: row.api_key,
+    commission: { fixedMinor: row.commission_fixed_minor, rateE8: row.commission_rate_e8 },
+    approval: { thresholdMinor: row.approval_threshold_minor, apiBatchesNeedApproval: row.api_batches_need_approval },
+  };
 }
 
 /** The merchant behind an API key with its unsealed secret, for signature checks. */
@@ -63,4 +81,22 @@ export async function merchantByApiKey(db: Queryable, box: SecretBox, apiKey: st
 export async function merchantById(db: Queryable, id: bigint): Promise<Merchant | undefined> {
   const result = await db.query<MerchantRow>('select * from merchants where id = $1', [id]);
   return result.rows[0] ? fromRow(result.rows[0]) : undefined;
+}
+
+/** Sets a merchant's four-eyes rules (the operator does it in the console), with its audit event. */
+export async function setApprovalPolicy(tx: Tx, merchantId: bigint, policy: ApprovalPolicy): Promise<boolean> {
+  const updated = await tx.query('update merchants set approval_threshold_minor = $2, api_batches_need_approval = $3 where id = $1', [
+    merchantId,
+    policy.thresholdMinor,
+    policy.apiBatchesNeedApproval,
+  ]);
+  if (updated.rowCount !== 1) return false;
+  await appendAudit(tx, { chainId: merchantId, actor: 'admin' }, [
+    {
+      action: 'merchant.approval_policy',
+      entity: `merchant:${merchantId}`,
+      after: { thresholdMinor: policy.thresholdMinor?.toString() ?? null, apiBatchesNeedApproval: policy.apiBatchesNeedApproval },
+    },
+  ]);
+  return true;
 }

@@ -49,43 +49,46 @@ export function authStep(status: BatchStatus, validCount: number): AuthStep {
  * they were, and auth can be called again after a deposit.
  */
 export function authorizeBatch(db: Db, queue: BatchQueue, request: AuthorizeRequest): Promise<AuthorizeOutcome> {
-  return db.transaction(async (tx): Promise<AuthorizeOutcome> => {
-    const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
-    if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
-    const step = authStep(batch.status, batch.validCount);
-    if (step.next === 'done') return { ok: true, authorizedNow: false };
-    if (step.next === 'refuse') return { ok: false, code: step.code };
+  return db.transaction((tx) => authorizeBatchIn(tx, queue, request));
+}
 
-    const audit: AuditContext = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
-    const needed = batch.totalAmount + batch.totalCommissionPlanned;
-    const reserved = await reserveBatchFunds(tx, { merchantId: batch.merchantId, batchId: batch.id, currency: batch.currency, amount: needed }, audit);
-    if (!reserved.ok) {
-      await markInsufficientBalance(tx, batch, audit);
-      return { ok: false, code: 'INSUFFICIENT_BALANCE' };
-    }
+/** authorizeBatch inside the caller's transaction (a checker's approval records its decision in the same one). */
+export async function authorizeBatchIn(tx: Tx, queue: BatchQueue, request: AuthorizeRequest): Promise<AuthorizeOutcome> {
+  const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
+  if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+  const step = authStep(batch.status, batch.validCount);
+  if (step.next === 'done') return { ok: true, authorizedNow: false };
+  if (step.next === 'refuse') return { ok: false, code: step.code };
 
-    const started = await tx.query(
-      `update batches set status = 'IN_PROGRESS', authorized_at = now() where id = $1 and status = $2`,
-      [batch.id, batch.status],
-    );
-    if (started.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
+  const audit: AuditContext = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
+  const needed = batch.totalAmount + batch.totalCommissionPlanned;
+  const reserved = await reserveBatchFunds(tx, { merchantId: batch.merchantId, batchId: batch.id, currency: batch.currency, amount: needed }, audit);
+  if (!reserved.ok) {
+    await markInsufficientBalance(tx, batch, audit);
+    return { ok: false, code: 'INSUFFICIENT_BALANCE' };
+  }
 
-    const pending = await batchItemsIn(tx, batch.id, 'INIT');
-    // The reserve was taken from the batch's totals; the items moved must be exactly what it covers.
-    if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
-    if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
+  const started = await tx.query(
+    `update batches set status = 'IN_PROGRESS', authorized_at = now() where id = $1 and status = $2`,
+    [batch.id, batch.status],
+  );
+  if (started.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
 
-    await appendAudit(tx, audit, [
-      { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'IN_PROGRESS' } },
-    ]);
-    // The UPDATE of the items runs in the database while their audit events are hashed here.
-    const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'PROCESSING'), () =>
-      moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING'),
-    );
-    if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
-    await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count }, request.actor);
-    return { ok: true, authorizedNow: true };
-  });
+  const pending = await batchItemsIn(tx, batch.id, 'INIT');
+  // The reserve was taken from the batch's totals; the items moved must be exactly what it covers.
+  if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
+  if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
+
+  await appendAudit(tx, audit, [
+    { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'IN_PROGRESS' } },
+  ]);
+  // The UPDATE of the items runs in the database while their audit events are hashed here.
+  const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'PROCESSING'), () =>
+    moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING'),
+  );
+  if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
+  await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count }, request.actor);
+  return { ok: true, authorizedNow: true };
 }
 
 /** Records the refusal on the batch (once: a second refusal changes nothing). Items stay INIT. */

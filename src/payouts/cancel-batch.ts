@@ -1,6 +1,6 @@
 import { appendAudit, type Actor } from '../audit/append.ts';
 import { appendUniformAudit } from '../audit/append-uniform.ts';
-import type { Db } from '../db/port.ts';
+import type { Db, Tx } from '../db/port.ts';
 import { lockMerchantBatch } from './lock-batch.ts';
 import { batchItemsIn, itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
 import type { BatchStatus } from './statuses.ts';
@@ -42,29 +42,32 @@ export function cancelStep(status: BatchStatus): CancelStep {
  * No money moves: nothing is reserved before auth.
  */
 export function cancelBatch(db: Db, request: CancelRequest): Promise<CancelOutcome> {
-  return db.transaction(async (tx): Promise<CancelOutcome> => {
-    const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
-    if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
-    const step = cancelStep(batch.status);
-    if (step.next === 'done') return { ok: true, canceledNow: false };
-    if (step.next === 'refuse') return { ok: false, code: step.code };
+  return db.transaction((tx) => cancelBatchIn(tx, request));
+}
 
-    const canceled = await tx.query(
-      `update batches set status = 'CANCELED', canceled_at = now(), open_count = 0 where id = $1 and status = $2`,
-      [batch.id, batch.status],
-    );
-    if (canceled.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
-    const pending = await batchItemsIn(tx, batch.id, 'INIT');
-    if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
+/** cancelBatch inside the caller's transaction (a checker's rejection records its decision in the same one). */
+export async function cancelBatchIn(tx: Tx, request: CancelRequest): Promise<CancelOutcome> {
+  const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
+  if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+  const step = cancelStep(batch.status);
+  if (step.next === 'done') return { ok: true, canceledNow: false };
+  if (step.next === 'refuse') return { ok: false, code: step.code };
 
-    const audit = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
-    await appendAudit(tx, audit, [
-      { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
-    ]);
-    const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'), () =>
-      moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED'),
-    );
-    if (moved !== pending.count) throw new Error(`batch ${batch.id}: canceled ${moved} items, expected ${pending.count}`);
-    return { ok: true, canceledNow: true };
-  });
+  const canceled = await tx.query(
+    `update batches set status = 'CANCELED', canceled_at = now(), open_count = 0 where id = $1 and status = $2`,
+    [batch.id, batch.status],
+  );
+  if (canceled.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
+  const pending = await batchItemsIn(tx, batch.id, 'INIT');
+  if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
+
+  const audit = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
+  await appendAudit(tx, audit, [
+    { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
+  ]);
+  const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'), () =>
+    moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED'),
+  );
+  if (moved !== pending.count) throw new Error(`batch ${batch.id}: canceled ${moved} items, expected ${pending.count}`);
+  return { ok: true, canceledNow: true };
 }

@@ -1,3 +1,4 @@
+import { railCalls } from '../observability/metrics.ts';
 import type { ClaimedItem } from '../queue/claim.ts';
 import { railFor, type Rail, type RailItem, type Rails } from '../rails/rail.ts';
 import { withRailTimeout } from '../rails/timeout.ts';
@@ -51,8 +52,10 @@ async function askRail(rail: Rail, item: ClaimedItem, timeoutMs: number): Promis
   };
   if (item.status === 'QUEUED') {
     const known = await withRailTimeout(() => rail.status(key), timeoutMs);
+    railCalls.inc({ rail: rail.name, call: 'status', outcome: known === 'UNKNOWN' ? known : known.kind });
     if (known !== 'UNKNOWN') return { item, rail: rail.name, outcome: known };
   }
   const outcome = await withRailTimeout(() => rail.send(key, payout), timeoutMs);
+  railCalls.inc({ rail: rail.name, call: 'send', outcome: outcome.kind });
   return { item, rail: rail.name, outcome };
 }

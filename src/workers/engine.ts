@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/port.ts';
+import type { InfoLogger } from '../observability/batch-log.ts';
 import type { BatchQueue } from '../payouts/batch-queue.ts';
 import type { QueueConfig } from '../queue/queue-config.ts';
 import { openQueueTransport } from '../queue/transport.ts';
@@ -40,6 +41,8 @@ export interface EngineOptions {
   /** Worker loops in this process; 0 runs none (the relay still runs in RabbitMQ mode). */
   concurrency: number;
   log: (line: string) => void;
+  /** The JSON log: a line per batch state change the workers make. */
+  logger?: InfoLogger;
   /** Names this process in claims, audit events and the broker's connection list. */
   name?: string;
 }
@@ -56,7 +59,7 @@ export async function startEngine(config: EngineConfig, db: Db, options: EngineO
   const rails = armRails(createRails(db, config.sandbox, config.iso20022), config.failpoint);
   const workers =
     concurrency > 0
-      ? startWorkers({ db, rails, concurrency, name, log, leaseMs: config.queue.leaseMs, sources: armSources(transport.sources, config.failpoint) })
+      ? startWorkers({ db, rails, concurrency, name, log, logger: options.logger, leaseMs: config.queue.leaseMs, sources: armSources(transport.sources, config.failpoint) })
       : undefined;
   // The bank's files are written and read where the workers run; with none here, another process does it.
   const files =

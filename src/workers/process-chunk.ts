@@ -2,6 +2,8 @@ import type { Actor } from '../audit/append.ts';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { ClaimedChunk } from '../queue/claim.ts';
+import { logBatchChange, type InfoLogger } from '../observability/batch-log.ts';
+import { itemsSettled } from '../observability/metrics.ts';
 import type { Rails } from '../rails/rail.ts';
 import { askRails } from './ask-rails.ts';
 import { loadBatchRefs } from './batch-refs.ts';
@@ -15,6 +17,8 @@ export interface ProcessContext {
   claimer: string;
   /** Operator alerts and progress lines. */
   log: (line: string) => void;
+  /** The JSON log: a line per batch this chunk finishes. */
+  logger?: InfoLogger;
   railTimeoutMs?: number;
   railCallsInFlight?: number;
 }
@@ -70,7 +74,14 @@ export async function processChunk(context: ProcessContext, chunk: ClaimedChunk)
   report.refunded = settled.refunded;
   report.refundFailed = settled.refundFailed;
   report.unresolved = settled.unresolved;
-  if (settled.batchStatus) report.finishedBatches.push({ batchId: batch.id, status: settled.batchStatus });
+  // Committed: the counters and the log line say what the database now holds.
+  itemsSettled.inc({ status: 'SUCCESS' }, settled.paid);
+  itemsSettled.inc({ status: 'DEPOSIT_SUCCESS' }, settled.refunded);
+  itemsSettled.inc({ status: 'DEPOSIT_FAIL' }, settled.refundFailed);
+  if (settled.batchStatus) {
+    report.finishedBatches.push({ batchId: batch.id, status: settled.batchStatus });
+    logBatchChange(context.logger, { batchId: batch.id, merchantId: batch.merchantId, to: settled.batchStatus, actor });
+  }
   for (const result of results) {
     const attempts = result.item.attempts + 1;
     if (result.outcome.kind === 'AMBIGUOUS' && attempts % limits.railAttemptsAlert === 0) {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { reapExpiredLeases } from '../queue/reaper.ts';
+import type { InfoLogger } from '../observability/batch-log.ts';
 import type { Rails } from '../rails/rail.ts';
 import type { ChunkSource, SourcedChunk } from '../queue/chunk-source.ts';
 import { tableSource } from '../queue/table-source.ts';
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   /** Names this process's claims and audit events; unique per process by default. */
   name?: string;
   log?: (line: string) => void;
+  /** The JSON log: a line per batch a chunk finishes. */
+  logger?: InfoLogger;
   pollMs?: number;
   /** How often this process's reaper runs; false: no reaper here (another process runs one). */
   reaperIntervalMs?: number | false;
@@ -55,7 +58,7 @@ export function startWorkers(options: WorkerOptions): Workers {
   const claimers = Array.from({ length: concurrency }, (_, i) => `${name}/${i}`);
 
   const loop = async (claimer: string, offset: number) => {
-    const context = { db, rails: options.rails, claimer, log, railTimeoutMs: options.railTimeoutMs, railCallsInFlight: options.railCallsInFlight };
+    const context = { db, rails: options.rails, claimer, log, logger: options.logger, railTimeoutMs: options.railTimeoutMs, railCallsInFlight: options.railCallsInFlight };
     let turn = offset;
     while (!stopping.signal.aborted) {
       let chunk: SourcedChunk | undefined;

@@ -1,10 +1,13 @@
 import { openDb } from '../db/open.ts';
+import { createLogger } from '../observability/logger.ts';
+import type { ObservabilityConfig } from '../observability/observability-config.ts';
 import { startEngine, type EngineConfig } from './engine.ts';
 
 /** The settings `masspayout worker` reads (the service's Config has them all). */
 export interface WorkerProcessConfig extends EngineConfig {
   databaseUrl?: string;
   workerConcurrency: number;
+  observability: ObservabilityConfig;
 }
 
 export interface RunningWorkers {
@@ -23,7 +26,7 @@ export async function startWorkerProcess(config: WorkerProcessConfig, log: (line
   }
   const db = await openDb({ databaseUrl: config.databaseUrl });
   const concurrency = Math.max(1, config.workerConcurrency);
-  const engine = await startEngine(config, db, { concurrency, log }).catch(async (error: unknown) => {
+  const engine = await startEngine(config, db, { concurrency, log, logger: createLogger(config.observability.logLevel) }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });

@@ -44,6 +44,8 @@ export interface TestService {
 export interface TestServiceOptions {
   box?: SecretBox;
   logger?: ServerOptions['logger'];
+  /** The service's own JSON logger (redaction included), as `serve` builds it. */
+  loggerInstance?: ServerOptions['loggerInstance'];
   /** The service sees `wrap(db)` (e.g. a handle that injects a fault); the test keeps the real one. */
   wrapDb?: (db: Db) => Db;
   randomKeyPurgeIntervalMs?: number;
@@ -58,7 +60,7 @@ export async function startTestService(overrides: Partial<ReturnType<typeof conf
   const box = options.box ?? new SecretBox(randomBytes(32));
   const app = await buildServer(
     { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: options.queue ?? tableQueue(config.queue.chunkItems) },
-    { logger: options.logger, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs },
+    { logger: options.logger, loggerInstance: options.loggerInstance, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

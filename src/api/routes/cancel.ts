@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { logBatchChange } from '../../observability/batch-log.ts';
 import { cancelBatch, type CancelFailure } from '../../payouts/cancel-batch.ts';
 import { CancelParams, EnvelopeResponse, paths } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
@@ -41,6 +42,7 @@ export function cancelRoute(app: ApiServer, deps: Deps): void {
         actor: `merchant:${merchant.apiKey}`,
       });
       if (!outcome.ok) throw new ApiError(failures[outcome.code]);
+      if (outcome.canceledNow) logBatchChange(request.log, { batchId: request.params.requestId, merchantId: merchant.id, to: 'CANCELED', actor: `merchant:${merchant.apiKey}` });
       return success(request, {});
     },
   );

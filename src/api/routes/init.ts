@@ -6,6 +6,7 @@ import { localeOf } from '../locale.ts';
 import { merchantOf } from '../merchant-auth.ts';
 import { LocaleQuery, responses } from '../../wire/schemas.ts';
 import type { ApiServer, Deps } from '../deps.ts';
+import { logBatchChange } from '../../observability/batch-log.ts';
 import { requestFingerprint } from '../../payouts/fingerprint.ts';
 import { initBatch } from '../../payouts/init-batch.ts';
 import { type CheckedBatch, validateItems } from '../../payouts/validate-item.ts';
@@ -42,6 +43,7 @@ export function initRoute(app: ApiServer, deps: Deps): void {
         checked,
       });
       if (outcome.kind === 'conflict') throw new ApiError('EXTERNAL_ID_CONFLICT');
+      if (outcome.kind === 'created') logBatchChange(request.log, { batchId: outcome.requestId, merchantId: merchant.id, to: 'INIT', actor: `merchant:${merchant.apiKey}` });
       // A replay carries the same items, so validating them again gives the same invalid items.
       return success(request, { requestId: outcome.requestId, invalidItems: invalidItemsOf(checked, localeOf(request)) });
     },

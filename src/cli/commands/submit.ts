@@ -5,7 +5,7 @@ import { MassPayoutError } from '../../client/errors.ts';
 import type { BatchProgress } from '../../client/progress.ts';
 import { configFromEnv } from '../../config.ts';
 import { checkRows, type BadLine } from '../csv/check-rows.ts';
-import { readPayoutCsv } from '../csv/read-payout-csv.ts';
+import { readPayoutCsv } from '../../wire/read-payout-csv.ts';
 import { readInputFile } from '../input-file.ts';
 import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
 import { CliFailure, type Localized, run } from '../output.ts';

@@ -1,6 +1,6 @@
 import { errors, type Locale } from '../../errors.ts';
 import { newBatchContext, validateItem } from '../../payouts/validate-item.ts';
-import type { CsvRow } from './read-payout-csv.ts';
+import type { CsvRow } from '../../wire/read-payout-csv.ts';
 
 /** A line the service would store INVALID, with the reasons it would give. */
 export interface BadLine {

@@ -1,5 +1,5 @@
 import { type CsvError, parse } from 'csv-parse/sync';
-import type { InitItemInput } from '../../wire/contract.ts';
+import type { InitItemInput } from './contract.ts';
 
 /**
  * Reads a payout CSV into init items, pure (bytes in, items out). The header names the columns; their
