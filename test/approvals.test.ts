@@ -23,7 +23,7 @@ beforeAll(async () => {
   const id = BigInt(merchant.merchantId);
   maker = (await service.db.transaction((tx) => createUser(tx, box, { merchantId: id, email: 'Maker@Example.com', role: 'maker', password: 'maker-password-long' }))) as NewUser;
   checker = (await service.db.transaction((tx) => createUser(tx, box, { merchantId: id, email: 'checker@example.com', role: 'checker', password: 'checker-password-long' }))) as NewUser;
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await service?.close();
 });

@@ -21,7 +21,7 @@ let service: TestService;
 let workers: TestWorkers | undefined;
 beforeAll(async () => {
   service = await startTestService({}, { loggerInstance: logger });
-});
+}, 180_000);
 afterAll(async () => {
   await workers?.stop();
   await service?.close();
