@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit } from '../src/audit/append.ts';
-import { appendUniformAudit } from '../src/audit/append-uniform.ts';
+import type { AuditContext } from '../src/audit/append.ts';
+import type { UniformEvents } from '../src/audit/append-uniform.ts';
+import { appendAudit, TransactionEvents } from '../src/audit/transaction-events.ts';
 import { verifyAudit } from '../src/audit/verify.ts';
-import type { Db } from '../src/db/port.ts';
+import type { Db, Tx } from '../src/db/port.ts';
 import { freshDb } from './support/db.ts';
 
 let db: Db;
@@ -14,7 +15,13 @@ afterAll(async () => {
   await drop?.();
 });
 
-describe('appendUniformAudit', () => {
+function appendUniformAudit(tx: Tx, context: AuditContext, events: UniformEvents): Promise<void> {
+  const collected = new TransactionEvents(context);
+  collected.auditUniform(events);
+  return collected.write(tx);
+}
+
+describe('uniform audit events', () => {
   it('writes the chain appendAudit would: verifyAudit recomputes every hash with eventHash', async () => {
     const context = { chainId: 41n, actor: 'merchant:k' as const, requestId: '00000000-0000-4000-8000-000000000001' };
     await db.transaction((tx) => appendAudit(tx, context, [{ action: 'batch.status', entity: 'batch:1', after: { status: 'INIT' } }]));
@@ -38,5 +45,45 @@ describe('appendUniformAudit', () => {
     await db.transaction((tx) => appendUniformAudit(tx, context, { action: 'item.status', before: null, after: { status: 'SUCCESS' }, entities: ['item:1', 'item:2', 'item:3'] }));
     await db.query(`update audit_events set entity = 'item:9' where chain_id = 42 and seq = 2`);
     expect(await verifyAudit(db)).toMatchObject({ ok: false });
+    // Put back, so the tests below verify a whole trail again.
+    await db.query(`update audit_events set entity = 'item:2' where chain_id = 42 and seq = 2`);
+    expect(await verifyAudit(db)).toMatchObject({ ok: true });
+  });
+});
+
+describe('a transaction\'s events, written last', () => {
+  it('hashes against the head as read before the last statement, and again when that statement moved it', async () => {
+    const context = { chainId: 43n, actor: 'system' as const };
+    await db.transaction((tx) => appendAudit(tx, context, [{ action: 'first', entity: 'x:1' }]));
+    await db.transaction(async (tx) => {
+      const collected = new TransactionEvents(context);
+      collected.audit([{ action: 'one-off', entity: 'x:2' }]);
+      collected.auditUniform({ action: 'many', before: null, after: { n: 1 }, entities: ['y:1', 'y:2'] });
+      // The last statement itself appends to the same chain: the head read before it is stale by then.
+      collected.runLast(() => appendAudit(tx, context, [{ action: 'in-between', entity: 'x:3' }]));
+      await collected.write(tx);
+    });
+    const rows = await db.query<{ seq: bigint; action: string }>('select seq, action from audit_events where chain_id = 43 order by seq');
+    expect(rows.rows.map((r) => [r.seq, r.action])).toEqual([[1n, 'first'], [2n, 'in-between'], [3n, 'one-off'], [4n, 'many'], [5n, 'many']]);
+    const head = await db.query<{ last_seq: bigint }>('select last_seq from audit_heads where chain_id = 43');
+    expect(head.rows[0].last_seq).toBe(5n);
+    expect(await verifyAudit(db)).toMatchObject({ ok: true });
+  });
+
+  it('forgets what was recorded after a mark it rolls back to, and refuses to be written twice', async () => {
+    const context = { chainId: 44n, actor: 'system' as const };
+    await db.transaction(async (tx) => {
+      const collected = new TransactionEvents(context);
+      collected.audit([{ action: 'kept', entity: 'x:1' }]);
+      const mark = collected.mark();
+      collected.audit([{ action: 'rolled back', entity: 'x:2' }]);
+      collected.emit({ type: 'batch.status', merchantId: 44n, batchId: 'b', data: {} });
+      collected.rollbackTo(mark);
+      expect(collected.outbound).toEqual([]);
+      await collected.write(tx);
+      await expect(collected.write(tx)).rejects.toThrow(/written already/);
+    });
+    const rows = await db.query<{ action: string }>('select action from audit_events where chain_id = 44 order by seq');
+    expect(rows.rows.map((r) => r.action)).toEqual(['kept']);
   });
 });

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/port.ts';
 import { canonicalJson, canonicalPrefixer, eventHashAt, genesisHash } from './canonical.ts';
+import type { SealedEvents } from './seal.ts';
 
 /** Who made a change: a merchant's API key, an operator, a console user (`user:<email>`), or the engine's own workers. */
 export type Actor = `merchant:${string}` | 'admin' | `user:${string}` | `worker:${string}` | 'system';
@@ -19,38 +20,32 @@ export interface AuditContext {
   requestId?: string | null;
 }
 
-/**
- * The chain's last seq and hash, with its head row locked (created at genesis on first use) for the
- * rest of the caller's transaction: concurrent writers of one chain line up behind it.
- */
-export async function lockChainHead(tx: Tx, chainId: bigint): Promise<ChainHead> {
-  await tx.query(`insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2) on conflict (chain_id) do nothing`, [chainId, genesisHash]);
-  const head = await tx.query<{ last_seq: bigint; last_hash: string }>('select last_seq, last_hash from audit_heads where chain_id = $1 for update', [chainId]);
-  return { seq: head.rows[0].last_seq, hash: head.rows[0].last_hash };
-}
-
 /** A chain's position: the seq and hash of its last event. */
 export interface ChainHead {
   seq: bigint;
   hash: string;
 }
 
-/** Moves the locked head to `head` (the last event written). */
-export async function moveChainHead(tx: Tx, chainId: bigint, head: ChainHead): Promise<void> {
-  const moved = await tx.query('update audit_heads set last_seq = $2, last_hash = $3 where chain_id = $1', [chainId, head.seq, head.hash]);
-  if (moved.rowCount !== 1) throw new Error('audit head vanished inside its own transaction');
+/**
+ * The chain's last seq and hash, with its head row locked (created at genesis on first use) for the
+ * rest of the caller's transaction: concurrent writers of one chain line up behind it. One
+ * statement: the upsert's no-op update is what locks an existing head.
+ */
+export async function lockChainHead(tx: Tx, chainId: bigint): Promise<ChainHead> {
+  const head = await tx.query<{ last_seq: bigint; last_hash: string }>(
+    `insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2)
+     on conflict (chain_id) do update set last_seq = audit_heads.last_seq
+     returning last_seq, last_hash`,
+    [chainId, genesisHash],
+  );
+  return { seq: head.rows[0].last_seq, hash: head.rows[0].last_hash };
 }
 
-/**
- * Appends events to a chain in the caller's transaction. The chain head row is locked for the rest
- * of the transaction, so concurrent writers of one chain line up and every seq has one predecessor.
- * Values in before/after must be JSON-safe (bigints as strings).
- */
-export async function appendAudit(tx: Tx, context: AuditContext, events: readonly AuditInput[]): Promise<void> {
-  if (events.length === 0) return;
-  const prepared = prepareEvents(context, events);
-  const head = await lockChainHead(tx, context.chainId);
-  await moveChainHead(tx, context.chainId, await writePreparedEvents(tx, head, prepared));
+/** The chain's head as committed now, without a lock (genesis when the chain has none yet): a guess to hash against. */
+export async function readChainHead(tx: Tx, chainId: bigint): Promise<ChainHead> {
+  const head = await tx.query<{ last_seq: bigint; last_hash: string }>('select last_seq, last_hash from audit_heads where chain_id = $1', [chainId]);
+  const row = head.rows[0];
+  return row ? { seq: row.last_seq, hash: row.last_hash } : { seq: 0n, hash: genesisHash };
 }
 
 /** Events whose canonical texts and stored columns are built, waiting only for the chain's head. */
@@ -75,8 +70,7 @@ const separator = '\u001f';
  * value), and the columns travel as joined strings, which the driver sends as they are: the array
  * literals they replaced spent more time escaping quotes than PostgreSQL spent inserting the rows.
  */
-export function prepareEvents(context: AuditContext, events: readonly AuditInput[]): PreparedEvents {
-  const at = new Date().toISOString();
+export function prepareEvents(context: AuditContext, events: readonly AuditInput[], at: string = new Date().toISOString()): PreparedEvents {
   const prefixOf = canonicalPrefixer({ chainId: context.chainId, at, actor: context.actor, requestId: context.requestId ?? null });
   const prefixes = new Array<string>(events.length);
   const actions = new Array<string>(events.length);
@@ -104,26 +98,43 @@ export function prepareEvents(context: AuditContext, events: readonly AuditInput
   };
 }
 
-/** Inserts prepared events after `head` (locked by the caller) in one statement: seqs, the hash chain, and the insert. Returns the new head, not yet stored. */
-export async function writePreparedEvents(tx: Tx, head: ChainHead, prepared: PreparedEvents): Promise<ChainHead> {
+/**
+ * Hashes prepared events onto `head`: the statement that inserts them (seqs, the hash chain, the
+ * rows) and the head they leave. Nothing is written; the head may still be a guess.
+ */
+export function sealPrepared(head: ChainHead, prepared: PreparedEvents): SealedEvents {
   const count = prepared.prefixes.length;
-  if (count === 0) return head;
   // chain[0] is the head's hash, chain[i] the hash of event i: event i's prev_hash is chain[i - 1].
   const chain = new Array<string>(count + 1);
   chain[0] = head.hash;
   for (let i = 0; i < count; i++) chain[i + 1] = eventHashAt(chain[i], prepared.prefixes[i], head.seq + BigInt(i + 1));
   const { context } = prepared;
-  // nullif: '' stands for a NULL before/after. (One event whose before is NULL joins to '', which
-  // string_to_array reads as no element at all; unnest then pads that column with NULL, as needed.)
-  const inserted = await tx.query(
-    `insert into audit_events (chain_id, seq, at, actor, action, entity, request_id, before, after, prev_hash, hash)
+  return {
+    count,
+    from: head,
+    head: { seq: head.seq + BigInt(count), hash: chain[count] },
+    // nullif: '' stands for a NULL before/after. (One event whose before is NULL joins to '', which
+    // string_to_array reads as no element at all; unnest then pads that column with NULL, as needed.)
+    sql: `insert into audit_events (chain_id, seq, at, actor, action, entity, request_id, before, after, prev_hash, hash)
      select $1, $2::int8 + e.ord - 1, $3, $4, e.action, e.entity, $5, nullif(e.before, '')::jsonb, nullif(e.after, '')::jsonb, e.prev_hash, e.hash
      from (select string_to_array($10::text, ',') as chain) p,
        unnest(string_to_array($6::text, E'\\x1f'), string_to_array($7::text, E'\\x1f'), string_to_array($8::text, E'\\x1f'),
               string_to_array($9::text, E'\\x1f'), p.chain[1:$11], p.chain[2:$11 + 1])
          with ordinality as e(action, entity, before, after, prev_hash, hash, ord)`,
-    [context.chainId, head.seq + 1n, prepared.at, context.actor, context.requestId ?? null, prepared.actionColumn, prepared.entityColumn, prepared.beforeColumn, prepared.afterColumn, chain.join(','), count],
-  );
-  if (inserted.rowCount !== count) throw new Error(`audit: inserted ${inserted.rowCount} of ${count} events`);
-  return { seq: head.seq + BigInt(count), hash: chain[count] };
+    params: [context.chainId, head.seq + 1n, prepared.at, context.actor, context.requestId ?? null, prepared.actionColumn, prepared.entityColumn, prepared.beforeColumn, prepared.afterColumn, chain.join(','), count],
+  };
+}
+
+/** Two prepared groups of one chain and moment as one: their events in order, one INSERT. */
+export function joinPrepared(first: PreparedEvents, second: PreparedEvents): PreparedEvents {
+  if (first.context !== second.context || first.at !== second.at) throw new Error('audit: only events of one transaction are joined');
+  return {
+    context: first.context,
+    at: first.at,
+    prefixes: [...first.prefixes, ...second.prefixes],
+    actionColumn: first.actionColumn + separator + second.actionColumn,
+    entityColumn: first.entityColumn + separator + second.entityColumn,
+    beforeColumn: first.beforeColumn + separator + second.beforeColumn,
+    afterColumn: first.afterColumn + separator + second.afterColumn,
+  };
 }

@@ -2,7 +2,8 @@ import type { Tx } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { Currency } from '../money.ts';
 import { ensureAccounts } from './accounts.ts';
-import { lockAccounts, postTransfers } from './transfers.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
+import { lockAccounts, postTransfers, type PlannedTransfer } from './transfers.ts';
 
 export interface Deposit {
   merchantId: bigint;
@@ -36,9 +37,9 @@ export async function depositToMerchant(tx: Tx, deposit: Deposit): Promise<Depos
     { kind: 'deposits', currency },
     { kind: 'available', currency, merchantId },
   ]);
-  await lockAccounts(tx, [deposits, available]);
-  const balance = await tx.query<{ balance: bigint }>('select balance from accounts where id = $1', [available]);
-  if (balance.rows[0].balance + amount > limits.balanceMinorMax) return 'balance-limit';
+  const transfer: PlannedTransfer = { kind: 'deposit', debitAccountId: deposits, creditAccountId: available, amount, currency };
+  const balances = await lockAccounts(tx, [transfer]);
+  if (balances.get(available)! + amount > limits.balanceMinorMax) return 'balance-limit';
   if (idempotencyKey !== undefined) {
     const claimed = await tx.query(
       `insert into deposit_keys (merchant_id, idempotency_key, amount, currency) values ($1, $2, $3, $4) on conflict do nothing`,
@@ -50,12 +51,10 @@ export async function depositToMerchant(tx: Tx, deposit: Deposit): Promise<Depos
       return used;
     }
   }
-  const posted = await postTransfers(
-    tx,
-    [{ kind: 'deposit', debitAccountId: deposits, creditAccountId: available, amount, currency }],
-    { chainId: merchantId, actor: 'admin' },
-  );
+  const events = new TransactionEvents({ chainId: merchantId, actor: 'admin' });
+  const posted = await postTransfers(tx, [transfer], events, { accountsLocked: true });
   if (posted !== 1) throw new Error('deposit was not posted');
+  await events.write(tx);
   return 'made';
 }
 

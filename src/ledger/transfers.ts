@@ -1,4 +1,5 @@
-import { appendAudit, type AuditContext, type AuditInput } from '../audit/append.ts';
+import type { AuditInput } from '../audit/append.ts';
+import type { TransactionEvents } from '../audit/transaction-events.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
 import type { Currency } from '../money.ts';
@@ -17,12 +18,31 @@ export interface PlannedTransfer {
   itemId?: bigint;
 }
 
-/** Asserted before anything is written: a plan that breaks these is a bug, never a client error. */
+/**
+ * Asserted before anything is written: a plan that breaks these is a bug, never a client error.
+ * Every amount > 0 between two accounts, one currency for the whole plan, and Σ debits = Σ credits:
+ * the net change the plan makes to all its accounts together is zero. (Each transfer's accounts
+ * are checked to hold its currency when they are locked: lockAccounts.)
+ */
 export function assertBalancedPlan(transfers: readonly PlannedTransfer[]): void {
+  const currency = transfers[0]?.currency;
   for (const t of transfers) {
-    if (t.amount <= 0n) throw new Error(`ledger: transfer amount must be > 0, got ${t.amount}`);
+    if (typeof t.amount !== 'bigint' || t.amount <= 0n) throw new Error(`ledger: transfer amount must be > 0, got ${t.amount}`);
     if (t.debitAccountId === t.creditAccountId) throw new Error('ledger: a transfer must move money between two accounts');
+    if (t.currency !== currency) throw new Error(`ledger: one plan mixes ${currency} and ${t.currency}`);
   }
+  const net = [...netDeltas(transfers).values()].reduce((sum, delta) => sum + delta, 0n);
+  if (net !== 0n) throw new Error(`ledger: a plan's debits and credits differ by ${net}`);
+}
+
+/** The change each account's balance gets from these transfers. */
+function netDeltas(transfers: readonly { debitAccountId: bigint; creditAccountId: bigint; amount: bigint }[]): Map<bigint, bigint> {
+  const deltas = new Map<bigint, bigint>();
+  for (const t of transfers) {
+    deltas.set(t.debitAccountId, (deltas.get(t.debitAccountId) ?? 0n) - t.amount);
+    deltas.set(t.creditAccountId, (deltas.get(t.creditAccountId) ?? 0n) + t.amount);
+  }
+  return deltas;
 }
 
 /** A transfer as stored. */
@@ -37,14 +57,15 @@ export interface PostedTransfer {
 }
 
 /**
- * Posts transfers in the caller's transaction: records them, applies them to the balances, and
- * writes one audit event per transfer. Returns how many were posted.
+ * Posts transfers in the caller's transaction: records them, locks their accounts (unless the
+ * caller holds them already), applies them to the balances, and records one audit event per
+ * transfer with the transaction's events. Returns how many were posted.
  */
-export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[], audit: AuditContext): Promise<number> {
+export async function postTransfers(tx: Tx, transfers: readonly PlannedTransfer[], events: TransactionEvents, options: { accountsLocked?: boolean } = {}): Promise<number> {
   const posted = await recordTransfers(tx, transfers);
-  await lockAccounts(tx, posted.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
+  if (!options.accountsLocked) await lockAccounts(tx, posted);
   await applyTransfers(tx, posted);
-  await appendAudit(tx, audit, transferEvents(posted));
+  events.audit(transferEvents(posted));
   return posted.length;
 }
 
@@ -87,11 +108,7 @@ export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfe
  */
 export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]): Promise<void> {
   if (posted.length === 0) return;
-  const deltas = new Map<bigint, bigint>();
-  for (const t of posted) {
-    deltas.set(t.debitAccountId, (deltas.get(t.debitAccountId) ?? 0n) - t.amount);
-    deltas.set(t.creditAccountId, (deltas.get(t.creditAccountId) ?? 0n) + t.amount);
-  }
+  const deltas = netDeltas(posted);
   const ids = [...deltas.keys()];
   const applied = await tx.query(
     'update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id',
@@ -101,18 +118,27 @@ export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]):
 }
 
 /**
- * Locks accounts for the rest of the transaction in ascending id order, the one order every writer
- * uses (a transaction that needs more accounts later must lock them all here, up front), FOR NO KEY
- * UPDATE: the lock an UPDATE of the balance takes anyway. Returns the ids, sorted and distinct.
+ * Locks the accounts of these transfers for the rest of the transaction in ascending id order, the
+ * one order every writer uses (a transaction that needs more accounts later must lock them all here,
+ * up front), FOR NO KEY UPDATE: the lock an UPDATE of the balance takes anyway. Asserts that every
+ * account exists (what the ledger's account foreign keys checked once, migration 005) and holds the
+ * currency of each transfer it is part of. Returns the accounts' balances by id.
  */
-export async function lockAccounts(tx: Tx, accountIds: readonly bigint[]): Promise<bigint[]> {
-  const ids = [...new Set(accountIds)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (ids.length === 0) return ids;
-  const locked = await tx.query('select id from accounts where id = any($1::int8[]) order by id for no key update', [ids]);
-  // What the ledger's account foreign keys checked once (migration 005): no money moves to or from
-  // an account that is not there.
+export async function lockAccounts(tx: Tx, transfers: readonly Pick<PlannedTransfer, 'debitAccountId' | 'creditAccountId' | 'currency'>[]): Promise<Map<bigint, bigint>> {
+  const ids = [...new Set(transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (ids.length === 0) return new Map();
+  const locked = await tx.query<{ id: bigint; currency: Currency; balance: bigint }>(
+    'select id, currency, balance from accounts where id = any($1::int8[]) order by id for no key update',
+    [ids],
+  );
   if (locked.rowCount !== ids.length) throw new Error(`ledger: ${ids.length - locked.rowCount} of accounts ${ids.join(', ')} do not exist`);
-  return ids;
+  const currencyOf = new Map(locked.rows.map((row) => [row.id, row.currency]));
+  for (const t of transfers) {
+    if (currencyOf.get(t.debitAccountId) !== t.currency || currencyOf.get(t.creditAccountId) !== t.currency) {
+      throw new Error(`ledger: a ${t.currency} transfer between accounts ${t.debitAccountId} (${currencyOf.get(t.debitAccountId)}) and ${t.creditAccountId} (${currencyOf.get(t.creditAccountId)})`);
+    }
+  }
+  return new Map(locked.rows.map((row) => [row.id, row.balance]));
 }
 
 /** One `ledger.transfer` audit event per posted transfer. */

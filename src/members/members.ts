@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/append.ts';
+import { appendAudit } from '../audit/transaction-events.ts';
 import type { Tx } from '../db/port.ts';
 
 export interface Member {

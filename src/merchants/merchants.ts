@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendAudit } from '../audit/append.ts';
+import { appendAudit } from '../audit/transaction-events.ts';
 import type { Queryable, Tx } from '../db/port.ts';
 import type { SecretBox } from './secret-box.ts';
 

@@ -1,4 +1,5 @@
-import { appendAudit, type Actor } from '../audit/append.ts';
+import type { Actor } from '../audit/append.ts';
+import { appendAudit } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import type { ApprovalPolicy } from '../merchants/merchants.ts';
 import type { BatchQueue } from './batch-queue.ts';

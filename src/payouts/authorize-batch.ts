@@ -1,10 +1,11 @@
-import { appendAudit, type Actor, type AuditContext } from '../audit/append.ts';
-import { appendUniformAudit } from '../audit/append-uniform.ts';
+import type { Actor } from '../audit/append.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { reserveBatchFunds } from '../ledger/reserve.ts';
 import type { BatchQueue } from './batch-queue.ts';
-import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
-import { batchItemsIn, itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
+import { moveBatch } from './batch-transitions.ts';
+import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
+import { lockMerchantBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
 
 export type AuthorizeFailure = 'MASS_PAYOUT_NOT_FOUND' | 'MASS_PAYOUT_CANCELED' | 'NO_VALID_ITEMS' | 'INSUFFICIENT_BALANCE';
@@ -41,9 +42,10 @@ export function authStep(status: BatchStatus, validCount: number): AuthStep {
 /**
  * Auth, the second phase, in ONE transaction: lock the batch, reserve amount + commission of every
  * valid item (available → reserved, one ledger transfer), move the batch to IN_PROGRESS and its INIT
- * items to PROCESSING, write the audit trail, and hand the batch to the queue (which, for the table
- * queue, makes it PUBLISHED_TO_QUEUE in the same transaction). Everything is set-based: the number
- * of statements does not depend on the number of items.
+ * items to PROCESSING, and hand the batch to the queue (which, for the table queue, makes it
+ * PUBLISHED_TO_QUEUE in the same transaction); the audit trail is written last. Everything is
+ * set-based: the number of statements does not depend on the number of items. Locks, in the order
+ * every writer takes them: the batch row, the merchant's accounts, the audit head.
  *
  * Too little balance commits only the batch's move to INSUFFICIENT_BALANCE: items and books stay as
  * they were, and auth can be called again after a deposit.
@@ -60,43 +62,25 @@ export async function authorizeBatchIn(tx: Tx, queue: BatchQueue, request: Autho
   if (step.next === 'done') return { ok: true, authorizedNow: false };
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
-  const audit: AuditContext = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
+  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id });
   const needed = batch.totalAmount + batch.totalCommissionPlanned;
-  const reserved = await reserveBatchFunds(tx, { merchantId: batch.merchantId, batchId: batch.id, currency: batch.currency, amount: needed }, audit);
+  const reserved = await reserveBatchFunds(tx, { merchantId: batch.merchantId, batchId: batch.id, currency: batch.currency, amount: needed }, events);
   if (!reserved.ok) {
-    await markInsufficientBalance(tx, batch, audit);
+    // Recorded once: a second refusal changes nothing.
+    if (batch.status !== 'INSUFFICIENT_BALANCE' && !(await moveBatch(tx, events, batch, 'refuseForBalance', batch.status))) {
+      throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
+    }
+    await events.write(tx);
     return { ok: false, code: 'INSUFFICIENT_BALANCE' };
   }
 
-  const started = await tx.query(
-    `update batches set status = 'IN_PROGRESS', authorized_at = now() where id = $1 and status = $2`,
-    [batch.id, batch.status],
-  );
-  if (started.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
-
+  if (!(await moveBatch(tx, events, batch, 'authorize', batch.status))) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
   const pending = await batchItemsIn(tx, batch.id, 'INIT');
   // The reserve was taken from the batch's totals; the items moved must be exactly what it covers.
   if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
   if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
-
-  await appendAudit(tx, audit, [
-    { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'IN_PROGRESS' } },
-  ]);
-  // The UPDATE of the items runs in the database while their audit events are hashed here.
-  const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'PROCESSING'), () =>
-    moveBatchItems(tx, batch.id, 'INIT', 'PROCESSING'),
-  );
-  if (moved !== pending.count) throw new Error(`batch ${batch.id}: moved ${moved} items, expected ${pending.count}`);
-  await queue.enqueueAuthorized(tx, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count }, request.actor);
+  moveAllBatchItems(tx, events, batch, 'authorize', pending);
+  await queue.enqueueAuthorized(tx, events, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count });
+  await events.write(tx);
   return { ok: true, authorizedNow: true };
-}
-
-/** Records the refusal on the batch (once: a second refusal changes nothing). Items stay INIT. */
-async function markInsufficientBalance(tx: Tx, batch: LockedBatch, audit: AuditContext): Promise<void> {
-  if (batch.status === 'INSUFFICIENT_BALANCE') return;
-  const marked = await tx.query(`update batches set status = 'INSUFFICIENT_BALANCE' where id = $1 and status = 'INIT'`, [batch.id]);
-  if (marked.rowCount !== 1) throw new Error(`batch ${batch.id} left INIT while locked`);
-  await appendAudit(tx, audit, [
-    { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: 'INIT' }, after: { status: 'INSUFFICIENT_BALANCE' } },
-  ]);
 }

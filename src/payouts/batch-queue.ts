@@ -1,4 +1,4 @@
-import type { Actor } from '../audit/append.ts';
+import type { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Tx } from '../db/port.ts';
 
 export interface AuthorizedBatch {
@@ -18,5 +18,6 @@ export interface AuthorizedBatch {
  */
 export interface BatchQueue {
   readonly kind: 'table' | 'rabbitmq';
-  enqueueAuthorized(tx: Tx, batch: AuthorizedBatch, actor: Actor): Promise<void>;
+  /** `events` are auth's: a state change made here is recorded with them. */
+  enqueueAuthorized(tx: Tx, events: TransactionEvents, batch: AuthorizedBatch): Promise<void>;
 }

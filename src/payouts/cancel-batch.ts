@@ -1,8 +1,9 @@
-import { appendAudit, type Actor } from '../audit/append.ts';
-import { appendUniformAudit } from '../audit/append-uniform.ts';
+import type { Actor } from '../audit/append.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
+import { moveBatch } from './batch-transitions.ts';
+import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
 import { lockMerchantBatch } from './lock-batch.ts';
-import { batchItemsIn, itemStatusEvents, moveBatchItems } from './move-batch-items.ts';
 import type { BatchStatus } from './statuses.ts';
 
 export type CancelFailure = 'MASS_PAYOUT_NOT_FOUND' | 'ALREADY_AUTHORIZED';
@@ -53,21 +54,11 @@ export async function cancelBatchIn(tx: Tx, request: CancelRequest): Promise<Can
   if (step.next === 'done') return { ok: true, canceledNow: false };
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
-  const canceled = await tx.query(
-    `update batches set status = 'CANCELED', canceled_at = now(), open_count = 0 where id = $1 and status = $2`,
-    [batch.id, batch.status],
-  );
-  if (canceled.rowCount !== 1) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
+  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id });
+  if (!(await moveBatch(tx, events, batch, 'cancel', batch.status))) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
   const pending = await batchItemsIn(tx, batch.id, 'INIT');
   if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
-
-  const audit = { chainId: batch.merchantId, actor: request.actor, requestId: batch.id };
-  await appendAudit(tx, audit, [
-    { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: batch.status }, after: { status: 'CANCELED' } },
-  ]);
-  const moved = await appendUniformAudit(tx, audit, itemStatusEvents(pending.referenceCodes, 'INIT', 'MASS_PAYOUT_CANCELED'), () =>
-    moveBatchItems(tx, batch.id, 'INIT', 'MASS_PAYOUT_CANCELED'),
-  );
-  if (moved !== pending.count) throw new Error(`batch ${batch.id}: canceled ${moved} items, expected ${pending.count}`);
+  moveAllBatchItems(tx, events, batch, 'cancel', pending);
+  await events.write(tx);
   return { ok: true, canceledNow: true };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, appendAudit } from '../audit/append.ts';
+import type { Actor } from '../audit/append.ts';
+import { appendAudit } from '../audit/transaction-events.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import { copyText } from '../db/copy-text.ts';
 import type { Db, Tx } from '../db/port.ts';

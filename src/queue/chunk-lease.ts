@@ -27,3 +27,13 @@ export async function releaseChunk(db: Queryable, chunk: ClaimedChunk): Promise<
   const released = await db.query(`update work_chunks set claimed_by = null, claimed_until = null where id = $1 and claimed_by = $2`, [chunk.id, chunk.claimedBy]);
   return released.rowCount === 1;
 }
+
+/**
+ * Locks a claimed chunk's row for the rest of the caller's transaction if its lease is still this
+ * claimer's (the reaper cannot take it away until that transaction ends), and marks it as one that
+ * may hold QUEUED items, for retrieve's counts. False: the lease was lost.
+ */
+export async function holdLease(tx: Queryable, chunk: ClaimedChunk): Promise<boolean> {
+  const held = await tx.query('update work_chunks set handed_over_at = coalesce(handed_over_at, now()) where id = $1 and claimed_by = $2', [chunk.id, chunk.claimedBy]);
+  return held.rowCount === 1;
+}

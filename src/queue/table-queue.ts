@@ -1,6 +1,7 @@
-import { appendAudit, type Actor } from '../audit/append.ts';
+import type { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Tx } from '../db/port.ts';
 import type { AuthorizedBatch, BatchQueue } from '../payouts/batch-queue.ts';
+import { moveBatch } from '../payouts/batch-transitions.ts';
 import { writeWorkChunks } from './work-chunks.ts';
 
 /**
@@ -11,13 +12,9 @@ import { writeWorkChunks } from './work-chunks.ts';
 export function tableQueue(chunkItems: number): BatchQueue {
   return {
     kind: 'table',
-    async enqueueAuthorized(tx: Tx, batch: AuthorizedBatch, actor: Actor) {
+    async enqueueAuthorized(tx: Tx, events: TransactionEvents, batch: AuthorizedBatch) {
       await writeWorkChunks(tx, batch, chunkItems, 0);
-      const moved = await tx.query(`update batches set status = 'PUBLISHED_TO_QUEUE' where id = $1 and status = 'IN_PROGRESS'`, [batch.id]);
-      if (moved.rowCount !== 1) throw new Error(`batch ${batch.id} was not IN_PROGRESS when queued`);
-      await appendAudit(tx, { chainId: batch.merchantId, actor, requestId: batch.id }, [
-        { action: 'batch.status', entity: `batch:${batch.id}`, before: { status: 'IN_PROGRESS' }, after: { status: 'PUBLISHED_TO_QUEUE' } },
-      ]);
+      if (!(await moveBatch(tx, events, batch, 'publish', 'IN_PROGRESS'))) throw new Error(`batch ${batch.id} was not IN_PROGRESS when queued`);
     },
   };
 }

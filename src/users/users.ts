@@ -1,4 +1,4 @@
-import { appendAudit } from '../audit/append.ts';
+import { appendAudit } from '../audit/transaction-events.ts';
 import type { Queryable, Tx } from '../db/port.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
 import { hashPassword } from './passwords.ts';

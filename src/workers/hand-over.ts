@@ -1,6 +1,8 @@
 import type { Actor } from '../audit/append.ts';
-import { appendUniformAudit } from '../audit/append-uniform.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db } from '../db/port.ts';
+import { handOverItems } from '../payouts/item-transitions.ts';
+import { holdLease } from '../queue/chunk-lease.ts';
 import type { ClaimedChunk, ClaimedItem } from '../queue/claim.ts';
 import type { BatchRef } from './batch-refs.ts';
 
@@ -17,37 +19,16 @@ import type { BatchRef } from './batch-refs.ts';
  * Guarded by the lease and the status: the chunk's row is locked and must still be this claimer's
  * (the reaper cannot take it away until this commits), and an item already final is skipped, so a
  * stale or redelivered chunk is harmless. Returns the items this worker now holds, QUEUED, with the
- * status each had before.
+ * status each had before (payouts/item-transitions.ts: handOverItems). Locks: the chunk row, the
+ * items, the merchant's audit head.
  */
 export async function handOver(db: Db, actor: Actor, batch: BatchRef, chunk: ClaimedChunk): Promise<ClaimedItem[]> {
   if (chunk.items.length === 0) return [];
   return db.transaction(async (tx) => {
-    // Locks the chunk's row (and marks it as one that may hold QUEUED items, for retrieve's counts).
-    const lease = await tx.query('update work_chunks set handed_over_at = coalesce(handed_over_at, now()) where id = $1 and claimed_by = $2', [chunk.id, chunk.claimedBy]);
-    if (lease.rowCount === 0) return [];
-    // Found by id alone (primary-key probes): with `batch_id = …` in this WHERE the planner once took
-    // the (batch_id, seq) index while the batch's statistics were those of an empty table, and read
-    // the whole batch for every chunk (quadratic in the batch size).
-    const moved = await tx.query<{ id: bigint; attempts: number }>(
-      `update items set status = 'QUEUED', attempts = attempts + 1, next_attempt_at = now(), updated_at = now()
-       where id = any($1::int8[]) and status in ('PROCESSING', 'QUEUED')
-       returning id, attempts`,
-      [chunk.items.map((item) => item.id)],
-    );
-    // Only hand-overs count attempts: one more than when the item was read means this update moved
-    // it from the status it was read in; more means another hand-over (of a stale copy of this
-    // chunk) came in between and left it QUEUED, so it may have reached a rail.
-    const attemptsNow = new Map(moved.rows.map((row) => [row.id, row.attempts]));
-    const held = chunk.items
-      .filter((item) => attemptsNow.has(item.id))
-      .map((item) => ({ ...item, status: attemptsNow.get(item.id) === item.attempts + 1 ? item.status : ('QUEUED' as const), attempts: attemptsNow.get(item.id)! - 1 }));
-    const queuedNow = held.filter((item) => item.status === 'PROCESSING');
-    await appendUniformAudit(tx, { chainId: batch.merchantId, actor, requestId: batch.id }, {
-      action: 'item.status',
-      before: { status: 'PROCESSING' },
-      after: { status: 'QUEUED' },
-      entities: queuedNow.map((item) => `item:${item.referenceCode}`),
-    });
+    if (!(await holdLease(tx, chunk))) return [];
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id });
+    const held = await handOverItems(tx, events, batch, chunk.items);
+    await events.write(tx);
     return held;
   });
 }

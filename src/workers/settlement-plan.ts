@@ -1,4 +1,5 @@
 import type { PlannedTransfer } from '../ledger/transfers.ts';
+import type { BatchProgress } from '../payouts/batch-transitions.ts';
 import type { ClaimedItem } from '../queue/claim.ts';
 import type { RailName, RailOutcome, RejectionReason } from '../rails/rail.ts';
 import { retryDelayMs } from './backoff.ts';
@@ -99,17 +100,6 @@ export function releaseTransfers(rejected: readonly RejectedItem[], accounts: Se
 }
 
 /** What the batch row gains from this settlement. */
-export interface BatchProgress {
-  /** Items that reached a final state now: paid + refunded + refundFailed. */
-  finished: number;
-  /** Items now SUCCESS, DEPOSIT_SUCCESS and DEPOSIT_FAIL. */
-  paid: number;
-  refunded: number;
-  refundFailed: number;
-  paidAmount: bigint;
-  paidCommission: bigint;
-}
-
 export function batchProgress(paid: readonly PaidItem[], refunded: number, refundFailed: number): BatchProgress {
   let paidAmount = 0n;
   let paidCommission = 0n;

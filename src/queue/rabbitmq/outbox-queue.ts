@@ -1,4 +1,4 @@
-import type { Actor } from '../../audit/append.ts';
+import type { TransactionEvents } from '../../audit/transaction-events.ts';
 import type { Tx } from '../../db/port.ts';
 import type { AuthorizedBatch, BatchQueue } from '../../payouts/batch-queue.ts';
 import { writeWorkChunks } from '../work-chunks.ts';
@@ -15,7 +15,7 @@ import { writeOutbox } from './outbox.ts';
 export function outboxQueue(chunkItems: number, sweepAfterMs: number): BatchQueue {
   return {
     kind: 'rabbitmq',
-    async enqueueAuthorized(tx: Tx, batch: AuthorizedBatch, _actor: Actor) {
+    async enqueueAuthorized(tx: Tx, _events: TransactionEvents, batch: AuthorizedBatch) {
       const chunks = await writeWorkChunks(tx, batch, chunkItems, sweepAfterMs);
       const rows = await writeOutbox(tx, batch.id);
       if (rows !== chunks) throw new Error(`batch ${batch.id}: wrote ${rows} outbox rows for ${chunks} work chunks`);

@@ -1,30 +1,26 @@
-import { appendAudit, type Actor } from '../../audit/append.ts';
+import type { Actor } from '../../audit/append.ts';
+import { TransactionEvents } from '../../audit/transaction-events.ts';
 import type { Db, Queryable } from '../../db/port.ts';
+import { moveBatch } from '../../payouts/batch-transitions.ts';
 
 /**
  * IN_PROGRESS → PUBLISHED_TO_QUEUE for each of these batches whose outbox rows are all published,
- * one transaction per batch (the batch row, then its merchant's audit head: the lock order of auth
- * and settlement). Guarded by the status: a batch that workers finished already (a small batch can
- * complete before its relay gets here), or that another relay promoted, is skipped. Run only after
- * the rows' published_at has committed, so the relay that publishes a batch's last row always sees
- * all of them. Returns the batches promoted now.
+ * one transaction per batch: the batch row, then its merchant's audit head (the lock order of every
+ * writer). Guarded by the status: a batch that workers finished already (a small batch can complete
+ * before its relay gets here), or that another relay promoted, is skipped. Run only after the rows'
+ * published_at has committed, so the relay that publishes a batch's last row always sees all of
+ * them. Returns the batches promoted now.
  */
 export async function promoteBatches(db: Db, batchIds: readonly string[], actor: Actor): Promise<string[]> {
   const promoted: string[] = [];
   for (const batchId of [...new Set(batchIds)].sort()) {
     const moved = await db.transaction(async (tx) => {
-      const updated = await tx.query<{ merchant_id: bigint }>(
-        `update batches b set status = 'PUBLISHED_TO_QUEUE'
-         where b.id = $1 and b.status = 'IN_PROGRESS'
-           and exists (select 1 from outbox o where o.batch_id = b.id)
-           and not exists (select 1 from outbox o where o.batch_id = b.id and o.published_at is null)
-         returning b.merchant_id`,
-        [batchId],
-      );
-      if (updated.rowCount === 0) return false;
-      await appendAudit(tx, { chainId: updated.rows[0].merchant_id, actor, requestId: batchId }, [
-        { action: 'batch.status', entity: `batch:${batchId}`, before: { status: 'IN_PROGRESS' }, after: { status: 'PUBLISHED_TO_QUEUE' } },
-      ]);
+      const found = await tx.query<{ merchant_id: bigint }>('select merchant_id from batches where id = $1', [batchId]);
+      if (found.rowCount === 0) return false;
+      const batch = { id: batchId, merchantId: found.rows[0].merchant_id };
+      const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batchId });
+      if (!(await moveBatch(tx, events, batch, 'publish', 'IN_PROGRESS', { onlyWhenAllPublished: true }))) return false;
+      await events.write(tx);
       return true;
     });
     if (moved) promoted.push(batchId);
