@@ -121,6 +121,9 @@ export const errors = {
   CSRF_INVALID: entry('7208', 'AUTHENTICATION', 'Form süresi doldu veya başka bir siteden gönderildi; sayfayı yenileyin', 'The form expired or came from another site; reload the page'),
   CSV_UNREADABLE: entry('7209', 'INVALID_REQUEST', 'CSV dosyası okunamadı', 'The CSV file could not be read'),
   EMAIL_TAKEN: entry('7210', 'CONFLICT', 'Bu e-posta adresi zaten kullanılıyor', 'This email address is already in use'),
+
+  // The lifecycle and the queue (7010–7019).
+  CHUNK_NOT_PARKED: entry('7010', 'NOT_FOUND', 'Park edilmiş iş parçası bulunamadı', 'No parked work chunk has this id'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorName = keyof typeof errors;

@@ -75,6 +75,10 @@ export const limits = {
   railAttemptsAlert: 20,
   /** Idle wait of a worker loop that found nothing to claim. */
   workerPollMs: 200,
+  /** Failures of one chunk (its processing threw) after which it is parked for an operator, not retried. */
+  chunkFailuresMax: 5,
+  /** The last error a parked chunk keeps, in characters. */
+  chunkErrorCharsMax: 1000,
   /** Wait after a chunk failed unexpectedly, so a broken database is not hammered. */
   workerErrorBackoffMs: 1_000,
   /**

@@ -258,7 +258,7 @@ function poisonHandOver(db: Db, isPoisoned: (itemIds: bigint[]) => boolean): Db 
   const guard = (q: Queryable): Queryable => ({
     query(sql, params) {
       const itemIds = (params ?? []).find((p): p is bigint[] => Array.isArray(p) && typeof p[0] === 'bigint');
-      if (sql.includes("set status = 'QUEUED'") && itemIds && isPoisoned(itemIds)) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
+      if (sql.includes('attempts = attempts + 1') && itemIds && isPoisoned(itemIds)) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
       return q.query(sql, params);
     },
   });

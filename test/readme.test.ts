@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpStatusOf } from '../src/api/errors.ts';
 import { errors } from '../src/errors.ts';
+import { batchMoves, itemMoves, steps } from '../src/payouts/transitions.ts';
 import { errorsTable, tableBegin, tableEnd } from '../scripts/errors-table.ts';
 import { freePort, freshSchemaUrl, runCli } from './support/process.ts';
 import { startTestService } from './support/service.ts';
@@ -103,4 +104,19 @@ describe('README api section', () => {
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('README lifecycle section', () => {
+  /** The `A --> B` edges of the diagram of `state`, entry edges ([*]) left out. */
+  const edgesOf = (state: string) => {
+    const lifecycle = section('lifecycle');
+    const block = lifecycle.slice(lifecycle.indexOf(`state "${state}"`));
+    const diagram = block.slice(0, block.indexOf('```'));
+    return [...diagram.matchAll(/^\s*([A-Z_]+) --> ([A-Z_]+)/gm)].map((m) => `${m[1]} → ${m[2]}`).sort();
+  };
+
+  it('draws exactly the moves src/payouts/transitions.ts allows', () => {
+    expect(edgesOf('Batch')).toEqual([...new Set(steps(batchMoves).map(([a, b]) => `${a} → ${b}`))].sort());
+    expect(edgesOf('Item')).toEqual([...new Set(steps(itemMoves).map(([a, b]) => `${a} → ${b}`))].sort());
+  });
 });

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/port.ts';
+import { isRetryable } from '../faults.ts';
+import { limits } from '../limits.ts';
 import type { ClaimedChunk } from './claim.ts';
 
 /**
@@ -22,10 +24,29 @@ export async function finishChunk(db: Queryable, chunk: ClaimedChunk): Promise<b
   return finished.rows[0]?.done ?? false;
 }
 
-/** Gives the lease back untouched (a chunk abandoned after an error, or a worker stopping): due as it was. */
+/** Gives the lease back untouched: due as it was. */
 export async function releaseChunk(db: Queryable, chunk: ClaimedChunk): Promise<boolean> {
   const released = await db.query(`update work_chunks set claimed_by = null, claimed_until = null where id = $1 and claimed_by = $2`, [chunk.id, chunk.claimedBy]);
   return released.rowCount === 1;
+}
+
+/**
+ * Gives the lease of a chunk whose processing threw back, counting the failure: due again as it
+ * was, or parked with its error once it failed `failuresMax` times (limits.chunkFailuresMax) or with
+ * a fault no retry can help (faults.ts). Parking touches this row alone, never its items' state or
+ * money. Guarded by the owner. Returns what became of the chunk ('lost': the lease was not ours).
+ */
+export async function failChunk(db: Queryable, chunk: ClaimedChunk, error: unknown, failuresMax: number = limits.chunkFailuresMax): Promise<'retried' | 'parked' | 'lost'> {
+  const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, limits.chunkErrorCharsMax);
+  const failed = await db.query<{ parked: boolean }>(
+    `update work_chunks set claimed_by = null, claimed_until = null, failures = failures + 1, last_error = $3,
+       parked_at = case when failures + 1 >= $4 or not $5 then now() end
+     where id = $1 and claimed_by = $2
+     returning parked_at is not null as parked`,
+    [chunk.id, chunk.claimedBy, message, failuresMax, isRetryable(error)],
+  );
+  if (failed.rowCount === 0) return 'lost';
+  return failed.rows[0].parked ? 'parked' : 'retried';
 }
 
 /**

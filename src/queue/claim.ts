@@ -60,7 +60,7 @@ const leaseSql = (claimer: string, leaseMs: string) =>
 export async function claimDueChunk(db: Queryable, options: ClaimOptions): Promise<ClaimedChunk | undefined> {
   const claimed = await db.query<ChunkRow>(
     `${leaseSql('$1', '$2')}
-     where id = (select id from work_chunks where done_at is null and claimed_until is null and due_at <= now()
+     where id = (select id from work_chunks where done_at is null and claimed_until is null and parked_at is null and due_at <= now()
                  order by due_at, id limit 1 for update skip locked)
      returning id, batch_id, seq_from, seq_to, claimed_by`,
     [options.claimer, options.leaseMs ?? limits.leaseDurationMs],
@@ -75,7 +75,7 @@ export async function claimDueChunk(db: Queryable, options: ClaimOptions): Promi
 export async function claimChunkAt(db: Queryable, options: ClaimOptions & { batchId: string; seqFrom: number }): Promise<ClaimedChunk | undefined> {
   const claimed = await db.query<ChunkRow>(
     `${leaseSql('$3', '$4')}
-     where id = (select id from work_chunks where batch_id = $1 and seq_from = $2 and done_at is null and claimed_until is null
+     where id = (select id from work_chunks where batch_id = $1 and seq_from = $2 and done_at is null and claimed_until is null and parked_at is null
                  for update skip locked)
      returning id, batch_id, seq_from, seq_to, claimed_by`,
     [options.batchId, options.seqFrom, options.claimer, options.leaseMs ?? limits.leaseDurationMs],

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/port.ts';
 import { limits } from '../limits.ts';
-import { finishChunk, releaseChunk } from './chunk-lease.ts';
+import { failChunk, finishChunk } from './chunk-lease.ts';
 import type { ChunkSource, SourcedChunk } from './chunk-source.ts';
 import { claimDueChunk, type ClaimedChunk } from './claim.ts';
 
@@ -15,8 +15,8 @@ function tableChunk(db: Queryable, chunk: ClaimedChunk): SourcedChunk {
     complete: async () => {
       await finishChunk(db, chunk);
     },
-    abandon: async () => {
-      await releaseChunk(db, chunk);
+    abandon: async (error) => {
+      await failChunk(db, chunk, error);
     },
   };
 }

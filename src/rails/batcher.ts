@@ -1,3 +1,4 @@
+import { InvariantError } from '../faults.ts';
 /**
  * Gathers calls into few backend statements. The engine calls a rail once per item (the rail
  * interface is per payout, like a bank's API), with up to limits.railCallsInFlightMax calls in
@@ -21,7 +22,7 @@ export function batched<In, Out>(flush: (inputs: In[]) => Promise<Out[]>, maxPer
     pending = pending.slice(taken.length);
     try {
       const outs = await flush(taken.map((p) => p.input));
-      if (outs.length !== taken.length) throw new Error(`batched flush answered ${outs.length} of ${taken.length} calls`);
+      if (outs.length !== taken.length) throw new InvariantError(`batched flush answered ${outs.length} of ${taken.length} calls`);
       taken.forEach((p, i) => p.resolve(outs[i]));
     } catch (error) {
       for (const p of taken) p.reject(error);

@@ -1,3 +1,4 @@
+import { InvariantError } from '../faults.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/port.ts';
@@ -43,7 +44,7 @@ export function sandboxBank(db: Queryable, config: SandboxConfig, random: () => 
       const { transfer, fresh } = await sendMany({ key, item });
       if (transfer.iban !== item.recipientInfo || transfer.amount !== item.amount) {
         // The engine sends one item under one key; anything else is a bug upstream, never paid twice here.
-        throw new Error(`sandbox bank: key ${key} was already used for another transfer`);
+        throw new InvariantError(`sandbox bank: key ${key} was already used for another transfer`);
       }
       if (injected === 'answer-lost') return { kind: 'AMBIGUOUS', detail: 'sandbox bank: injected fault, the answer was lost' };
       if (fresh && sandboxRule(item.recipientInfo).firstAnswerLost) return { kind: 'AMBIGUOUS', detail: 'sandbox bank: no answer (test IBAN ending 98)' };
@@ -101,7 +102,7 @@ async function storeTransfers(db: Queryable, config: SandboxConfig, sends: { key
   }
   return sends.map((s) => {
     const row = byKey.get(s.key);
-    if (!row) throw new Error(`sandbox bank: transfer ${s.key} neither inserted nor found`);
+    if (!row) throw new InvariantError(`sandbox bank: transfer ${s.key} neither inserted nor found`);
     return { transfer: row, fresh: row.fresh };
   });
 }

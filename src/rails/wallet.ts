@@ -1,3 +1,4 @@
+import { InvariantError } from '../faults.ts';
 import type { Queryable } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { findMemberIds, type WalletRecipient, type WalletRecipientType } from '../members/find-members.ts';
@@ -18,7 +19,7 @@ export function walletRail(db: Queryable): Rail {
   return {
     name: 'wallet',
     async send(_key, item) {
-      if (!walletTypes.includes(item.recipientType)) throw new Error(`wallet rail cannot pay a ${item.recipientType} recipient`);
+      if (!walletTypes.includes(item.recipientType)) throw new InvariantError(`wallet rail cannot pay a ${item.recipientType} recipient`);
       const memberId = await lookup({ recipientType: item.recipientType as WalletRecipientType, recipientInfo: item.recipientInfo });
       return memberId === undefined ? { kind: 'REJECTED', reason: 'RECIPIENT_UNKNOWN' } : { kind: 'PAID', walletMemberId: memberId };
     },

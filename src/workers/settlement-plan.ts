@@ -1,3 +1,4 @@
+import { InvariantError } from '../faults.ts';
 import type { PlannedTransfer } from '../ledger/transfers.ts';
 import type { BatchProgress } from '../payouts/batch-transitions.ts';
 import type { ClaimedItem } from '../queue/claim.ts';
@@ -43,7 +44,7 @@ export function sortOutcomes(results: readonly ItemResult[]): SortedOutcomes {
   for (const { item, rail, outcome } of results) {
     switch (outcome.kind) {
       case 'PAID':
-        if (rail === 'wallet' && outcome.walletMemberId === undefined) throw new Error(`wallet paid item ${item.referenceCode} without naming a member`);
+        if (rail === 'wallet' && outcome.walletMemberId === undefined) throw new InvariantError(`wallet paid item ${item.referenceCode} without naming a member`);
         sorted.paid.push({ item, rail, memberId: outcome.walletMemberId });
         break;
       case 'REJECTED':
@@ -77,7 +78,7 @@ export function payoutTransfers(paid: readonly PaidItem[], accounts: SettlementA
   const transfers: PlannedTransfer[] = [];
   for (const { item, memberId } of paid) {
     const creditAccountId = memberId === undefined ? accounts.bankSettlement : accounts.wallets.get(memberId);
-    if (creditAccountId === undefined) throw new Error(`no wallet account for member ${memberId}`);
+    if (creditAccountId === undefined) throw new InvariantError(`no wallet account for member ${memberId}`);
     transfers.push({ kind: 'payout', debitAccountId: accounts.reserved, creditAccountId, amount: item.amount, currency: item.currency, batchId: item.batchId, itemId: item.id });
     if (item.commission > 0n) {
       transfers.push({ kind: 'commission', debitAccountId: accounts.reserved, creditAccountId: accounts.commissionRevenue, amount: item.commission, currency: item.currency, batchId: item.batchId, itemId: item.id });

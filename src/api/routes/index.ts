@@ -1,5 +1,6 @@
 import type { ApiServer, Deps } from '../deps.ts';
 import { adminAuditRoutes } from './admin-audit.ts';
+import { adminChunkRoutes } from './admin-chunks.ts';
 import { adminDepositRoutes } from './admin-deposits.ts';
 import { adminLedgerRoutes } from './admin-ledger.ts';
 import { adminMemberRoutes } from './admin-members.ts';
@@ -32,4 +33,5 @@ export function adminRoutes(app: ApiServer, deps: Deps): void {
   adminAuditRoutes(app, deps);
   adminSandboxBankRoutes(app, deps);
   adminBankFileRoutes(app, deps);
+  adminChunkRoutes(app, deps);
 }

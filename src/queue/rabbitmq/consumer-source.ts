@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/port.ts';
 import type { ChunkSource, SourcedChunk } from '../chunk-source.ts';
-import { finishChunk, releaseChunk } from '../chunk-lease.ts';
+import { failChunk, finishChunk } from '../chunk-lease.ts';
 import { claimChunkAt } from '../claim.ts';
 import type { Delivery, RabbitLink } from './link.ts';
 import { decodeChunkMessage } from './message.ts';
@@ -102,8 +102,12 @@ export function consumerSource(db: Queryable, options: ConsumerSourceOptions): C
             await finishChunk(db, claimed);
             ack(current);
           },
-          abandon: async () => {
-            await releaseChunk(db, claimed);
+          abandon: async (error) => {
+            // A parked chunk waits for an operator, not for a redelivery.
+            if ((await failChunk(db, claimed, error)) === 'parked') {
+              ack(current);
+              return;
+            }
             link?.nack(current, true);
             outstanding.delete(current);
           },

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../src/config.ts';
+import type { Db, Queryable } from '../src/db/port.ts';
+import { InvariantError } from '../src/faults.ts';
+import { limits } from '../src/limits.ts';
+import { failChunk } from '../src/queue/chunk-lease.ts';
+import { claimDueChunk } from '../src/queue/claim.ts';
+import { withRailTimeout } from '../src/rails/timeout.ts';
+import { batchSnapshot, waitFor, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { ibanItem } from './support/items.ts';
+import { balanceOf, startTestWorkers, submitBatch } from './support/processing.ts';
+import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
+
+/** A poison chunk is retried limits.chunkFailuresMax times, then parked with its last error, for an operator. */
+let service: TestService;
+beforeAll(async () => {
+  // Chunks of 3 items: a 6-item batch is two chunks, one of them poisoned.
+  service = await startTestService({ queue: { ...configFromEnv({}).queue, chunkItems: 3 } });
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+/** The database, except that handing over any of `poisoned` items fails inside its transaction. */
+function poisonHandOver(db: Db, poisoned: () => Set<bigint>): Db {
+  const guard = (q: Queryable): Queryable => ({
+    query(sql, params) {
+      const ids = (params ?? []).find((p): p is bigint[] => Array.isArray(p) && typeof p[0] === 'bigint');
+      if (sql.includes('attempts = attempts + 1') && ids?.some((id) => poisoned().has(id))) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
+      return q.query(sql, params);
+    },
+  });
+  return { kind: db.kind, query: (sql, params) => db.query(sql, params), transaction: (work) => db.transaction((tx) => work(guard(tx))), close: () => db.close() };
+}
+
+describe('parked chunks', () => {
+  it('a chunk that keeps failing is parked after the cap with its error, its items untouched; an operator lists and retries it', async () => {
+    const merchant = await service.createMerchant();
+    await service.deposit(merchant, '1000.00');
+    let poisoned = new Set<bigint>();
+    const workers = startTestWorkers(service, { db: poisonHandOver(service.db, () => poisoned), reaperIntervalMs: false });
+    try {
+      const init = await service.signed(merchant, 'POST', '/v1/mass/payout/init', { externalId: `park-${Date.now()}`, items: Array.from({ length: 6 }, (_, i) => ibanItem(i * 10 + 1, '10.00')) });
+      const requestId = init.json.requestId as string;
+      // The second chunk (seq 3..5) is the poisoned one.
+      const ids = await service.db.query<{ id: bigint }>('select id from items where batch_id = $1 and seq >= 3', [requestId]);
+      poisoned = new Set(ids.rows.map((row) => row.id));
+      expect((await service.signed(merchant, 'POST', '/v1/mass/payout/auth', { requestId })).status).toBe(200);
+
+      const parked = await waitFor(
+        async () => {
+          const rows = await service.db.query<{ failures: number; last_error: string; claimed_by: string | null }>(
+            'select failures, last_error, claimed_by from work_chunks where batch_id = $1 and parked_at is not null',
+            [requestId],
+          );
+          return rows.rows[0];
+        },
+        60_000,
+        async () => JSON.stringify(await batchSnapshot(service.db, requestId)),
+      );
+      expect(parked).toEqual({ failures: limits.chunkFailuresMax, last_error: 'Error: injected fault: this chunk cannot be handed over', claimed_by: null });
+      // The healthy chunk was paid; the parked one's items are as auth left them, their money reserved.
+      await waitFor(async () => ((await batchSnapshot(service.db, requestId)).items.SUCCESS === 3 ? true : undefined), 30_000, async () => JSON.stringify(await batchSnapshot(service.db, requestId)));
+      expect(await batchSnapshot(service.db, requestId)).toEqual({ status: 'PUBLISHED_TO_QUEUE', items: { PROCESSING: 3, SUCCESS: 3 } });
+      expect(await balanceOf(service, merchant)).toEqual({ available: '940', reserved: '30' });
+      // Parked means not claimed again: its failure count stays at the cap while the workers run on.
+      expect(workers.logs.filter((line) => line.includes('chunk of 3 items failed')).length).toBe(limits.chunkFailuresMax);
+
+      const list = await service.admin('GET', '/admin/v1/chunks/parked');
+      expect(list.status, list.text).toBe(200);
+      const mine = list.json.chunks.filter((c: { requestId: string }) => c.requestId === requestId);
+      expect(mine).toEqual([{ id: expect.any(String), requestId, seqFrom: 3, seqTo: 5, failures: 5, lastError: parked.last_error, parkedAt: expect.any(String) }]);
+
+      const unknown = await service.admin('POST', '/admin/v1/chunks/999999999/retry');
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toMatchObject({ status: 'failure', errorCode: '7010' });
+
+      poisoned = new Set();
+      const retried = await service.admin('POST', `/admin/v1/chunks/${mine[0].id}/retry`);
+      expect(retried.status, retried.text).toBe(200);
+      expect(retried.json).toEqual({ id: mine[0].id, retried: true });
+      expect(await waitUntilBatchFinal(service.db, requestId, 30_000)).toBe('COMPLETED');
+      expect((await service.admin('POST', `/admin/v1/chunks/${mine[0].id}/retry`)).status).toBe(404);
+      expect((await service.admin('GET', '/admin/v1/chunks/parked')).json.chunks.filter((c: { requestId: string }) => c.requestId === requestId)).toEqual([]);
+      await expectBooksBalanced(service.db);
+    } finally {
+      await workers.stop();
+    }
+  });
+
+  it('a broken invariant parks a chunk at its first failure; a retryable error counts towards the cap', async () => {
+    const merchant = await service.createMerchant();
+    await service.deposit(merchant, '100.00');
+    const requestId = await submitBatch(service, merchant, [ibanItem(1, '1.00'), ibanItem(11, '1.00')]);
+    const chunk = await claimDueChunk(service.db, { claimer: 'test/invariant' });
+    expect(chunk?.batchId).toBe(requestId);
+    expect(await failChunk(service.db, chunk!, new Error('connection reset'))).toBe('retried');
+    const again = await claimDueChunk(service.db, { claimer: 'test/invariant' });
+    expect(again?.id).toBe(chunk!.id);
+    expect(await failChunk(service.db, again!, new InvariantError('two answers for one key'))).toBe('parked');
+    expect(await claimDueChunk(service.db, { claimer: 'test/invariant' })).toBeUndefined();
+    const row = await service.db.query<{ failures: number; last_error: string }>('select failures, last_error from work_chunks where id = $1', [chunk!.id]);
+    expect(row.rows[0]).toEqual({ failures: 2, last_error: 'InvariantError: two answers for one key' });
+    expect((await batchSnapshot(service.db, requestId)).items).toEqual({ PROCESSING: 2 });
+  });
+
+  it('an assertion inside a rail adapter fails the call instead of reading as an ambiguous answer', async () => {
+    await expect(withRailTimeout(() => Promise.reject(new InvariantError('adapter bug')), 1_000)).rejects.toThrow('adapter bug');
+    expect(await withRailTimeout(() => Promise.reject(new Error('socket hang up')), 1_000)).toEqual({ kind: 'AMBIGUOUS', detail: 'rail call failed: socket hang up' });
+  });
+});
