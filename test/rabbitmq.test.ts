@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/config.ts';
 import type { Db, Queryable } from '../src/db/port.ts';
 import { formatDecimal } from '../src/money.ts';
+import { limits } from '../src/limits.ts';
+import { retryParkedChunk } from '../src/queue/parked-chunks.ts';
 import { outboxQueue } from '../src/queue/rabbitmq/outbox-queue.ts';
 import { startEngine, type Engine } from '../src/workers/engine.ts';
 import { batchSnapshot, expectSettledExactlyOnce, waitFor, waitUntilBatchFinal } from './support/exactly-once.ts';
@@ -148,7 +150,7 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     await expectMoneyRight(merchant, [await expectSettledExactlyOnce(service.db, requestId)]);
   });
 
-  it('a chunk that fails on every delivery is dead-lettered after the delivery limit, and the table finishes it once it can', async () => {
+  it('a chunk that fails on every delivery is parked after limits.chunkFailuresMax, its message acked, and finished once an operator retries it', async () => {
     const merchant = await newMerchant();
     let poisoned: string | undefined;
     let poisonedItems = new Set<bigint>();
@@ -163,21 +165,22 @@ describe.skipIf(!queueUrl)('RabbitMQ transport (needs QUEUE_URL=amqp://…, a Ra
     const auth = await service.signed(merchant, 'POST', '/v1/mass/payout/auth', { requestId: poisoned });
     expect(auth.status, auth.text).toBe(200);
 
-    const dead = await waitFor(
-      async () => {
-        const found = await view.drainDead(queueName);
-        return found.length > 0 ? found : undefined;
-      },
+    // Each failure is counted on the chunk's row: at limits.chunkFailuresMax it is parked and its
+    // message acked, before the queue's delivery limit would dead-letter it.
+    const parked = await waitFor(
+      async () => (await service.db.query<{ id: bigint; failures: number }>('select id, failures from work_chunks where batch_id = $1 and parked_at is not null', [poisoned])).rows[0],
       45_000,
-      async () => `no dead letter; ${JSON.stringify(await view.counts(queueName))}; logs: ${logs.slice(-5).join(' | ')}`,
+      async () => `not parked; ${JSON.stringify(await view.counts(queueName))}; logs: ${logs.slice(-5).join(' | ')}`,
     );
-    expect(dead).toEqual([{ body: JSON.stringify({ batchId: poisoned, seqFrom: 0, seqTo: chunkItems - 1 }), deathReason: 'delivery_limit' }]);
-    // The limit is 5 redeliveries: the message was tried 6 times (the table source may have tried too).
-    expect(logs.filter((line) => line.includes(`chunk of ${chunkItems} items failed`)).length).toBeGreaterThanOrEqual(6);
+    expect(parked.failures).toBe(limits.chunkFailuresMax);
+    expect(logs.filter((line) => line.includes(`chunk of ${chunkItems} items failed`)).length).toBe(limits.chunkFailuresMax);
     expect((await batchSnapshot(service.db, poisoned!)).items).toEqual({ PROCESSING: chunkItems });
+    await waitFor(async () => ((await view.counts(queueName)).ready === 0 ? true : undefined), 15_000, async () => JSON.stringify(await view.counts(queueName)));
+    expect(await view.drainDead(queueName)).toEqual([]);
 
-    // Healed: the message is gone, so only the table source can finish the chunk (due since auth + sweepAfterMs), and it does.
+    // Healed, and retried by an operator: due at once, the table source finishes it.
     poisonedItems = new Set();
+    expect(await retryParkedChunk(service.db, parked.id)).toBe(true);
     const requestId = init.json.requestId as string;
     await waitUntilBatchFinal(service.db, requestId, 30_000);
     await expectMoneyRight(merchant, [await expectSettledExactlyOnce(service.db, requestId)]);

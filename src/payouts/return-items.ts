@@ -1,4 +1,5 @@
-import { appendAudit, type Actor } from '../audit/append.ts';
+import type { Actor } from '../audit/append.ts';
+import { appendAudit } from '../audit/transaction-events.ts';
 import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
@@ -71,7 +72,7 @@ export async function returnPaidItems(
     }
     const posted = await recordTransfers(tx, planned);
     if (posted.length !== planned.length) throw new Error(`returns: posted ${posted.length} of ${planned.length} transfers`);
-    await lockAccounts(tx, posted.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
+    await lockAccounts(tx, posted);
     await applyTransfers(tx, posted);
     const reasons = new Map(returns.map((r) => [r.referenceCode, r]));
     await appendAudit(tx, { chainId: merchantId, actor }, [

@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Db } from '../src/db/port.ts';
+import { dumpSchema } from '../src/db/schema-dump.ts';
+import { freshDb } from './support/db.ts';
+
+/** src/db/schema.sql is what the migrations produce, so a reviewer reads the schema in one file. */
+let db: Db;
+let drop: () => Promise<void>;
+beforeAll(async () => {
+  ({ db, drop } = await freshDb());
+});
+afterAll(async () => {
+  await drop?.();
+});
+
+it('src/db/schema.sql is exactly what the migrations produce (fix: npm run db:schema)', async () => {
+  const committed = await readFile(new URL('../src/db/schema.sql', import.meta.url), 'utf8');
+  const dumped = await dumpSchema(db);
+  expect(dumped).toContain('create table work_chunks (');
+  expect(dumped).toBe(committed);
+});
