@@ -224,7 +224,6 @@ export async function merchantItemsPage(db: Queryable, merchantId: bigint, batch
   return result.rows.map(itemFromRow);
 }
 
-/** How many of the batch's items are in each status: one index scan, for progress displays. */
 /**
  * How many of the batch's items are in each status, without counting the batch's items: final ones
  * come from the batch's counters (kept by every settlement), INVALID / INIT / MASS_PAYOUT_CANCELED
