@@ -111,6 +111,23 @@ create table bank_files (
 CREATE UNIQUE INDEX bank_files_msg_id ON bank_files USING btree (direction, msg_id);
 CREATE INDEX bank_files_recorded ON bank_files USING btree (id) WHERE (state = 'RECORDED'::text);
 
+create table batch_approvals (
+  batch_id uuid not null,
+  submitted_by bigint,
+  submitted_at timestamp with time zone not null default now(),
+  decision text,
+  decided_by bigint,
+  decided_at timestamp with time zone,
+  constraint batch_approvals_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES batches(id),
+  constraint batch_approvals_check CHECK ((((decision IS NULL) = (decided_by IS NULL)) AND ((decision IS NULL) = (decided_at IS NULL)))),
+  constraint batch_approvals_check1 CHECK (((decided_by IS NULL) OR (decided_by IS DISTINCT FROM submitted_by))),
+  constraint batch_approvals_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES console_users(id),
+  constraint batch_approvals_decision_check CHECK ((decision = ANY (ARRAY['APPROVED'::text, 'REJECTED'::text]))),
+  constraint batch_approvals_pkey PRIMARY KEY (batch_id),
+  constraint batch_approvals_submitted_by_fkey FOREIGN KEY (submitted_by) REFERENCES console_users(id)
+);
+CREATE INDEX batch_approvals_pending ON batch_approvals USING btree (submitted_at) WHERE (decision IS NULL);
+
 create table batches (
   id uuid not null,
   merchant_id bigint not null,
@@ -152,6 +169,48 @@ create table batches (
   constraint batches_total_successful_amount_check CHECK ((total_successful_amount >= 0))
 );
 CREATE INDEX batches_in_progress ON batches USING btree (id) WHERE (status = 'IN_PROGRESS'::text);
+
+create table console_drafts (
+  id uuid not null,
+  user_id bigint not null,
+  external_id text not null,
+  csv bytea not null,
+  created_at timestamp with time zone not null default now(),
+  constraint console_drafts_external_id_check CHECK (((length(external_id) >= 1) AND (length(external_id) <= 64))),
+  constraint console_drafts_pkey PRIMARY KEY (id),
+  constraint console_drafts_user_id_fkey FOREIGN KEY (user_id) REFERENCES console_users(id)
+);
+
+create table console_sessions (
+  token_hash text not null,
+  user_id bigint,
+  csrf_token text not null,
+  created_at timestamp with time zone not null default now(),
+  expires_at timestamp with time zone not null,
+  constraint console_sessions_pkey PRIMARY KEY (token_hash),
+  constraint console_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES console_users(id)
+);
+CREATE INDEX console_sessions_expires ON console_sessions USING btree (expires_at);
+
+create table console_users (
+  id bigint generated always as identity not null,
+  merchant_id bigint not null,
+  email text not null,
+  role text not null,
+  password_hash text not null,
+  totp_secret_sealed text not null,
+  totp_last_step bigint not null default 0,
+  failed_sign_ins integer not null default 0,
+  locked_until timestamp with time zone,
+  created_at timestamp with time zone not null default now(),
+  constraint console_users_email_check CHECK ((((length(email) >= 3) AND (length(email) <= 254)) AND (email = lower(email)))),
+  constraint console_users_email_key UNIQUE (email),
+  constraint console_users_failed_sign_ins_check CHECK ((failed_sign_ins >= 0)),
+  constraint console_users_merchant_id_fkey FOREIGN KEY (merchant_id) REFERENCES merchants(id),
+  constraint console_users_pkey PRIMARY KEY (id),
+  constraint console_users_role_check CHECK ((role = ANY (ARRAY['maker'::text, 'checker'::text, 'viewer'::text])))
+);
+CREATE INDEX console_users_merchant ON console_users USING btree (merchant_id);
 
 create table deposit_keys (
   merchant_id bigint not null,
@@ -234,7 +293,10 @@ create table merchants (
   commission_fixed_minor bigint not null default 0,
   commission_rate_e8 bigint not null default 0,
   created_at timestamp with time zone not null default now(),
+  approval_threshold_minor bigint,
+  api_batches_need_approval boolean not null default false,
   constraint merchants_api_key_key UNIQUE (api_key),
+  constraint merchants_approval_threshold_minor_check CHECK ((approval_threshold_minor >= 0)),
   constraint merchants_commission_fixed_minor_check CHECK ((commission_fixed_minor >= 0)),
   constraint merchants_commission_rate_e8_check CHECK (((commission_rate_e8 >= 0) AND (commission_rate_e8 <= 100000000))),
   constraint merchants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 128))),
