@@ -135,6 +135,8 @@ export const limits = {
   // The official clients' habits.
   /** Items per page of a retrieve that names no size (a Java caller leaving page and size null). */
   retrievePageSizeDefault: 100,
+  /** Characters of an INVALID item's amount kept as it was sent (items.amount_sent's CHECK matches). */
+  amountSentCharsMax: 64,
 
   // The ISO 20022 file rail (MASSPAYOUT_BANK_RAIL=iso20022) and the bank simulator.
   /** A pain.001 is cut this often (MASSPAYOUT_ISO20022_FILE_INTERVAL_MS) … */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { ApiServer } from './api/deps.ts';
 import { buildServer } from './api/server.ts';
 import { resolveAdminToken } from './admin-token.ts';
@@ -28,14 +29,15 @@ export async function startService(config: Config, log: (line: string) => void =
   });
   let app: ApiServer;
   try {
-    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue, brokerConnected: engine.brokerConnected }, { loggerInstance: logger });
+    const https = config.tls.certFile && config.tls.keyFile ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) } : undefined;
+    app = await buildServer({ db, box, config, adminToken: admin.token, queue: engine.queue, brokerConnected: engine.brokerConnected }, { loggerInstance: logger, https });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await engine.stop();
     await db.close();
     throw error;
   }
-  const { bound, url } = listeningUrls(app);
+  const { bound, url } = listeningUrls(app, config.tls.certFile ? 'https' : 'http');
   log(`masspayout listening on ${bound} (database: ${db.kind === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`);
   if (bound !== url) log(`every interface: the API (admin routes included) is reachable from the network; on this machine: ${url}`);
   if (admin.source === 'generated') log(`admin token (generated, kept in ${admin.file}): ${admin.token}`);
@@ -62,10 +64,10 @@ export async function startService(config: Config, log: (line: string) => void =
  * Where the socket is bound, as it is (HOST=0.0.0.0 shows as 0.0.0.0), and a URL to reach it from
  * this machine (loopback for a wildcard address).
  */
-function listeningUrls(app: ApiServer): { bound: string; url: string } {
+function listeningUrls(app: ApiServer, scheme: 'http' | 'https'): { bound: string; url: string } {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the HTTP server is not listening on a TCP port');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
-  return { bound: `http://${host}:${address.port}`, url: `http://${wildcard ? '127.0.0.1' : host}:${address.port}` };
+  return { bound: `${scheme}://${host}:${address.port}`, url: `${scheme}://${wildcard ? '127.0.0.1' : host}:${address.port}` };
 }

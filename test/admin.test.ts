@@ -34,7 +34,7 @@ describe('POST /admin/v1/merchants', () => {
   it('creates a merchant with its commission terms and shows the keys once', async () => {
     const response = await service.admin('POST', '/admin/v1/merchants', { name: 'Acme Payroll', commission: { fixed: '1.50', rate: '0.01' } });
     expect(response.status, response.text).toBe(201);
-    expect(response.json).toEqual({ merchantId: expect.any(Number), apiKey: expect.stringMatching(/^\S{16,128}$/), secretKey: expect.stringMatching(/^\S{16,128}$/) });
+    expect(response.json).toEqual({ merchantId: expect.any(Number), apiKey: expect.stringMatching(/^\S{16,128}$/), secretKey: expect.stringMatching(/^\S{16,128}$/), statusVocabulary: 'documented' });
     const stored = await service.db.query('select name, api_key, commission_fixed_minor, commission_rate_e8 from merchants where id = $1', [response.json.merchantId]);
     // 1.50 is 150 minor units; 0.01 is 1,000,000 × 10^-8.
     expect(stored.rows).toEqual([{ name: 'Acme Payroll', api_key: response.json.apiKey, commission_fixed_minor: 150n, commission_rate_e8: 1_000_000n }]);

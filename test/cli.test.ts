@@ -174,6 +174,16 @@ describe('masspayout: operator commands', () => {
     expect(created.code, created.stderr).toBe(0);
     expect(created.json).toMatchObject({ merchantId: expect.any(Number), apiKey: expect.stringMatching(/\S/), secretKey: expect.stringMatching(/\S/) });
 
+    expect(created.json.statusVocabulary).toBe('documented');
+    const java = await cli(['merchant', 'update', '--merchant', String(created.json.merchantId), '--status-vocabulary', 'java'], adminEnv());
+    expect(java.code, java.stderr).toBe(0);
+    expect(java.stdout).toBe(`merchant ${created.json.merchantId} (Boğaziçi Kargo A.Ş.): status vocabulary java\n`);
+    const javaAtOnce = await cli(['merchant', 'create', '--name', 'Java Shop', '--status-vocabulary', 'java', '--json'], adminEnv());
+    expect(javaAtOnce.json.statusVocabulary).toBe('java');
+    const unknown = await cli(['merchant', 'update', '--merchant', String(created.json.merchantId), '--status-vocabulary', 'cobol'], adminEnv());
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/documented, java/);
+
     const deposit = await cli(['deposit', '--merchant', String(created.json.merchantId), '--amount', '1500.75', '--json'], adminEnv());
     expect(deposit.code, deposit.stderr).toBe(0);
     expect(deposit.json).toMatchObject({ merchantId: created.json.merchantId, currency: 'TRY', available: '1500.75' });
@@ -253,7 +263,8 @@ describe('masspayout submit', () => {
       ['S-2', iban(2), 'İlkay Çağlar', null, 250],
       ['S-3', 'TR330006100519786457841327', 'Ümit Işık', 'bozuk IBAN', 10],
       ['S-4', iban(4), 'Ayşe\nYılmaz', 'çok satırlı ad', 99.99],
-      ['S-5', iban(5), 'Gökhan Ağaoğlu', 'üç ondalık', 0],
+      // Invalid for its three fraction digits: shown with the amount it was sent with.
+      ['S-5', iban(5), 'Gökhan Ağaoğlu', 'üç ondalık', 12.345],
     ]);
 
     // status --watch off a terminal: a plain line per change, ending with the final state.
@@ -354,25 +365,27 @@ describe('masspayout status, items and balance', () => {
     const closed = composeIBAN({ countryCode: 'TR', bban: '0006400000000000000099' })!;
     const file = await csvFile(
       'export.csv',
-      [header, `E-1,IBAN,${iban(11)},Deniz Aktaş,100,TRY,Mart`, `E-2,IBAN,${closed},"Kapalı, Hesap",50,TRY,Mart`, `E-3,IBAN,TR00,Hatalı,1,TRY,`].join('\n'),
+      [header, `E-1,IBAN,${iban(11)},Deniz Aktaş,100,TRY,Mart`, `E-2,IBAN,${closed},"Kapalı, Hesap",50,TRY,Mart`, `E-3,IBAN,TR00,Hatalı,1,TRY,`, `E-4,IBAN,${iban(12)},Yanlış Tutar,"1,5",TRY,`].join('\n'),
     );
     const submitted = await cli(['submit', file, '--external-id', 'export', '--auth', '--json'], merchantEnv(merchant));
     expect(submitted.code, submitted.stderr).toBe(0);
     const requestId = submitted.json.requestId;
     const watched = await cli(['status', requestId, '--watch', '--interval', '0.05', '--json'], merchantEnv(merchant));
-    expect(watched.json).toMatchObject({ status: 'COMPLETED', counts: { final: 3, paid: 1, failed: 1, invalid: 1 } });
+    expect(watched.json).toMatchObject({ status: 'COMPLETED', counts: { final: 4, paid: 1, failed: 1, invalid: 2 } });
 
-    const [all, failed, text, balance, unknown] = await Promise.all([
+    const [all, failed, text, balance, invalidCsv, unknown] = await Promise.all([
       cli(['items', requestId, '--json'], merchantEnv(merchant)),
       cli(['items', requestId, '--status', 'deposit_success,DEPOSIT_FAIL', '--csv'], merchantEnv(merchant)),
       cli(['items', requestId, '--item-type', 'INVALID'], merchantEnv(merchant)),
       cli(['balance', '--json'], merchantEnv(merchant)),
+      cli(['items', requestId, '--item-type', 'INVALID', '--csv'], merchantEnv(merchant)),
       cli(['status', '00000000-0000-4000-8000-000000000000', '--json'], merchantEnv(merchant)),
     ]);
     expect(all.json.map((i: any) => [i.itemExternalId, i.itemStatus])).toEqual([
       ['E-1', 'SUCCESS'],
       ['E-2', 'DEPOSIT_SUCCESS'],
       ['E-3', 'INVALID'],
+      ['E-4', 'INVALID'],
     ]);
     expect(failed.code, failed.stderr).toBe(0);
     const [csvHeader, ...csvRows] = failed.stdout.trimEnd().split('\n');
@@ -380,7 +393,12 @@ describe('masspayout status, items and balance', () => {
     expect(csvRows).toHaveLength(1);
     expect(csvRows[0]).toMatch(new RegExp(`^E-2,IBAN,${closed},"Kapalı, Hesap",50,TRY,Mart,DEPOSIT_SUCCESS,[0-9a-f-]{36},The recipient account is closed,0$`));
     expect(text.stdout).toMatch(/^E-3\tINVALID\t/);
-    expect(text.stderr).toBe('1 item\n');
+    expect(text.stderr).toBe('2 items\n');
+    // The INVALID export holds the amounts as they were sent: "1,5" is there to be fixed, not 0.
+    const invalidRows = invalidCsv.stdout.trimEnd().split('\n').slice(1);
+    expect(invalidRows).toHaveLength(2);
+    expect(invalidRows[0]).toMatch(/^E-3,IBAN,TR00,Hatalı,1,TRY,/);
+    expect(invalidRows[1]).toMatch(new RegExp(`^E-4,IBAN,${iban(12)},Yanlış Tutar,"1,5",TRY,`));
     expect(balance.json).toEqual({ balance: '400.00', balances: [{ currency: 'TRY', available: '400.00', reserved: '0.00' }] });
     expectOneLineFailure(unknown, /^masspayout status: 6001 Mass payout not found \(HTTP 404\)$/);
     expect(unknown.json).toMatchObject({ status: 'failure', errorCode: '6001', httpStatus: 404, retryable: false });

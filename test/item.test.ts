@@ -46,6 +46,7 @@ describe('GET /v1/mass/payout/retrieve/items/{referenceCode}', () => {
       errorMessages: [],
       errorMessage: null,
       totalAmount: 250.1,
+      sentAmount: null,
       // 0.75 + 0.5 % of 250.10 = 0.75 + 1.2505 → 0.75 + 1.25 = 2.00
       commissionAmount: 2,
       currencyCode: 'TRY',
@@ -65,13 +66,39 @@ describe('GET /v1/mass/payout/retrieve/items/{referenceCode}', () => {
       recipientName: null,
       errorMessages: ['IBAN ödemelerinde alıcı adı zorunludur', 'Tutar sıfırdan büyük ve en fazla iki ondalık basamaklı olmalıdır'],
       errorMessage: 'IBAN ödemelerinde alıcı adı zorunludur',
-      totalAmount: 0,
+      // The amount it was sent with, not 0: what to fix.
+      totalAmount: 1.001,
+      sentAmount: '1.001',
       commissionAmount: 0,
     });
     const en = await service.signed(merchant, 'GET', itemPath(invalidCode), {}, { query: '?locale=en' });
     expect(en.json.locale).toBe('en');
     expect(en.json.item.errorMessages).toEqual(['recipientName is required for IBAN payouts', 'The amount must be greater than zero with at most two fraction digits']);
     expect(en.json.item.errorMessage).toBe('recipientName is required for IBAN payouts');
+  });
+
+  test('an INVALID item keeps the amount it was sent with: a number as its JSON text, a string as is', async () => {
+    const sent: Array<[unknown, number, string | null]> = [
+      [1.234, 1.234, '1.234'],
+      [-5, -5, '-5'],
+      [0, 0, '0'],
+      ['-0.5', -0.5, '-0.5'],
+      ['abc', 0, 'abc'],
+      ['1,5', 0, '1,5'],
+      ['x'.repeat(100), 0, 'x'.repeat(64)],
+      [null, 0, null],
+      [{ n: 1 }, 0, null],
+    ];
+    const items = sent.map(([value], i) => ({ ...ibanItem(10 + i), amount: { value, currency: 'TRY' } }));
+    const created = await service.signed(merchant, 'POST', '/v1/mass/payout/init', { externalId: 'item-amounts', items });
+    expect(created.status, created.text).toBe(200);
+    const listed = await service.signed(merchant, 'POST', '/v1/mass/payout/retrieve', { requestId: created.json.requestId, page: 0, size: 20 });
+    const shown = listed.json.massPayoutItems.items.map((item: any) => [item.itemStatus, item.totalAmount, item.sentAmount]);
+    expect(shown).toEqual(sent.map(([, total, text]) => ['INVALID', total, text]));
+    const one = await service.signed(merchant, 'GET', itemPath(listed.json.massPayoutItems.items[1].referenceCode));
+    expect(one.json.item).toMatchObject({ totalAmount: -5, sentAmount: '-5' });
+    // Valid items keep none: their amount is totalAmount.
+    expect((await service.db.query(`select count(*)::int as n from items where status <> 'INVALID' and amount_sent is not null`)).rows[0].n).toBe(0);
   });
 
   test('works whatever body the client sends with its GET: {}, null or none', async () => {

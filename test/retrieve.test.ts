@@ -78,6 +78,7 @@ describe('POST /v1/mass/payout/retrieve', () => {
       errorMessages: [],
       errorMessage: null,
       totalAmount: 1,
+      sentAmount: null,
       // 1.50 + 1 % of 1.00
       commissionAmount: 1.51,
       currencyCode: 'TRY',

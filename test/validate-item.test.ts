@@ -201,7 +201,7 @@ describe('malformed items', () => {
   test.each([null, 5, 'item', true, [], [good]])('%j is ITEM_MALFORMED and nothing else', (raw) => {
     const checked = invalid(validateItem(raw, newBatchContext()));
     expect(checked.reasons).toEqual(['ITEM_MALFORMED']);
-    expect(checked.item).toEqual({ itemExternalId: null, recipientType: '', recipientInfo: '', recipientName: null, description: null, amountMinor: 0n, currency: null });
+    expect(checked.item).toEqual({ itemExternalId: null, recipientType: '', recipientInfo: '', recipientName: null, description: null, amountMinor: 0n, amountSent: null, currency: null });
   });
 
   test('an unknown field, in the item or in its amount, is ITEM_MALFORMED', () => {

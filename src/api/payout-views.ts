@@ -1,5 +1,7 @@
 import { toJsonAmount } from '../money.ts';
 import type { BatchRecord, ItemRecord } from '../payouts/read-batch.ts';
+import type { StatusVocabulary } from '../merchants/merchants.ts';
+import { wireBatchStatus } from '../payouts/status-vocabulary.ts';
 import type { MassPayout, PayoutItem } from '../wire/contract.ts';
 import { rejectionReasonOf } from '../rails/iso20022/reasons.ts';
 import { errors, type Locale, messageFor } from '../errors.ts';
@@ -13,12 +15,12 @@ import { errors, type Locale, messageFor } from '../errors.ts';
  * totalCommissionAmount is the commission charged so far (paid items only), the sibling of
  * totalSuccessfulAmount; what an item will cost is its own commissionAmount, shown from init on.
  */
-export function massPayoutView(batch: BatchRecord, itemStatusCounts: MassPayout['itemStatusCounts']): MassPayout {
+export function massPayoutView(batch: BatchRecord, itemStatusCounts: MassPayout['itemStatusCounts'], vocabulary: StatusVocabulary): MassPayout {
   return {
     requestId: batch.id,
     externalId: batch.externalId,
     merchantId: Number(batch.merchantId),
-    massPayoutStatus: batch.status,
+    massPayoutStatus: wireBatchStatus(batch.status, vocabulary),
     currency: batch.currency,
     totalAmount: toJsonAmount(batch.totalAmount),
     totalSuccessfulAmount: toJsonAmount(batch.totalSuccessfulAmount),
@@ -30,6 +32,9 @@ export function massPayoutView(batch: BatchRecord, itemStatusCounts: MassPayout[
     itemStatusCounts,
   };
 }
+
+/** A sent amount that reads as a number: an INVALID item's totalAmount shows it (`1.234`, `-5`). */
+const decimalNumber = /^-?[0-9]{1,20}(\.[0-9]{1,20})?$/;
 
 export function payoutItemView(item: ItemRecord, locale: Locale): PayoutItem {
   const errorMessages = item.errorCodes.map((code) => messageFor(code, locale));
@@ -44,7 +49,8 @@ export function payoutItemView(item: ItemRecord, locale: Locale): PayoutItem {
     itemStatus: item.status,
     errorMessages,
     errorMessage: errorMessages[0] ?? null,
-    totalAmount: toJsonAmount(item.amount),
+    totalAmount: item.amountSent !== null && decimalNumber.test(item.amountSent) ? Number(item.amountSent) : toJsonAmount(item.amount),
+    sentAmount: item.amountSent,
     commissionAmount: toJsonAmount(item.commission),
     currencyCode: item.currency,
     bankReasonCode: item.bankReason,

@@ -28,6 +28,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** How often seen random keys past the replay window are forgotten (tests shorten it). */
   randomKeyPurgeIntervalMs?: number;
+  /** PEM certificate and key: the server speaks HTTPS (HTTP/1.1) instead of plain HTTP. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<ApiServer> {
@@ -44,7 +46,10 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     clientErrorHandler,
     // Strict schemas: unknown fields and wrong types are the client's mistake, reported, never dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+    // With a certificate the server is an https.Server; routes and hooks see the same requests, so
+    // ApiServer keeps the http typing (merchant-auth.ts reads the scheme off the socket).
+    ...(options.https ? { https: options.https } : {}),
+  } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   app.server.maxConnections = deps.config.edge.connectionsMax;
 

@@ -17,6 +17,16 @@ export interface CreatedMerchant {
   apiKey: string;
   /** Shown once by the service: store it now. */
   secretKey: string;
+  statusVocabulary: StatusVocabulary;
+}
+
+/** The batch statuses a merchant's wire shows: the documented ones, or only those iyzico's Java client knows. */
+export type StatusVocabulary = 'documented' | 'java';
+
+export interface MerchantSettings {
+  merchantId: number;
+  name: string;
+  statusVocabulary: StatusVocabulary;
 }
 
 export interface BalanceLine {
@@ -112,8 +122,13 @@ export class AdminClient {
     this.#locale = options.locale;
   }
 
-  createMerchant(input: { name: string; commission?: { fixed?: string; rate?: string } }): Promise<CreatedMerchant> {
+  createMerchant(input: { name: string; commission?: { fixed?: string; rate?: string }; statusVocabulary?: StatusVocabulary }): Promise<CreatedMerchant> {
     return this.#call('POST', '/admin/v1/merchants', input);
+  }
+
+  /** Setting the value it already has changes nothing, so a retry is harmless. */
+  updateMerchant(merchantId: number | string, input: { statusVocabulary: StatusVocabulary }): Promise<MerchantSettings> {
+    return this.#call('PATCH', `/admin/v1/merchants/${encodeURIComponent(String(merchantId))}`, input);
   }
 
   /** With `idempotencyKey`, the deposit is made once however often it is sent, and it is retried like a read. */
@@ -161,13 +176,14 @@ export class AdminClient {
     } while (afterId !== undefined);
   }
 
-  #call<T>(method: 'GET' | 'POST', path: string, body?: object, idempotencyKey?: string): Promise<T> {
+  #call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: object, idempotencyKey?: string): Promise<T> {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base.origin);
     if (this.#locale) url.searchParams.set('locale', this.#locale);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    const retryAllowed = method === 'GET' || idempotencyKey !== undefined;
+    // A PATCH sets a value: sending it twice leaves what sending it once does.
+    const retryAllowed = method !== 'POST' || idempotencyKey !== undefined;
     const plan = { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed, operation: `${method} ${path}` };
     return withRetries(plan, (timeoutMs) => exchange<T>({ method, url, headers, body: raw, timeoutMs, success: 'plain' }));
   }

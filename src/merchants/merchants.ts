@@ -15,6 +15,9 @@ export interface ApprovalPolicy {
   /** API-initiated batches also wait for a checker. */
   apiBatchesNeedApproval: boolean;
 }
+/** The batch statuses a merchant's wire shows; what each means: payouts/status-vocabulary.ts. */
+export const statusVocabularies = ['documented', 'java'] as const;
+export type StatusVocabulary = (typeof statusVocabularies)[number];
 
 export interface Merchant {
   id: bigint;
@@ -23,6 +26,8 @@ export interface Merchant {
   commission: CommissionTerms;
   /** Four-eyes rules of its console users (013_console.sql). */
   approval: ApprovalPolicy;
+  /** Which batch statuses its wire shows (payouts/status-vocabulary.ts). */
+  statusVocabulary: StatusVocabulary;
 }
 
 export interface NewMerchant {
@@ -31,20 +36,26 @@ export interface NewMerchant {
   secretKey: string;
 }
 
-export async function createMerchant(tx: Tx, box: SecretBox, name: string, commission: CommissionTerms): Promise<NewMerchant> {
+export async function createMerchant(
+  tx: Tx,
+  box: SecretBox,
+  name: string,
+  commission: CommissionTerms,
+  statusVocabulary: StatusVocabulary = 'documented',
+): Promise<NewMerchant> {
   const apiKey = `mp-api-${randomBytes(16).toString('hex')}`;
   const secretKey = `mp-secret-${randomBytes(24).toString('hex')}`;
   const created = await tx.query<{ id: bigint }>(
-    `insert into merchants (name, api_key, secret_key_sealed, commission_fixed_minor, commission_rate_e8)
-     values ($1, $2, $3, $4, $5) returning id`,
-    [name, apiKey, box.seal(secretKey), commission.fixedMinor, commission.rateE8],
+    `insert into merchants (name, api_key, secret_key_sealed, commission_fixed_minor, commission_rate_e8, status_vocabulary)
+     values ($1, $2, $3, $4, $5, $6) returning id`,
+    [name, apiKey, box.seal(secretKey), commission.fixedMinor, commission.rateE8, statusVocabulary],
   );
   const merchantId = created.rows[0].id;
   await appendAudit(tx, { chainId: merchantId, actor: 'admin' }, [
     {
       action: 'merchant.created',
       entity: `merchant:${merchantId}`,
-      after: { name, apiKey, commissionFixedMinor: commission.fixedMinor.toString(), commissionRateE8: commission.rateE8.toString() },
+      after: { name, apiKey, commissionFixedMinor: commission.fixedMinor.toString(), commissionRateE8: commission.rateE8.toString(), statusVocabulary },
     },
   ]);
   return { merchantId, apiKey, secretKey };
@@ -59,6 +70,7 @@ interface MerchantRow {
   commission_rate_e8: bigint;
   approval_threshold_minor: bigint | null;
   api_batches_need_approval: boolean;
+  status_vocabulary: StatusVocabulary;
 }
 
 function fromRow(row: MerchantRow): Merchant {
@@ -68,6 +80,7 @@ function fromRow(row: MerchantRow): Merchant {
     apiKey: row.api_key,
     commission: { fixedMinor: row.commission_fixed_minor, rateE8: row.commission_rate_e8 },
     approval: { thresholdMinor: row.approval_threshold_minor, apiBatchesNeedApproval: row.api_batches_need_approval },
+    statusVocabulary: row.status_vocabulary,
   };
 }
 
@@ -99,4 +112,23 @@ export async function setApprovalPolicy(tx: Tx, merchantId: bigint, policy: Appr
     },
   ]);
   return true;
+/**
+ * Changes a merchant's status vocabulary; a no-op (and no audit event) when it is already that.
+ * Undefined when there is no such merchant.
+ */
+export async function setStatusVocabulary(tx: Tx, id: bigint, statusVocabulary: StatusVocabulary): Promise<Merchant | undefined> {
+  const before = await tx.query<MerchantRow>('select * from merchants where id = $1 for update', [id]);
+  const row = before.rows[0];
+  if (!row) return undefined;
+  if (row.status_vocabulary === statusVocabulary) return fromRow(row);
+  const updated = await tx.query<MerchantRow>('update merchants set status_vocabulary = $2 where id = $1 and status_vocabulary = $3 returning *', [
+    id,
+    statusVocabulary,
+    row.status_vocabulary,
+  ]);
+  if (updated.rowCount !== 1) throw new Error(`merchant ${id}: the status vocabulary changed under its row lock`);
+  await appendAudit(tx, { chainId: id, actor: 'admin' }, [
+    { action: 'merchant.updated', entity: `merchant:${id}`, before: { statusVocabulary: row.status_vocabulary }, after: { statusVocabulary } },
+  ]);
+  return fromRow(updated.rows[0]);
 }

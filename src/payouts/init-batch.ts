@@ -105,17 +105,17 @@ function plannedTotals(input: InitBatchInput): { amount: bigint; commission: big
 /** The INSERT fallback of insertItems, for a transaction handle without COPY. */
 const insertItemsSql = `
   insert into items (batch_id, seq, reference_code, item_external_id, recipient_type, recipient_info, recipient_name,
-                     description, amount, commission, currency, status, error_codes)
+                     description, amount, amount_sent, commission, currency, status, error_codes)
   select $1, $2::int + r.n::int - 1, r.reference_code, r.external_id, r.recipient_type, r.recipient_info, r.recipient_name,
-         r.description, r.amount, r.commission, r.currency,
+         r.description, r.amount, r.amount_sent, r.commission, r.currency,
          case when r.reasons is null then 'INIT' else 'INVALID' end,
          case when r.reasons is null then '{}'::text[] else string_to_array(r.reasons, ',') end
-  from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::text[], $12::text[])
-    with ordinality as r(reference_code, external_id, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, reasons, n)`;
+  from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::text[], $11::int8[], $12::text[], $13::text[])
+    with ordinality as r(reference_code, external_id, recipient_type, recipient_info, recipient_name, description, amount, amount_sent, commission, currency, reasons, n)`;
 
 /** The items' columns init writes, in the order of a COPY row (and of the INSERT fallback above). */
 const itemColumns = ['batch_id', 'seq', 'reference_code', 'item_external_id', 'recipient_type', 'recipient_info', 'recipient_name',
-  'description', 'amount', 'commission', 'currency', 'status', 'error_codes'] as const;
+  'description', 'amount', 'amount_sent', 'commission', 'currency', 'status', 'error_codes'] as const;
 
 /** Rows per piece of COPY text: small enough to die young (see insertItems). */
 const copyPieceRows = 1000;
@@ -176,7 +176,7 @@ function copyRows(batchId: string, input: InitBatchInput, commissions: readonly 
     const status = checked.valid ? 'INIT\t{}' : 'INVALID\t{' + checked.reasons.map((name) => '"' + errors[name].code + '"').join(',') + '}';
     lines[i - start] = batchId + '\t' + i + '\t' + randomUUID() + '\t' + copyText(item.itemExternalId ?? '') + '\t' + copyText(item.recipientType) + '\t' +
       copyText(item.recipientInfo) + '\t' + copyText(item.recipientName) + '\t' + copyText(item.description) + '\t' +
-      item.amountMinor + '\t' + commissions[i] + '\t' + (item.currency ?? batchCurrency) + '\t' + status + '\n';
+      item.amountMinor + '\t' + (checked.valid ? '\\N' : copyText(checked.item.amountSent)) + '\t' + commissions[i] + '\t' + (item.currency ?? batchCurrency) + '\t' + status + '\n';
   }
   return Buffer.from(lines.join(''), 'utf8');
 }
@@ -192,6 +192,7 @@ function chunkParams(input: InitBatchInput, commissions: readonly bigint[], star
   const names = new Array<string | null>(n);
   const descriptions = new Array<string | null>(n);
   const amounts = new Array<bigint>(n);
+  const amountsSent = new Array<string | null>(n);
   const fees = new Array<bigint>(n);
   const currencies = new Array<string>(n);
   const reasons = new Array<string | null>(n);
@@ -206,6 +207,7 @@ function chunkParams(input: InitBatchInput, commissions: readonly bigint[], star
     names[row] = item.recipientName;
     descriptions[row] = item.description;
     amounts[row] = item.amountMinor;
+    amountsSent[row] = checked.valid ? null : checked.item.amountSent;
     fees[row] = commissions[i];
     currencies[row] = item.currency ?? batchCurrency;
     reasons[row] = checked.valid ? null : checked.reasons.map((name) => errors[name].code).join(',');
@@ -218,6 +220,7 @@ function chunkParams(input: InitBatchInput, commissions: readonly bigint[], star
     textArrayLiteral(names),
     textArrayLiteral(descriptions),
     int8ArrayLiteral(amounts),
+    textArrayLiteral(amountsSent),
     int8ArrayLiteral(fees),
     textArrayLiteral(currencies),
     textArrayLiteral(reasons),

@@ -46,6 +46,8 @@ export interface ItemRecord {
   /** Catalogue codes of the reasons an item is INVALID (or failed), in the order found. */
   errorCodes: string[];
   amount: bigint;
+  /** An INVALID item's amount.value as it was sent, as text; null on valid items. */
+  amountSent: string | null;
   commission: bigint;
   currency: string;
   /** The bank's own code (ISO 20022: AC04, …) of a rejection or a return. */
@@ -92,6 +94,7 @@ interface ItemRow {
   returned_amount: bigint | null;
   returned_at: Date | null;
   amount: bigint;
+  amount_sent: string | null;
   commission: bigint;
   currency: string;
 }
@@ -101,7 +104,7 @@ const batchColumns = `id, merchant_id, external_id, conversation_id, purpose, st
   received_at, authorized_at, completed_at, canceled_at`;
 
 const itemColumns = `i.id, i.batch_id, i.seq, i.reference_code, i.item_external_id, i.recipient_type, i.recipient_info, i.recipient_name,
-  i.description, i.status, i.error_codes, i.amount, i.commission, i.currency, i.bank_reason, i.returned_amount, i.returned_at`;
+  i.description, i.status, i.error_codes, i.amount, i.amount_sent, i.commission, i.currency, i.bank_reason, i.returned_amount, i.returned_at`;
 
 function batchFromRow(row: BatchRow): BatchRecord {
   return {
@@ -143,6 +146,7 @@ function itemFromRow(row: ItemRow): ItemRecord {
     returnedAmount: row.returned_amount,
     returnedAt: row.returned_at,
     amount: row.amount,
+    amountSent: row.amount_sent,
     commission: row.commission,
     currency: row.currency,
   };

@@ -55,6 +55,8 @@ export interface ReadableItem {
   recipientName: string | null;
   description: string | null;
   amountMinor: bigint;
+  /** amount.value exactly as sent (a number's JSON text, a string as is, cut to 64 chars); null when it was neither. */
+  amountSent: string | null;
   currency: Currency | null;
 }
 
@@ -151,6 +153,14 @@ function readAmount(value: unknown, reasons: ItemReason[]): bigint {
   return minor <= readableAmountMinorMax ? minor : 0n;
 }
 
+/** What an invalid item's amount was sent as, kept so that what to fix can be shown. */
+function sentText(value: unknown): string | null {
+  if (typeof value === 'number') return String(value).slice(0, limits.amountSentCharsMax);
+  // U+0000 cannot be stored in text; it is shown as U+FFFD.
+  if (typeof value === 'string') return value.slice(0, limits.amountSentCharsMax).replaceAll('\u0000', '\uFFFD');
+  return null;
+}
+
 function readCurrency(value: unknown, context: BatchContext, reasons: ItemReason[]): Currency | null {
   const text = textField(value, reasons);
   if (text === undefined || !isCurrency(text)) {
@@ -167,7 +177,7 @@ export function validateItem(raw: unknown, context: BatchContext): CheckedItem {
   const reasons: ItemReason[] = [];
   if (!isPlainObject(raw)) {
     reasons.push('ITEM_MALFORMED');
-    const item: ReadableItem = { itemExternalId: null, recipientType: '', recipientInfo: '', recipientName: null, description: null, amountMinor: 0n, currency: null };
+    const item: ReadableItem = { itemExternalId: null, recipientType: '', recipientInfo: '', recipientName: null, description: null, amountMinor: 0n, amountSent: null, currency: null };
     return { valid: false, item, reasons };
   }
   if (!hasOnly(raw, itemFields)) add(reasons, 'ITEM_MALFORMED');
@@ -227,7 +237,8 @@ export function validateItem(raw: unknown, context: BatchContext): CheckedItem {
   }
   const readableId = externalId === undefined ? null : externalId.slice(0, limits.itemExternalIdCharsMax);
   const readableType = typeText === undefined ? '' : typeText.slice(0, 32);
-  const item: ReadableItem = { itemExternalId: readableId, recipientType: readableType, recipientInfo: info, recipientName: name, description, amountMinor, currency };
+  const amountSent = isPlainObject(amount) ? sentText(amount.value) : null;
+  const item: ReadableItem = { itemExternalId: readableId, recipientType: readableType, recipientInfo: info, recipientName: name, description, amountMinor, amountSent, currency };
   return { valid: false, item, reasons };
 }
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 
 export interface HttpResponse {
   status: number;
@@ -16,7 +17,8 @@ export function httpRequest(url: string, method: string, body?: string | Buffer,
   return new Promise((resolve, reject) => {
     const allHeaders: Record<string, string | number> = { ...headers };
     if (body !== undefined) allHeaders['content-length'] = Buffer.byteLength(body);
-    const request = http.request(url, { method, headers: allHeaders }, (response) => {
+    const transport = url.startsWith('https:') ? https : http;
+    const request = transport.request(url, { method, headers: allHeaders }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk) => chunks.push(chunk));
       response.on('end', () => {

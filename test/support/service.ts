@@ -51,6 +51,8 @@ export interface TestServiceOptions {
   randomKeyPurgeIntervalMs?: number;
   /** How auth hands batches over; the table queue by default (RabbitMQ tests pass the outbox queue). */
   queue?: BatchQueue;
+  /** PEM certificate and key: the service listens with HTTPS and `url` is https://. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export async function startTestService(overrides: Partial<ReturnType<typeof configFromEnv>> = {}, options: TestServiceOptions = {}): Promise<TestService> {
@@ -60,12 +62,12 @@ export async function startTestService(overrides: Partial<ReturnType<typeof conf
   const box = options.box ?? new SecretBox(randomBytes(32));
   const app = await buildServer(
     { db: options.wrapDb ? options.wrapDb(db) : db, box, config, adminToken, queue: options.queue ?? tableQueue(config.queue.chunkItems) },
-    { logger: options.logger, loggerInstance: options.loggerInstance, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs },
+    { logger: options.logger, loggerInstance: options.loggerInstance, randomKeyPurgeIntervalMs: options.randomKeyPurgeIntervalMs, https: options.https },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = `${options.https ? 'https' : 'http'}://127.0.0.1:${address.port}`;
 
   const admin = (method: string, path: string, body?: unknown) =>
     httpRequest(url + path, method, body === undefined ? undefined : JSON.stringify(body), {

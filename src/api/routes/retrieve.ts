@@ -48,7 +48,7 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
       const locale = localeOf(request);
       const paging = { page, size, total };
       return success(request, {
-        massPayout: massPayoutView(batch, counts),
+        massPayout: massPayoutView(batch, counts, merchant.statusVocabulary),
         massPayoutItems: { items: items.map((item) => payoutItemView(item, locale)), ...paging },
         ...paging,
       });

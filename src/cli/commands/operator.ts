@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
+import type { StatusVocabulary } from '../../client/admin.ts';
 import { balancesJson } from '../json-views.ts';
 import { formatMoney, jsonMoney } from '../money.ts';
 import { type AdminOptions, adminClient, decimalAmount, withAdminOptions } from '../options.ts';
@@ -14,21 +15,40 @@ export function registerOperatorCommands(program: Command): void {
       .description('create a merchant and print its API key and secret key (the secret is shown once)')
       .requiredOption('--name <name>', "the merchant's name")
       .option('--commission-fixed <amount>', 'commission per paid item, fixed part, e.g. 1.50')
-      .option('--commission-rate <rate>', 'commission per paid item, share of its amount, e.g. 0.01 for 1 %'),
+      .option('--commission-rate <rate>', 'commission per paid item, share of its amount, e.g. 0.01 for 1 %')
+      .addOption(statusVocabularyOption()),
   ).action(
-    run(async (out, options: AdminOptions & { name: string; commissionFixed?: string; commissionRate?: string }) => {
+    run(async (out, options: AdminOptions & { name: string; commissionFixed?: string; commissionRate?: string; statusVocabulary?: StatusVocabulary }) => {
       const commission = {
         ...(options.commissionFixed !== undefined ? { fixed: options.commissionFixed } : {}),
         ...(options.commissionRate !== undefined ? { rate: options.commissionRate } : {}),
       };
-      const created = await adminClient(options).createMerchant({ name: options.name, ...(Object.keys(commission).length ? { commission } : {}) });
+      const created = await adminClient(options).createMerchant({
+        name: options.name,
+        ...(Object.keys(commission).length ? { commission } : {}),
+        ...(options.statusVocabulary ? { statusVocabulary: options.statusVocabulary } : {}),
+      });
       if (out.json) return out.data(created);
-      out.line(`merchant ${created.merchantId} created`);
+      out.line(`merchant ${created.merchantId} created (status vocabulary: ${created.statusVocabulary})`);
       out.line(`apiKey:    ${created.apiKey}`);
       out.line(`secretKey: ${created.secretKey}`);
       out.line('Store the secret key now: it is not shown again. The merchant commands read both from');
       out.line(`  export MASSPAYOUT_API_KEY=${created.apiKey}`);
       out.line(`  export MASSPAYOUT_SECRET_KEY=${created.secretKey}`);
+    }),
+  );
+
+  withAdminOptions(
+    merchant
+      .command('update')
+      .description("change a merchant's settings")
+      .requiredOption('--merchant <id>', "the merchant's id")
+      .addOption(statusVocabularyOption().makeOptionMandatory()),
+  ).action(
+    run(async (out, options: AdminOptions & { merchant: string; statusVocabulary: StatusVocabulary }) => {
+      const updated = await adminClient(options).updateMerchant(options.merchant, { statusVocabulary: options.statusVocabulary });
+      if (out.json) return out.data(updated);
+      out.line(`merchant ${updated.merchantId} (${updated.name}): status vocabulary ${updated.statusVocabulary}`);
     }),
   );
 
@@ -83,4 +103,11 @@ export function registerOperatorCommands(program: Command): void {
       out.line(`the ledger balances (${totals})`);
     }),
   );
+}
+
+function statusVocabularyOption(): Option {
+  return new Option(
+    '--status-vocabulary <vocabulary>',
+    "batch statuses on the merchant's wire: documented (the public docs' values) or java (only those iyzico's Java client knows: PUBLISHED_TO_QUEUE shown as IN_PROGRESS)",
+  ).choices(['documented', 'java']);
 }

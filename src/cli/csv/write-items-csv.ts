@@ -19,7 +19,8 @@ export function csvLines(items: readonly PayoutItem[]): string {
       item.recipientType,
       item.recipientInfo,
       item.recipientName ?? '',
-      String(item.totalAmount),
+      // An INVALID item's amount as it was sent: the export says what to fix.
+      item.sentAmount ?? String(item.totalAmount),
       item.currencyCode,
       item.description ?? '',
       item.itemStatus,
