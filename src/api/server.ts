@@ -32,6 +32,8 @@ export interface ServerOptions {
   https?: { cert: Buffer; key: Buffer };
 }
 
+const socketTimeouts = { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs };
+
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<ApiServer> {
   const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance as FastifyBaseLogger } : { logger: options.logger ?? false };
   const app = Fastify({
@@ -41,15 +43,15 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.smallBodyBytesMax,
     requestTimeout: limits.requestTimeoutMs,
-    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs },
     frameworkErrors,
     clientErrorHandler,
     // Strict schemas: unknown fields and wrong types are the client's mistake, reported, never dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     // With a certificate the server is an https.Server; routes and hooks see the same requests, so
     // ApiServer keeps the http typing (merchant-auth.ts reads the scheme off the socket).
-    ...(options.https ? { https: options.https } : {}),
-  } as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
+    // The socket timeouts go to whichever Node server fastify creates.
+    ...(options.https ? { https: { ...options.https, ...socketTimeouts } } : { http: socketTimeouts }),
+  } as unknown as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   app.server.maxConnections = deps.config.edge.connectionsMax;
 

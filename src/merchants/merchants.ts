@@ -112,6 +112,8 @@ export async function setApprovalPolicy(tx: Tx, merchantId: bigint, policy: Appr
     },
   ]);
   return true;
+}
+
 /**
  * Changes a merchant's status vocabulary; a no-op (and no audit event) when it is already that.
  * Undefined when there is no such merchant.
