@@ -243,11 +243,13 @@ create table items (
   attempts integer not null default 0,
   next_attempt_at timestamp with time zone,
   updated_at timestamp with time zone not null default now(),
+  amount_sent text,
   returned_amount bigint,
   returned_at timestamp with time zone,
   bank_reason text,
   constraint items_batch_id_seq_key UNIQUE (batch_id, seq),
   constraint items_check CHECK (((status = 'INVALID'::text) OR (amount > 0))),
+  constraint items_check1 CHECK (((amount_sent IS NULL) OR ((status = 'INVALID'::text) AND (length(amount_sent) <= 64)))),
   constraint items_commission_check CHECK ((commission >= 0)),
   constraint items_pkey PRIMARY KEY (id),
   constraint items_reference_code_key UNIQUE (reference_code),
@@ -293,6 +295,7 @@ create table merchants (
   commission_fixed_minor bigint not null default 0,
   commission_rate_e8 bigint not null default 0,
   created_at timestamp with time zone not null default now(),
+  status_vocabulary text not null default 'documented'::text,
   approval_threshold_minor bigint,
   api_batches_need_approval boolean not null default false,
   constraint merchants_api_key_key UNIQUE (api_key),
@@ -300,7 +303,8 @@ create table merchants (
   constraint merchants_commission_fixed_minor_check CHECK ((commission_fixed_minor >= 0)),
   constraint merchants_commission_rate_e8_check CHECK (((commission_rate_e8 >= 0) AND (commission_rate_e8 <= 100000000))),
   constraint merchants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 128))),
-  constraint merchants_pkey PRIMARY KEY (id)
+  constraint merchants_pkey PRIMARY KEY (id),
+  constraint merchants_status_vocabulary_check CHECK ((status_vocabulary = ANY (ARRAY['documented'::text, 'java'::text])))
 );
 
 create table outbox (
