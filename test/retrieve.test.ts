@@ -208,12 +208,17 @@ describe('POST /v1/mass/payout/retrieve', () => {
     ['itemStatuses not a list', { requestId: 'REQ', page: 0, size: 10, itemStatuses: 'INVALID' }],
     ['itemStatuses with an unknown status', { requestId: 'REQ', page: 0, size: 10, itemStatuses: ['PAID'] }],
     ['an unknown field', { requestId: 'REQ', page: 0, size: 10, sort: 'desc' }],
-    ['U+0000 in externalMassPayoutId', { externalMassPayoutId: 'retrieve\u0000', page: 0, size: 10 }],
   ])('a bad request is a 400: %s', async (_name, body) => {
     const withId = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === 'REQ' ? requestId : v]));
     const response = await retrieve(withId);
     expect(response.status, response.text).toBe(400);
     expect(response.json).toMatchObject({ status: 'failure', errorCode: '11' });
+  });
+
+  test('a NUL in externalMassPayoutId is a 400 with the invalid-characters code, before it reaches SQL', async () => {
+    const response = await retrieve({ externalMassPayoutId: 'retrieve\u0000', page: 0, size: 10 });
+    expect(response.status, response.text).toBe(400);
+    expect(response.json).toMatchObject({ status: 'failure', errorCode: '21' });
   });
 
   test('page and size as digit strings, as the Python and PHP clients send them, are read as numbers', async () => {

@@ -47,6 +47,7 @@ const paidItem = {
   totalAmount: 38750.5,
   commissionAmount: 1.5,
   currencyCode: 'TRY',
+  sentAmount: null,
   bankReasonCode: null,
   returnedAmount: null,
   returnedDate: null,
@@ -107,7 +108,7 @@ const routes: Record<string, RouteDocs> = {
     request: { name: 'Anadolu Lojistik A.Ş.', commission: { fixed: '1.50', rate: '0.01' } },
     success: {
       description: 'The merchant; its secretKey is shown this once.',
-      example: { merchantId: 1, apiKey: 'mp-api-5f0c2a9e7b1d4c3a', secretKey: 'mp-secret-b7e4a1c9d2f04e6b8a3c5d7e9f1a2b4c' },
+      example: { merchantId: 1, apiKey: 'mp-api-5f0c2a9e7b1d4c3a', secretKey: 'mp-secret-b7e4a1c9d2f04e6b8a3c5d7e9f1a2b4c', statusVocabulary: 'documented' },
     },
   },
   'POST /admin/v1/merchants/{merchantId}/deposits': {
