@@ -27,7 +27,7 @@ describe('the error catalogue', () => {
       const itemReason = entry.group === 'INVALID_ITEM' || entry.group === 'PAYOUT_FAILED';
       // Item reasons are stored with items (6[1-2]xx), never a request's answer.
       expect(itemReason, name).toBe(/^6[12]\d\d$/.test(entry.code));
-      if (!itemReason) expect([400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 429, 431, 500, 503], name).toContain(httpStatusOf(name as ApiErrorName));
+      if (!itemReason) expect([400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 423, 429, 431, 500, 503], name).toContain(httpStatusOf(name as ApiErrorName));
     }
   });
 
