@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDb } from '../src/db/open.ts';
 import type { Db } from '../src/db/port.ts';
 import { parseMinor } from '../src/money.ts';
-import { failpoints, type Failpoint } from '../src/workers/failpoints.ts';
+import { chunkFailpoints, type ChunkFailpoint } from '../src/workers/failpoints.ts';
 import { expectCrashState } from './support/crash-state.ts';
 import { ensureGone, expectBalance, expectKilledAt, expectOperatorChecksPass, newPayer, payerOn, sharedEnv, startServe, stopGracefully } from './support/deployment.ts';
 import { expectSettledExactlyOnce } from './support/exactly-once.ts';
@@ -42,9 +42,9 @@ describe.skipIf(onServer)('the embedded service killed with SIGKILL and restarte
     }
   }
 
-  it.each(failpoints.map((failpoint) => [failpoint]))(
+  it.each(chunkFailpoints.map((failpoint) => [failpoint]))(
     'SIGKILL of serve at %s, restart on the same data dir: every item final, one bank transfer per key, one posting per item and kind, books balanced',
-    async (failpoint: Failpoint) => {
+    async (failpoint: ChunkFailpoint) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-crash-embedded-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
       const env = sharedEnv({ MASSPAYOUT_DATA_DIR: dataDir });

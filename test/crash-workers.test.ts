@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/port.ts';
-import { failpoints, type Failpoint } from '../src/workers/failpoints.ts';
+import { chunkFailpoints, type ChunkFailpoint } from '../src/workers/failpoints.ts';
 import {
   ensureGone,
   expectBalance,
@@ -93,11 +93,11 @@ for (const transport of transports) {
       return cli;
     };
 
-    it.each(failpoints.map((failpoint) => [failpoint]))(
+    it.each(chunkFailpoints.map((failpoint) => [failpoint]))(
       'SIGKILL at %s, restart: every item final, one bank transfer per key, one posting per item and kind, books balanced',
-      async (failpoint: Failpoint) => {
+      async (failpoint: ChunkFailpoint) => {
         const payer = await newPayer(served);
-        const requestId = await submit(payer, mixedItems(300, 10_000 * (failpoints.indexOf(failpoint) + 1), '9001', '9999'));
+        const requestId = await submit(payer, mixedItems(300, 10_000 * (chunkFailpoints.indexOf(failpoint) + 1), '9001', '9999'));
 
         await expectKilledAt(worker({ MASSPAYOUT_FAILPOINT: failpoint }), failpoint);
         await expectCrashState(db, requestId, failpoint);

@@ -18,7 +18,10 @@ import type { ChunkSource } from '../queue/chunk-source.ts';
  *                 and nothing of it is applied yet.
  * The variable is read once at start-up (config.ts); unset, nothing is wrapped and nothing costs.
  */
-export const failpoints = ['before-rail', 'after-rail', 'after-post', 'after-file-recorded', 'before-report-applied'] as const;
+/** The points every chunk passes, whatever its rail; the rest are the ISO 20022 rail's own. */
+export const chunkFailpoints = ['before-rail', 'after-rail', 'after-post'] as const;
+export type ChunkFailpoint = (typeof chunkFailpoints)[number];
+export const failpoints = [...chunkFailpoints, 'after-file-recorded', 'before-report-applied'] as const;
 export type Failpoint = (typeof failpoints)[number];
 
 export function failpointFromEnv(env: Env): Failpoint | undefined {
