@@ -104,7 +104,8 @@ describe('the ISO 20022 bank rail through files', () => {
     expect(await waitUntilFinal(service, merchant, requestId, 60_000)).toMatchObject({ massPayoutStatus: 'COMPLETED', totalSuccessfulAmount: 30 });
     const written = await outboxFiles(folders.config.outboxDir);
     expect(written.map((f) => f.endToEndIds.sort())).toEqual([written[0].endToEndIds, written[0].endToEndIds]);
-    expect((await fileRows('OUT')).map((f) => f.state)).toEqual(['REISSUED', 'ACCEPTED']);
+    // The booking can settle the items before the file's own status report is applied: wait for it.
+    await expect.poll(async () => (await fileRows('OUT')).map((f) => f.state), { timeout: 30_000 }).toEqual(['REISSUED', 'ACCEPTED']);
     await expectOneTransactionPerKey();
     await expectBooksBalanced(service.db);
     await auditVerifies();
