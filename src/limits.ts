@@ -153,6 +153,15 @@ export const limits = {
   bankInboxFileBytesMax: 128 * 1024 * 1024,
   /** Returns posted per transaction (each a ledger transfer and an audit event). */
   bankReturnsPerRound: 1_000,
+  /**
+   * The status check of an item waiting for the bank: only a fallback, because a report that makes a
+   * transaction final settles its item as soon as it is applied. Checked on the engine's backoff
+   * (250 ms, 500 ms, …) instead, 100,000 items waiting ~2 s for their file's report were re-checked
+   * 3–4 times each, a rail_check_scheduled event per item per check.
+   */
+  bankItemCheckMs: 10_000,
+  /** Items settled per transaction when a report makes their transactions final. */
+  bankSettleItemsPerTx: 1_000,
   /** One SFTP connection attempt (TCP and SSH handshake) gives up after this. */
   sftpConnectTimeoutMs: 10_000,
   /** The bank simulator: how long a transaction to an IBAN ending 98 stays pending, and 97 stays paid before its return. */

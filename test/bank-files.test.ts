@@ -7,6 +7,7 @@ import { buildCamt054 } from '../src/rails/iso20022/camt054.ts';
 import { endToEndIdOf } from '../src/rails/iso20022/end-to-end-id.ts';
 import { buildPain002 } from '../src/rails/iso20022/pain002.ts';
 import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
+import { settleReported } from '../src/workers/settle-reported.ts';
 import { bankFolders, outboxFiles } from './support/bank-files.ts';
 import { waitFor } from './support/exactly-once.ts';
 import { ibanItem } from './support/items.ts';
@@ -30,8 +31,10 @@ let simulated: Promise<void> | undefined;
 beforeAll(async () => {
   service = await startTestService();
   folders = await bankFolders();
-  workers = startTestWorkers(service, { rails: createRails(service.db, testSandbox, folders.config) });
-  files = startFileRail(service.db, folders.config, { actor: 'worker:test/bank-files', log: (line) => logs.push(line) });
+  const rails = createRails(service.db, testSandbox, folders.config);
+  workers = startTestWorkers(service, { rails });
+  const log = (line: string) => logs.push(line);
+  files = startFileRail(service.db, folders.config, { actor: 'worker:test/bank-files', log, settleReported: (ids) => settleReported(service.db, rails.bank, ids, { actor: 'worker:test/bank-files', log }) });
 });
 afterAll(async () => {
   simulator.abort();
@@ -140,6 +143,12 @@ describe('the ISO 20022 bank rail through files', () => {
     expect(await balanceOf(service, merchant)).toEqual({ available: '837', reserved: '0' });
     const event = await service.db.query<{ after: any }>(`select after from audit_events where action = 'item.returned' and entity = $1`, [`item:${byId.returned.referenceCode}`]);
     expect(event.rows.map((r) => r.after)).toEqual([{ status: 'SUCCESS', returnedAmount: '2500', returnedOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), bankReason: 'AC06' }]);
+    // Settled by the reports as they were applied, not by a status check (those wait limits.bankItemCheckMs).
+    const settledBy = await service.db.query<{ entity: string; actor: string }>(
+      `select entity, actor from audit_events where action = 'item.status' and entity = any($1::text[]) and after->>'status' in ('SUCCESS', 'FAILED') order by entity`,
+      [[byId.paid.referenceCode, byId.rejected.referenceCode].map((code) => `item:${code}`)],
+    );
+    expect(settledBy.rows.map((r) => r.actor)).toEqual(['worker:test/bank-files', 'worker:test/bank-files']);
     await expectOneTransactionPerKey();
     await expectBooksBalanced(service.db);
     await auditVerifies();

@@ -39,7 +39,8 @@ export type RailOutcome =
   | { kind: 'PAID'; walletMemberId?: string }
   /** `bankReason`: the bank's own code (ISO 20022: AC04, …), kept on the item next to the catalogue reason. */
   | { kind: 'REJECTED'; reason: RejectionReason; bankReason?: string }
-  | { kind: 'AMBIGUOUS'; detail: string };
+  /** `retryAfterMs`: when the rail itself will know more (else the engine's backoff decides when to ask again). */
+  | { kind: 'AMBIGUOUS'; detail: string; retryAfterMs?: number };
 
 /**
  * A payment rail. `key` is the item's referenceCode, the idempotency key of the payout: the rail

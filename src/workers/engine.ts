@@ -10,6 +10,7 @@ import type { Iso20022Config } from '../rails/iso20022/iso20022-config.ts';
 import { startFileRail } from '../rails/iso20022/start-file-rail.ts';
 import type { SandboxConfig } from '../rails/sandbox-config.ts';
 import { armRails, armSources, failpointAt, type Failpoint } from './failpoints.ts';
+import { settleReported } from './settle-reported.ts';
 import { startWorkers, type Workers } from './start-workers.ts';
 
 /** The settings the engine reads (the service's Config has them all). */
@@ -62,11 +63,13 @@ export async function startEngine(config: EngineConfig, db: Db, options: EngineO
       ? startWorkers({ db, rails, concurrency, name, log, logger: options.logger, leaseMs: config.queue.leaseMs, sources: armSources(transport.sources, config.failpoint) })
       : undefined;
   // The bank's files are written and read where the workers run; with none here, another process does it.
+  const filesActor = `worker:${name}/bank-files` as const;
   const files =
     config.iso20022 && workers
       ? startFileRail(db, config.iso20022, {
-          actor: `worker:${name}/bank-files`,
+          actor: filesActor,
           log,
+          settleReported: (ids) => settleReported(db, rails.bank, ids, { actor: filesActor, log, logger: options.logger }),
           hooks: { afterFileRecorded: failpointAt(config.failpoint, 'after-file-recorded'), beforeReportApplied: failpointAt(config.failpoint, 'before-report-applied') },
         })
       : undefined;

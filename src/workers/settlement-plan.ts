@@ -52,7 +52,7 @@ export function sortOutcomes(results: readonly ItemResult[]): SortedOutcomes {
         break;
       case 'AMBIGUOUS':
         // item.attempts is the count before this round's hand-over added one.
-        sorted.unresolved.push({ item, detail: outcome.detail, delayMs: retryDelayMs(item.attempts + 1) });
+        sorted.unresolved.push({ item, detail: outcome.detail, delayMs: outcome.retryAfterMs ?? retryDelayMs(item.attempts + 1) });
         break;
     }
   }

@@ -35,7 +35,11 @@ export interface Applied {
   changed: number;
   returns: number;
   exceptions: number;
+  /** The transactions this message made final (PAID, REJECTED): their items can be settled now. */
+  finalIds: string[];
 }
+
+type Result = { changed: { id: string; final: boolean }[]; returns: number };
 
 /** ACSC and ACCC settle a transaction, RJCT refuses it; every other status leaves it pending. */
 function classOf(status: IsoStatus): Change['status'] {
@@ -70,10 +74,10 @@ export async function applyMessage(tx: Tx, fileId: bigint, message: IncomingMess
       [fileId, textArrayLiteral(exceptions.map((e) => e.endToEndId ?? null)), textArrayLiteral(exceptions.map((e) => e.kind)), textArrayLiteral(exceptions.map((e) => e.detail))],
     );
   }
-  return { ...result, exceptions: exceptions.length };
+  return { changed: result.changed.length, returns: result.returns, exceptions: exceptions.length, finalIds: result.changed.filter((c) => c.final).map((c) => c.id) };
 }
 
-async function applyStatusReport(tx: Tx, report: StatusReport, exceptions: Exception[]): Promise<{ changed: number; returns: number }> {
+async function applyStatusReport(tx: Tx, report: StatusReport, exceptions: Exception[]): Promise<Result> {
   const file = await tx.query<{ id: bigint; state: string; tx_count: number }>(
     `select id, state, tx_count from bank_files where direction = 'OUT' and msg_id = $1 for update`,
     [report.originalMsgId],
@@ -81,7 +85,7 @@ async function applyStatusReport(tx: Tx, report: StatusReport, exceptions: Excep
   const original = file.rows[0];
   if (!original) {
     exceptions.push({ kind: 'UNKNOWN_FILE', detail: `status report on message ${report.originalMsgId}, which is not a file of ours` });
-    return { changed: 0, returns: 0 };
+    return { changed: [], returns: 0 };
   }
   if (report.originalTxCount !== undefined && report.originalTxCount !== original.tx_count) {
     throw new ReportRejected(`the report counts ${report.originalTxCount} transactions in ${report.originalMsgId}, which has ${original.tx_count}`);
@@ -89,14 +93,14 @@ async function applyStatusReport(tx: Tx, report: StatusReport, exceptions: Excep
   if (report.groupStatus === 'RJCT') {
     if (original.state !== 'SUBMITTED') {
       exceptions.push({ kind: 'FILE_REJECTED_LATE', detail: `file ${report.originalMsgId} rejected whole (${report.groupReason ?? 'no reason'}) while ${original.state}: not applied` });
-      return { changed: 0, returns: 0 };
+      return { changed: [], returns: 0 };
     }
     await tx.query(`update bank_files set state = 'REJECTED', reason = $2, updated_at = now() where id = $1 and state = 'SUBMITTED'`, [original.id, report.groupReason ?? 'RJCT']);
-    const parked = await tx.query(
-      `update bank_file_transactions set status = 'FILE_REJECTED', iso_status = 'RJCT', updated_at = now() where file_id = $1 and status in ('SUBMITTED', 'PENDING')`,
+    const parked = await tx.query<{ end_to_end_id: string }>(
+      `update bank_file_transactions set status = 'FILE_REJECTED', iso_status = 'RJCT', updated_at = now() where file_id = $1 and status in ('SUBMITTED', 'PENDING') returning end_to_end_id`,
       [original.id],
     );
-    return { changed: parked.rowCount, returns: 0 };
+    return { changed: parked.rows.map((row) => ({ id: row.end_to_end_id, final: false })), returns: 0 };
   }
   if (report.groupStatus !== undefined && original.state === 'SUBMITTED') {
     await tx.query(`update bank_files set state = 'ACCEPTED', updated_at = now() where id = $1 and state = 'SUBMITTED'`, [original.id]);
@@ -131,18 +135,19 @@ function transitionOf(row: KnownTransaction, to: Change['status'], exceptions: E
   return to;
 }
 
-async function applyChanges(tx: Tx, changes: Change[]): Promise<number> {
-  if (changes.length === 0) return 0;
-  const applied = await tx.query(
+async function applyChanges(tx: Tx, changes: Change[]): Promise<Result['changed']> {
+  if (changes.length === 0) return [];
+  const applied = await tx.query<{ end_to_end_id: string; status: string }>(
     `update bank_file_transactions t set status = c.status, iso_status = c.iso, reason_code = c.reason, updated_at = now()
      from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as c(id, status, iso, reason)
-     where t.end_to_end_id = c.id and t.status in ('SUBMITTED', 'PENDING')`,
+     where t.end_to_end_id = c.id and t.status in ('SUBMITTED', 'PENDING')
+     returning t.end_to_end_id, t.status`,
     [textArrayLiteral(changes.map((c) => c.id)), textArrayLiteral(changes.map((c) => c.status)), textArrayLiteral(changes.map((c) => c.isoStatus)), textArrayLiteral(changes.map((c) => c.reason))],
   );
-  return applied.rowCount;
+  return applied.rows.map((row) => ({ id: row.end_to_end_id, final: row.status === 'PAID' || row.status === 'REJECTED' }));
 }
 
-async function applyNotification(tx: Tx, notification: Notification, exceptions: Exception[]): Promise<{ changed: number; returns: number }> {
+async function applyNotification(tx: Tx, notification: Notification, exceptions: Exception[]): Promise<Result> {
   const relevant = notification.transactions.filter((t) => t.booked);
   const rows = await known(tx, relevant.map((t) => t.endToEndId));
   // Checked before anything is applied: a booking of another amount than we sent means the file was altered.

@@ -20,7 +20,9 @@ interface TransactionRow {
  * row per EndToEndId, so a key is in one file only, whatever the engine resends) and answers
  * AMBIGUOUS: the money moves when the bank books the file. The status of a key is what the bank's
  * reports said about it (read-inbox.ts applies them): paid on ACSC/ACCC or a booked debit,
- * rejected on RJCT, pending otherwise. Writing files and reading reports run beside the workers
+ * rejected on RJCT, pending otherwise. The report that makes a transaction final also settles its
+ * item right away (workers/settle-reported.ts), so the engine's status checks of a waiting item are
+ * only a fallback, every limits.bankItemCheckMs. Writing files and reading reports run beside the workers
  * (start-file-rail.ts), never inside a rail call.
  */
 export function fileRail(db: Queryable): Rail {
@@ -50,12 +52,13 @@ function outcomeOf(row: TransactionRow): RailOutcome {
       return { kind: 'PAID' };
     case 'REJECTED':
       return { kind: 'REJECTED', reason: rejectionReasonOf(row.reason_code), bankReason: row.reason_code ?? undefined };
+    // The report that makes it final settles the item at once (settle-reported.ts): the check is a fallback.
     case 'NEW':
-      return { kind: 'AMBIGUOUS', detail: 'bank: submitted, waiting for the next file' };
+      return { kind: 'AMBIGUOUS', detail: 'bank: submitted, waiting for the next file', retryAfterMs: limits.bankItemCheckMs };
     case 'FILE_REJECTED':
-      return { kind: 'AMBIGUOUS', detail: 'bank: its file was rejected whole, waiting for an operator to re-issue it' };
+      return { kind: 'AMBIGUOUS', detail: 'bank: its file was rejected whole, waiting for an operator to re-issue it', retryAfterMs: limits.bankItemCheckMs };
     default:
-      return { kind: 'AMBIGUOUS', detail: `bank: submitted${row.iso_status ? `, last status ${row.iso_status}` : ''}` };
+      return { kind: 'AMBIGUOUS', detail: `bank: submitted${row.iso_status ? `, last status ${row.iso_status}` : ''}`, retryAfterMs: limits.bankItemCheckMs };
   }
 }
 

@@ -20,11 +20,17 @@ export interface FileRailHooks {
 
 /**
  * The file rail's side of a worker process, beside its worker loops: cut due files, write the
- * recorded ones into the outbox, read the inbox, post the returns whose items are settled — every
- * `inboxPollMs`. Each step is safe to run in several processes at once (see each one), and a step
+ * recorded ones into the outbox, read the inbox and settle the items its reports made final
+ * (`settleReported`, given by the engine, which owns settlement), post the returns whose items are
+ * settled — every `inboxPollMs`. An item whose settlement here fails (or a process that died before
+ * it) is settled by its next status check instead. Each step is safe to run in several processes at once (see each one), and a step
  * that fails is logged and tried again in the next round.
  */
-export function startFileRail(db: Db, config: Iso20022Config, options: { actor: Actor; log: (line: string) => void; hooks?: FileRailHooks }): FileRailLoop {
+export function startFileRail(
+  db: Db,
+  config: Iso20022Config,
+  options: { actor: Actor; log: (line: string) => void; settleReported?: (endToEndIds: string[]) => Promise<unknown>; hooks?: FileRailHooks },
+): FileRailLoop {
   const { log } = options;
   const stopping = new AbortController();
   const step = async (name: string, run: () => Promise<unknown>) => {
@@ -40,7 +46,9 @@ export function startFileRail(db: Db, config: Iso20022Config, options: { actor: 
       while (!stopping.signal.aborted) {
         await step('cutting files', () => recordDueFiles(db, { intervalMs: config.fileIntervalMs, txsMax: config.fileTxsMax, painVersion: config.painVersion }));
         await step('writing files', () => writeRecordedFiles(db, folders, config.outboxDir, config.debtor, options.hooks?.afterFileRecorded));
-        await step('reading the inbox', () => readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied));
+        let finalIds: string[] = [];
+        await step('reading the inbox', async () => (finalIds = (await readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied)).finalIds));
+        if (finalIds.length > 0 && options.settleReported) await step('settling reported items', () => options.settleReported!(finalIds));
         await step('posting returns', () => applyDueReturns(db, options.actor));
         await sleep(config.inboxPollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       }

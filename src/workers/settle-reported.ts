@@ -1,0 +1,94 @@
+import type { Actor } from '../audit/append.ts';
+import type { Db } from '../db/port.ts';
+import { limits } from '../limits.ts';
+import { logBatchChange, type InfoLogger } from '../observability/batch-log.ts';
+import { itemsSettled } from '../observability/metrics.ts';
+import type { ClaimedItem } from '../queue/claim.ts';
+import { referenceCodeOf } from '../rails/iso20022/end-to-end-id.ts';
+import type { Rail } from '../rails/rail.ts';
+import { loadBatchRefs } from './batch-refs.ts';
+import { settleBatch } from './settle-batch.ts';
+import type { ItemResult } from './settlement-plan.ts';
+
+interface WaitingItem {
+  id: bigint;
+  batch_id: string;
+  seq: number;
+  reference_code: string;
+  recipient_type: ClaimedItem['recipientType'];
+  recipient_info: string;
+  recipient_name: string | null;
+  description: string | null;
+  amount: bigint;
+  commission: bigint;
+  currency: ClaimedItem['currency'];
+  attempts: number;
+}
+
+/**
+ * Settles the items whose bank transactions a report has just made final, without waiting for their
+ * next status check: each item still QUEUED is asked about through the rail (the same answer a
+ * status check would get) and settled exactly as a worker settles a chunk (settle-batch.ts: guarded
+ * transitions, ledger postings, batch counters, audit events), a transaction per
+ * limits.bankSettleItemsPerTx items of one batch. A worker settling the same item at the same moment
+ * is harmless: the guarded UPDATEs let one of the two move it. An item left QUEUED here (a crash, a
+ * failed transaction) is settled by its status check, which stays scheduled. Returns how many were
+ * settled.
+ */
+export async function settleReported(db: Db, bank: Rail, endToEndIds: readonly string[], options: { actor: Actor; log: (line: string) => void; logger?: InfoLogger }): Promise<number> {
+  let settled = 0;
+  for (let at = 0; at < endToEndIds.length; at += limits.bankSettleItemsPerTx) {
+    const codes = endToEndIds.slice(at, at + limits.bankSettleItemsPerTx).map(referenceCodeOf);
+    const waiting = await db.query<WaitingItem>(
+      `select id, batch_id, seq, reference_code, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, attempts
+       from items where reference_code = any($1::uuid[]) and status = 'QUEUED' and recipient_type = 'IBAN'
+       order by batch_id, seq`,
+      [codes],
+    );
+    const byBatch = new Map<string, WaitingItem[]>();
+    for (const row of waiting.rows) {
+      const rows = byBatch.get(row.batch_id);
+      if (rows) rows.push(row);
+      else byBatch.set(row.batch_id, [row]);
+    }
+    const refs = await loadBatchRefs(db, [...byBatch.keys()]);
+    for (const [batchId, rows] of byBatch) {
+      const batch = refs.get(batchId);
+      if (!batch) throw new Error(`item of batch ${batchId}, which does not exist`);
+      // All at once: the rail reads them in a few statements (its batcher), not one per item.
+      const outcomes = await Promise.all(rows.map((row) => bank.status(row.reference_code)));
+      const results: ItemResult[] = [];
+      rows.forEach((row, i) => {
+        const outcome = outcomes[i];
+        // Only what is final: a pending one keeps its scheduled check, untouched.
+        if (outcome !== 'UNKNOWN' && outcome.kind !== 'AMBIGUOUS') results.push({ item: claimedItemOf(row), rail: bank.name, outcome });
+      });
+      if (results.length === 0) continue;
+      const report = await settleBatch(db, options.actor, batch, results, options.log);
+      itemsSettled.inc({ status: 'SUCCESS' }, report.paid);
+      itemsSettled.inc({ status: 'DEPOSIT_SUCCESS' }, report.refunded);
+      itemsSettled.inc({ status: 'DEPOSIT_FAIL' }, report.refundFailed);
+      if (report.batchStatus) logBatchChange(options.logger, { batchId, merchantId: batch.merchantId, to: report.batchStatus, actor: options.actor });
+      settled += report.paid + report.refunded + report.refundFailed;
+    }
+  }
+  return settled;
+}
+
+function claimedItemOf(row: WaitingItem): ClaimedItem {
+  return {
+    id: row.id,
+    batchId: row.batch_id,
+    seq: row.seq,
+    referenceCode: row.reference_code,
+    recipientType: row.recipient_type,
+    recipientInfo: row.recipient_info,
+    recipientName: row.recipient_name,
+    description: row.description,
+    amount: row.amount,
+    commission: row.commission,
+    currency: row.currency,
+    status: 'QUEUED',
+    attempts: row.attempts,
+  };
+}
