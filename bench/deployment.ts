@@ -16,6 +16,8 @@ export interface DeploymentSpec {
   queueUrl?: string;
   latencyMs?: number;
   timeoutMs: number;
+  /** More settings for serve and the workers alike (the bank rail's). */
+  env?: Record<string, string>;
 }
 
 /** One service (and its workers) on a database of its own, torn down by `stop` whatever happened. */
@@ -47,6 +49,7 @@ export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
       // serve and the workers share it (they share the database): see README, configuration
       MASSPAYOUT_MASTER_KEY: randomBytes(32).toString('hex'),
       MASSPAYOUT_SANDBOX_LATENCY_MS: String(spec.latencyMs ?? 0),
+      ...spec.env,
       ...(spec.queueUrl && queue ? { QUEUE_URL: spec.queueUrl, MASSPAYOUT_QUEUE_NAME: queue.name } : {}),
     };
     const loops = (n: number | undefined): Record<string, string> => (n === undefined ? {} : { MASSPAYOUT_WORKER_CONCURRENCY: String(n) });

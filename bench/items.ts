@@ -138,3 +138,29 @@ function invalidItem(n: number, slot: number, base: Record<string, unknown>): Re
       return { ...base, recipientType: 'PHONE', recipientInfo: `0555${n}` };
   }
 }
+
+/**
+ * `count` items, all IBAN, for the bank rail's figure: of every 1,000, 5 end in 99 (the bank
+ * simulator rejects them with AC04: refunded), the others end 00..96 (paid and booked at once; 97
+ * and 98 answer only seconds later, which would measure the simulator's clock).
+ */
+export function generateIbanBatch(count: number): GeneratedBatch {
+  const items: Record<string, unknown>[] = new Array(count);
+  let willFail = 0;
+  let paidAmountMinor = 0n;
+  const paidAmountsMinor: bigint[] = [];
+  for (let n = 0; n < count; n++) {
+    const slot = n % 1000;
+    const amount = amountOf(n);
+    const rejected = slot < 5;
+    const account = `${String(n).padStart(11, '0')}${String(slot).padStart(3, '0')}${rejected ? '99' : String(n % 97).padStart(2, '0')}`;
+    items[n] = { itemExternalId: `bench-${n}`, amount: { value: amount.value, currency: 'TRY' }, recipientType: 'IBAN', recipientInfo: trIban(account), recipientName: `Recipient ${n}`, description: `salary ${n}` };
+    if (rejected) {
+      willFail += 1;
+    } else {
+      paidAmountMinor += amount.minor;
+      paidAmountsMinor.push(amount.minor);
+    }
+  }
+  return { items, valid: count, invalid: 0, willFail, paidAmountMinor, paidAmountsMinor };
+}

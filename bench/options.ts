@@ -2,11 +2,14 @@
  * `npm run bench -- [flags]`: what to measure. Every flag has an env twin (BENCH_SIZES, …) so that a
  * CI job can set them without editing a command line.
  *
- *   --only ingest,settle        which figures (ingest = init + auth of one batch; settle = auth → final)
+ *   --only ingest,settle,iso20022  which figures (ingest = init + auth of one batch; settle = auth → final;
+ *                               iso20022 = auth → final through the ISO 20022 files and the bank simulator)
  *   --sizes 10000,100000        batch sizes of the ingest figures
  *   --db pglite,postgres        databases of the ingest figures
  *   --settle-size 100000        batch size of the settle figures
  *   --settle-cases …            settle setups, each <db>[:<n>w][:<k>m][:rmq][:lat<ms>] (see parseCase)
+ *   --iso-size 100000           batch size (all IBAN) of the iso20022 figure
+ *   --iso-cases postgres:1w     setups of the iso20022 figure, <db>[:<n>w] as for settle
  *   --runs 3                    runs of every figure; the report shows the median (and each run)
  *   --timeout 600               seconds one run may take before it is stopped and reported as such
  *   --no-verify                 skip the audit-chain verification after a settle run
@@ -25,11 +28,13 @@ export interface SettleCase {
 }
 
 export interface BenchOptions {
-  only: Set<'ingest' | 'settle'>;
+  only: Set<'ingest' | 'settle' | 'iso20022'>;
   sizes: number[];
   dbs: ('pglite' | 'postgres')[];
   settleSize: number;
   settleCases: SettleCase[];
+  isoSize: number;
+  isoCases: SettleCase[];
   runs: number;
   timeoutMs: number;
   verify: boolean;
@@ -41,11 +46,13 @@ export interface BenchOptions {
 }
 
 const defaults = {
-  only: 'ingest,settle',
+  only: 'ingest,settle,iso20022',
   sizes: '10000,100000',
   db: 'pglite,postgres',
   settleSize: '100000',
   settleCases: 'pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50',
+  isoSize: '100000',
+  isoCases: 'postgres:1w',
   runs: '1',
   timeout: '600',
 };
@@ -66,11 +73,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     flags.set(name, value);
   }
   if (switches.has('help')) {
-    console.log('usage: npm run bench -- [--only ingest,settle] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
-      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
+    console.log('usage: npm run bench -- [--only ingest,settle,iso20022] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
+      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--iso-size 100000] [--iso-cases postgres:1w]\n' +
+      '  [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
     process.exit(0);
   }
-  const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'runs', 'timeout', 'json', 'loops']);
+  const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'iso-size', 'iso-cases', 'runs', 'timeout', 'json', 'loops']);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}`);
   const pick = (flag: string, envName: string, fallback?: string) => flags.get(flag) ?? env[envName] ?? fallback;
 
@@ -79,7 +87,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       // init and auth are measured together: auth needs the batch the init made.
       if (name === 'ingest' || name === 'init' || name === 'auth') return 'ingest' as const;
       if (name === 'settle' || name === 'processing') return 'settle' as const;
-      throw new Error(`--only: unknown figure "${name}" (ingest, settle)`);
+      if (name === 'iso20022') return 'iso20022' as const;
+      throw new Error(`--only: unknown figure "${name}" (ingest, settle, iso20022)`);
     }),
   );
   const dbs = list(pick('db', 'BENCH_DB', defaults.db)!).map((name) => {
@@ -93,6 +102,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     dbs,
     settleSize: positiveInt('--settle-size', pick('settle-size', 'BENCH_SETTLE_SIZE', defaults.settleSize)!),
     settleCases: list(pick('settle-cases', 'BENCH_SETTLE_CASES', defaults.settleCases)!).map(parseCase),
+    isoSize: positiveInt('--iso-size', pick('iso-size', 'BENCH_ISO_SIZE', defaults.isoSize)!),
+    isoCases: list(pick('iso-cases', 'BENCH_ISO_CASES', defaults.isoCases)!).map((text) => {
+      const parsed = parseCase(text);
+      if (parsed.rabbitmq || parsed.latencyMs > 0 || parsed.merchants > 1) throw new Error(`iso20022 case "${text}": only <db>[:<n>w]`);
+      return parsed;
+    }),
     runs: positiveInt('--runs', pick('runs', 'BENCH_RUNS', defaults.runs)!),
     timeoutMs: positiveInt('--timeout', pick('timeout', 'BENCH_TIMEOUT_S', defaults.timeout)!) * 1000,
     verify: !switches.has('no-verify') && env.BENCH_VERIFY !== '0',

@@ -20,14 +20,14 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** Starts `masspayout <command>` with `env` on top of a clean environment (no inherited DATABASE_URL …). */
-export function startChild(name: string, command: 'serve' | 'worker' | 'migrate', env: Record<string, string>): Child {
+/** Starts `masspayout <command> [args]` with `env` on top of a clean environment (no inherited DATABASE_URL …). */
+export function startChild(name: string, command: 'serve' | 'worker' | 'migrate' | 'bank-simulator', env: Record<string, string>, args: readonly string[] = []): Child {
   const inherited: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) if (process.env[key] !== undefined) inherited[key] = process.env[key]!;
   // BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service processes
   // (node refuses --cpu-prof in NODE_OPTIONS); a profile is written when the child exits on SIGTERM.
   const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const child = spawn(process.execPath, [...nodeArgs, bin, command], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, bin, command, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(line);

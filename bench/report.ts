@@ -1,4 +1,5 @@
 import type { IngestRun } from './ingest.ts';
+import type { IsoRun } from './iso20022.ts';
 import type { SettleRun } from './settle.ts';
 
 /**
@@ -97,4 +98,40 @@ export function settleTable(runs: readonly SettleRun[]): string {
     ];
   });
   return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve (+ workers) (+ pg)', 'books / audit', 'load (1 min)'], rows);
+}
+
+export function isoTable(runs: readonly IsoRun[]): string {
+  const rows = [...groupBy(runs, (r) => `${r.case} ${r.size}`).values()].map((group) => {
+    const first = group[0];
+    const rate = group.map((r) => r.itemsPerSecond);
+    const ms = group.map((r) => r.settleMs);
+    const files = group.map((r) => r.filesPerSecond);
+    const onPostgres = first.case.startsWith('postgres');
+    const workerRss = group.map((r) => Math.max(0, ...r.workerPeakRssMB));
+    return [
+      first.case,
+      int(first.size),
+      String(group.length),
+      `${secs(median(ms))}${runsOf(ms, secs)}`,
+      `${int(median(rate))}${runsOf(rate, int)}`,
+      onPostgres ? `≥ ${int(targets.settleItemsPerSecond)}: ${verdict(median(rate) >= targets.settleItemsPerSecond)}` : '–',
+      `${first.filesOut} + ${first.filesIn}`,
+      `${median(files).toFixed(1)}${runsOf(files, (n) => n.toFixed(1))}`,
+      int(median(group.map((r) => r.servePeakRssMB))),
+      first.workerPeakRssMB.length > 0 ? int(median(workerRss)) : '–',
+      int(median(group.map((r) => r.simulatorPeakRssMB))),
+      [
+        median(group.map((r) => r.serveCpuSeconds)),
+        ...first.workerCpuSeconds.map((_, i) => median(group.map((r) => r.workerCpuSeconds[i]))),
+        median(group.map((r) => r.simulatorCpuSeconds)),
+        ...(onPostgres ? [median(group.map((r) => r.databaseCpuSeconds))] : []),
+      ].map((s) => s.toFixed(1)).join(' + '),
+      `${verdict(group.every((r) => r.booksBalanced))} / ${group.every((r) => r.auditVerified === 'skipped') ? 'skipped' : verdict(group.every((r) => r.auditVerified === true))}`,
+      group.map((r) => r.load1.toFixed(1)).join(', '),
+    ];
+  });
+  return table(
+    ['case', 'IBAN items', 'runs', 'auth → final s', 'items/s to final', 'target', 'files out + in', 'files/s', 'serve peak RSS MB', 'worker peak RSS MB', 'simulator peak RSS MB', 'CPU s serve (+ workers) (+ simulator) (+ pg)', 'books / audit', 'load (1 min)'],
+    rows,
+  );
 }

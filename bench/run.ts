@@ -7,7 +7,8 @@ import { ingestRun, type IngestRun } from './ingest.ts';
 import { loadAverage } from './load.ts';
 import { parseOptions } from './options.ts';
 import { killAllNow, stopAll } from './processes.ts';
-import { ingestTable, settleTable } from './report.ts';
+import { isoRun, type IsoRun } from './iso20022.ts';
+import { ingestTable, isoTable, settleTable } from './report.ts';
 import { settleRun, type SettleRun } from './settle.ts';
 
 /**
@@ -19,6 +20,7 @@ import { settleRun, type SettleRun } from './settle.ts';
 const options = parseOptions(process.argv.slice(2), process.env);
 const ingest: IngestRun[] = [];
 const settle: SettleRun[] = [];
+const iso: IsoRun[] = [];
 const failures: string[] = [];
 
 let interrupted = false;
@@ -103,11 +105,29 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (options.only.has('iso20022')) {
+    for (const isoCase of options.isoCases) {
+      for (let run = 1; run <= options.runs && !interrupted; run++) {
+        const result = await bounded(`iso20022 ${isoCase.label} ${options.isoSize.toLocaleString('en-US')} IBAN items, run ${run}`, () =>
+          isoRun({ isoCase, size: options.isoSize, run, postgresUrl: options.postgresUrl, loops: options.loops, timeoutMs: options.timeoutMs, verify: options.verify }),
+        );
+        if (result) {
+          iso.push(result);
+          console.log(
+            `  ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} items/s to final (${(result.settleMs / 1000).toFixed(2)} s auth → final), ${result.filesOut} + ${result.filesIn} files (${result.filesPerSecond.toFixed(1)}/s), ` +
+              `peak RSS serve ${Math.round(result.servePeakRssMB)} MB, simulator ${Math.round(result.simulatorPeakRssMB)} MB, books balanced, audit ${result.auditVerified === true ? 'verified' : 'not verified'}, load ${result.load1}`,
+          );
+        }
+        await settleDown();
+      }
+    }
+  }
 
   if (ingest.length > 0) console.log(`\n### init and auth of one batch (medians; each run in parentheses)\n\n${ingestTable(ingest)}`);
   if (settle.length > 0) console.log(`\n### auth → every item final (medians; each run in parentheses)\n\n${settleTable(settle)}`);
+  if (iso.length > 0) console.log(`\n### ISO 20022 files through the bank simulator: auth → every item final (medians; each run in parentheses)\n\n${isoTable(iso)}`);
   if (failures.length > 0) console.log(`\n### failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}`);
-  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, failures }, null, 2));
+  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, iso, failures }, null, 2));
 }
 
 /** A short pause between runs, so that one run's teardown (checkpoints, freed memory) does not land in the next. */

@@ -151,7 +151,7 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
   }
 }
 
-async function registerMembers(client: ServiceClient, members: ReturnType<typeof benchMembers>): Promise<void> {
+export async function registerMembers(client: ServiceClient, members: ReturnType<typeof benchMembers>): Promise<void> {
   const inFlight = 8;
   for (let i = 0; i < members.length; i += inFlight) {
     await Promise.all(
@@ -162,14 +162,14 @@ async function registerMembers(client: ServiceClient, members: ReturnType<typeof
   }
 }
 
-interface FinalBatch {
+export interface FinalBatch {
   massPayoutStatus: string;
   completedDate: string;
   totalSuccessfulAmount: number;
   totalCommissionAmount: number;
 }
 
-async function waitFinal(client: ServiceClient, merchant: MerchantKeys, requestId: string, deadline: number, serveTail: () => string): Promise<FinalBatch> {
+export async function waitFinal(client: ServiceClient, merchant: MerchantKeys, requestId: string, deadline: number, serveTail: () => string): Promise<FinalBatch> {
   const body = Buffer.from(JSON.stringify({ requestId, page: 0, size: 1 }));
   let last = '';
   for (let poll = 1; Date.now() < deadline; poll++) {
