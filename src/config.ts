@@ -7,6 +7,7 @@ import { queueConfigFromEnv, type QueueConfig } from './queue/queue-config.ts';
 import { iso20022ConfigFromEnv, type Iso20022Config } from './rails/iso20022/iso20022-config.ts';
 import { sandboxConfigFromEnv, type SandboxConfig } from './rails/sandbox-config.ts';
 import { failpointFromEnv, type Failpoint } from './workers/failpoints.ts';
+import { webhookConfigFromEnv, type WebhookConfig } from './webhooks/webhook-config.ts';
 import { workerConcurrencyFromEnv } from './workers/worker-config.ts';
 
 export interface Config {
@@ -35,6 +36,8 @@ export interface Config {
   observability: ObservabilityConfig;
   /** Crash tests only: where a worker kills itself (src/workers/failpoints.ts). */
   failpoint?: Failpoint;
+  /** Outcome webhooks: retry schedule and the private-address opt-in (src/webhooks/webhook-config.ts). */
+  webhooks: WebhookConfig;
 }
 
 const positive = { min: 1, max: Number.MAX_SAFE_INTEGER };
@@ -59,5 +62,6 @@ export function configFromEnv(env: Env = process.env): Config {
     edge: edgeConfigFromEnv(env),
     observability: observabilityConfigFromEnv(env),
     failpoint: failpointFromEnv(env),
+    webhooks: webhookConfigFromEnv(env),
   };
 }

@@ -94,6 +94,16 @@ export const errors = {
   BALANCE_LIMIT_EXCEEDED: entry('7032', 'CONFLICT', 'Bu yatırma bakiyeyi üst sınırın üzerine çıkarır', 'This deposit would take the balance above its maximum'),
   COMMISSION_TOO_LARGE: entry('7033', 'INVALID_REQUEST', 'Sabit komisyon üst sınırı aşıyor', 'The fixed commission exceeds its maximum'),
 
+  // Outcome webhooks: the operator's endpoints and their deliveries.
+  WEBHOOK_NOT_FOUND: entry('7100', 'NOT_FOUND', 'Webhook uç noktası bulunamadı', 'Webhook endpoint not found'),
+  WEBHOOK_URL_INVALID: entry('7101', 'INVALID_REQUEST', 'Webhook adresi geçersiz: https:// ile başlayan mutlak bir adres olmalıdır', 'The webhook URL is invalid: it must be an absolute https:// URL'),
+  WEBHOOK_URL_NOT_PUBLIC: entry('7102', 'INVALID_REQUEST', 'Webhook adresi herkese açık olmayan bir adrese çözülüyor', 'The webhook URL resolves to an address that is not public'),
+  WEBHOOK_EVENT_UNKNOWN: entry('7103', 'INVALID_REQUEST', 'Bilinmeyen webhook olay türü', 'Unknown webhook event type'),
+  WEBHOOK_ENDPOINTS_LIMIT: entry('7104', 'CONFLICT', 'Üye işyerinin webhook uç noktası sayısı üst sınırda', 'The merchant has the most webhook endpoints allowed'),
+  WEBHOOK_DELIVERY_NOT_FOUND: entry('7105', 'NOT_FOUND', 'Webhook teslimatı bulunamadı', 'Webhook delivery not found'),
+  WEBHOOK_DELIVERY_IN_FLIGHT: entry('7106', 'CONFLICT', 'Bu teslimat şu an gönderiliyor', 'This delivery is being sent right now'),
+  CLI_WEBHOOK_SIGNATURE_INVALID: entry('7107', 'AUTHENTICATION', 'Webhook imzası doğrulanamadı', 'The webhook signature does not verify'),
+
   // The ISO 20022 bank rail's operator endpoints.
   BANK_FILE_NOT_FOUND: entry('7300', 'NOT_FOUND', 'Banka dosyası bulunamadı', 'Bank file not found'),
   BANK_FILE_NOT_REJECTED: entry('7301', 'CONFLICT', 'Yalnızca banka tarafından bütünüyle reddedilmiş bir dosya yeniden gönderilebilir', 'Only a file the bank rejected whole can be re-issued'),

@@ -170,6 +170,38 @@ export const limits = {
   /** Rows one page of the operator's file and exception lists returns at most. */
   bankFilesPageRowsMax: 1000,
 
+  // Outcome webhooks (src/webhooks/).
+  /** Endpoints one merchant may register: each change is written once per endpoint, in its transaction. */
+  webhookEndpointsPerMerchantMax: 16,
+  /** Items one mass_payout.items.settled carries at most (a chunk's settlement is 1,000 by default). */
+  webhookItemsPerEventMax: 1_000,
+  /** Default retry schedule, the wait before each attempt: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (≈ 3 days in all). */
+  webhookRetryScheduleMs: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000] as readonly number[],
+  /** MASSPAYOUT_WEBHOOK_RETRY_MS: at most this many attempts, each wait at most a week. */
+  webhookRetryAttemptsMax: 30,
+  webhookRetryDelayMsMax: 7 * 86_400_000,
+  /** One attempt (connect, send, response head and body) gives up after this. */
+  webhookTimeoutMs: 10_000,
+  /** Bytes of a receiver's response read (and kept with the attempt); the rest is never read. */
+  webhookResponseBytesMax: 1024,
+  /** A Retry-After (429, 503) is honoured up to this; a longer one waits this long. */
+  webhookRetryAfterMsMax: 86_400_000,
+  /** Attempts in flight to one endpoint at once, across every process: a slow receiver is not flooded. */
+  webhookInFlightPerEndpoint: 4,
+  /** Attempts in flight in one process; a hanging receiver holds one of them until its timeout. */
+  webhookInFlightPerProcess: 32,
+  /** A claimed delivery is the claimer's alone this long: longer than an attempt and its recording. */
+  webhookLeaseMs: 60_000,
+  /** Idle wait of the delivery loop that found nothing due. */
+  webhookPollMs: 200,
+  /** Failed attempts in a row, over at least webhookFailingDisableAfterMs, after which an endpoint is disabled. */
+  webhookFailuresToDisable: 100,
+  webhookFailingDisableAfterMs: 86_400_000,
+  /** After a rotation the previous secret still signs this long, so receivers can switch without losing events. */
+  webhookRotationOverlapMs: 86_400_000,
+  /** The URL of an endpoint, in characters (the database's CHECK matches). */
+  webhookUrlCharsMax: 2048,
+
   // Reliability: the database going away, hostile clients, the embedded data dir.
   /** Opening one PostgreSQL connection gives up after this (a server that is down refuses at once). */
   databaseConnectTimeoutMs: 5_000,

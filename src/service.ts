@@ -23,7 +23,7 @@ export async function startService(config: Config, log: (line: string) => void =
   const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
   const admin = await resolveAdminToken(config.adminToken, config.dataDir);
   // The engine first: auth needs its queue (with QUEUE_URL, the broker connection and the relay).
-  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log, logger }).catch(async (error: unknown) => {
+  const engine = await startEngine(config, db, { concurrency: config.workerConcurrency, log, logger, box }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });

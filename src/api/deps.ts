@@ -7,6 +7,7 @@ import type { BatchQueue } from '../payouts/batch-queue.ts';
 import type { EdgeConfig } from './edge-config.ts';
 import type { ObservabilityConfig } from '../observability/observability-config.ts';
 import type { TlsConfig } from './tls-config.ts';
+import type { WebhookConfig } from '../webhooks/webhook-config.ts';
 
 /** The settings the HTTP edge reads (the service's Config has them all). */
 export interface ApiConfig {
@@ -16,6 +17,8 @@ export interface ApiConfig {
   edge: EdgeConfig;
   /** LOG_LEVEL and the /metrics token. */
   observability: ObservabilityConfig;
+  /** Outcome webhooks: the private-address opt-in (registration) and the retry schedule (re-sends). */
+  webhooks: WebhookConfig;
 }
 
 /** What every route may use. Built once at start; tests build their own. */

@@ -8,7 +8,7 @@ import { insertSealed, type SealedEvents } from './seal.ts';
  * in the transaction that made it, so it exists exactly when the change does.
  */
 export interface OutboundEvent {
-  /** `batch.status` or `item.status` today. */
+  /** `batch.status`, `item.status` or `item.returned`. */
   type: string;
   merchantId: bigint;
   batchId: string;

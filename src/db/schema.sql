@@ -355,6 +355,79 @@ create table seen_random_keys (
 );
 CREATE INDEX seen_random_keys_seen_at ON seen_random_keys USING btree (seen_at);
 
+create table webhook_attempts (
+  id bigint generated always as identity not null,
+  delivery_id bigint not null,
+  attempted_at timestamp with time zone not null,
+  duration_ms integer not null,
+  http_status integer,
+  error text,
+  response_head text,
+  manual boolean not null default false,
+  constraint webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  constraint webhook_attempts_duration_ms_check CHECK ((duration_ms >= 0)),
+  constraint webhook_attempts_pkey PRIMARY KEY (id)
+);
+CREATE INDEX webhook_attempts_delivery ON webhook_attempts USING btree (delivery_id, id);
+
+create table webhook_deliveries (
+  id bigint generated always as identity not null,
+  message_id text not null,
+  endpoint_id bigint not null,
+  batch_id uuid not null,
+  event_type text not null,
+  sequence bigint not null,
+  payload text not null,
+  status text not null default 'pending'::text,
+  attempts integer not null default 0,
+  next_attempt_at timestamp with time zone not null default now(),
+  leased_by text,
+  leased_until timestamp with time zone,
+  created_at timestamp with time zone not null default now(),
+  delivered_at timestamp with time zone,
+  constraint webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+  constraint webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  constraint webhook_deliveries_message_id_key UNIQUE (message_id),
+  constraint webhook_deliveries_pkey PRIMARY KEY (id),
+  constraint webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text])))
+);
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries USING btree (endpoint_id, id);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries USING btree (endpoint_id, next_attempt_at) WHERE (status = 'pending'::text);
+
+create table webhook_endpoints (
+  id bigint generated always as identity not null,
+  merchant_id bigint not null,
+  url text not null,
+  events text[] not null,
+  item_events text not null default 'grouped'::text,
+  secret_sealed text not null,
+  previous_secret_sealed text,
+  previous_secret_until timestamp with time zone,
+  status text not null default 'active'::text,
+  disabled_reason text,
+  disabled_at timestamp with time zone,
+  consecutive_failures integer not null default 0,
+  failing_since timestamp with time zone,
+  last_success_at timestamp with time zone,
+  created_at timestamp with time zone not null default now(),
+  constraint webhook_endpoints_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+  constraint webhook_endpoints_events_check CHECK ((cardinality(events) > 0)),
+  constraint webhook_endpoints_item_events_check CHECK ((item_events = ANY (ARRAY['grouped'::text, 'each'::text]))),
+  constraint webhook_endpoints_merchant_id_fkey FOREIGN KEY (merchant_id) REFERENCES merchants(id),
+  constraint webhook_endpoints_pkey PRIMARY KEY (id),
+  constraint webhook_endpoints_status_check CHECK ((status = ANY (ARRAY['active'::text, 'disabled'::text]))),
+  constraint webhook_endpoints_url_check CHECK (((length(url) >= 8) AND (length(url) <= 2048)))
+);
+CREATE INDEX webhook_endpoints_merchant ON webhook_endpoints USING btree (merchant_id) WHERE (status = 'active'::text);
+
+create table webhook_sequences (
+  batch_id uuid not null,
+  last_sequence bigint not null,
+  constraint webhook_sequences_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES batches(id),
+  constraint webhook_sequences_last_sequence_check CHECK ((last_sequence > 0)),
+  constraint webhook_sequences_pkey PRIMARY KEY (batch_id)
+);
+
 create table work_chunks (
   id bigint generated always as identity not null,
   batch_id uuid not null,

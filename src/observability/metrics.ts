@@ -52,3 +52,23 @@ export const consoleSignIns = new Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+
+export const webhookAttempts = new Counter({
+  name: 'masspayout_webhook_attempts_total',
+  help: 'Webhook delivery attempts made by this process, by outcome (success, gone, redirect, http_4xx, http_5xx, timeout, refused, network_error).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const webhookAttemptDuration = new Histogram({
+  name: 'masspayout_webhook_attempt_duration_seconds',
+  help: 'Time of one webhook delivery attempt, connect to the response read (bounded by the 10 s timeout).',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+/** What the webhook delivery loop and the operator's re-send report per attempt. */
+export function countWebhookAttempt(outcome: string, durationMs: number): void {
+  webhookAttempts.inc({ outcome });
+  webhookAttemptDuration.observe(durationMs / 1000);
+}

@@ -7,6 +7,7 @@ import { moveBatch } from './batch-transitions.ts';
 import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
 import { lockMerchantBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
+import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
 export type AuthorizeFailure = 'MASS_PAYOUT_NOT_FOUND' | 'MASS_PAYOUT_CANCELED' | 'NO_VALID_ITEMS' | 'INSUFFICIENT_BALANCE';
 
@@ -62,7 +63,7 @@ export async function authorizeBatchIn(tx: Tx, queue: BatchQueue, request: Autho
   if (step.next === 'done') return { ok: true, authorizedNow: false };
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
-  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id });
+  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, writeWebhookEvents);
   const needed = batch.totalAmount + batch.totalCommissionPlanned;
   const reserved = await reserveBatchFunds(tx, { merchantId: batch.merchantId, batchId: batch.id, currency: batch.currency, amount: needed }, events);
   if (!reserved.ok) {

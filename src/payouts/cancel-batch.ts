@@ -5,6 +5,7 @@ import { moveBatch } from './batch-transitions.ts';
 import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
 import { lockMerchantBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
+import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
 export type CancelFailure = 'MASS_PAYOUT_NOT_FOUND' | 'ALREADY_AUTHORIZED';
 
@@ -54,7 +55,7 @@ export async function cancelBatchIn(tx: Tx, request: CancelRequest): Promise<Can
   if (step.next === 'done') return { ok: true, canceledNow: false };
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
-  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id });
+  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, writeWebhookEvents);
   if (!(await moveBatch(tx, events, batch, 'cancel', batch.status))) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
   const pending = await batchItemsIn(tx, batch.id, 'INIT');
   if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);

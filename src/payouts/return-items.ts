@@ -1,10 +1,11 @@
 import type { Actor } from '../audit/append.ts';
-import { appendAudit } from '../audit/transaction-events.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
 import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
 import { applyTransfers, lockAccounts, recordTransfers, transferEvents, type PlannedTransfer } from '../ledger/transfers.ts';
 import type { Currency } from '../money.ts';
+import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
 /** A bank's return of a paid item's money: how much came back, on which day, and the bank's reason code. */
 export interface ItemReturn {
@@ -75,7 +76,8 @@ export async function returnPaidItems(
     await lockAccounts(tx, posted);
     await applyTransfers(tx, posted);
     const reasons = new Map(returns.map((r) => [r.referenceCode, r]));
-    await appendAudit(tx, { chainId: merchantId, actor }, [
+    const events = new TransactionEvents({ chainId: merchantId, actor }, writeWebhookEvents);
+    events.audit([
       ...transferEvents(posted),
       ...rows.map((row) => {
         const r = reasons.get(row.reference_code)!;
@@ -87,6 +89,12 @@ export async function returnPaidItems(
         };
       }),
     ]);
+    // mass_payout.item.returned, written with the return itself.
+    for (const batchId of new Set(rows.map((row) => row.batch_id))) {
+      const referenceCodes = rows.filter((row) => row.batch_id === batchId).map((row) => row.reference_code);
+      events.emit({ type: 'item.returned', merchantId, batchId, data: { referenceCodes } });
+    }
+    await events.write(tx);
     const codes = rows.map((row) => row.reference_code);
     await markApplied(tx, codes);
     return codes;

@@ -12,6 +12,10 @@ import type { SandboxConfig } from '../rails/sandbox-config.ts';
 import { armRails, armSources, failpointAt, type Failpoint } from './failpoints.ts';
 import { settleReported } from './settle-reported.ts';
 import { startWorkers, type Workers } from './start-workers.ts';
+import type { SecretBox } from '../merchants/secret-box.ts';
+import { countWebhookAttempt } from '../observability/metrics.ts';
+import { startWebhookDispatcher } from '../webhooks/dispatcher.ts';
+import { defaultWebhookConfig, type WebhookConfig } from '../webhooks/webhook-config.ts';
 
 /** The settings the engine reads (the service's Config has them all). */
 export interface EngineConfig {
@@ -20,6 +24,8 @@ export interface EngineConfig {
   sandbox: SandboxConfig;
   iso20022?: Iso20022Config;
   failpoint?: Failpoint;
+  /** Outcome webhooks' retry schedule and private-address opt-in; the defaults when absent. */
+  webhooks?: WebhookConfig;
 }
 
 /** The processing side of one process: how auth hands batches over, and this process's workers. */
@@ -46,6 +52,8 @@ export interface EngineOptions {
   logger?: InfoLogger;
   /** Names this process in claims, audit events and the broker's connection list. */
   name?: string;
+  /** Opens endpoints' webhook secrets; with it, this process's workers deliver webhooks too. */
+  box?: SecretBox;
 }
 
 /**
@@ -73,14 +81,27 @@ export async function startEngine(config: EngineConfig, db: Db, options: EngineO
           hooks: { afterFileRecorded: failpointAt(config.failpoint, 'after-file-recorded'), beforeReportApplied: failpointAt(config.failpoint, 'before-report-applied') },
         })
       : undefined;
+  // Webhooks are delivered where the workers run: the same processes, the same scaling.
+  const webhooks =
+    workers && options.box
+      ? startWebhookDispatcher({
+          db,
+          box: options.box,
+          config: config.webhooks ?? defaultWebhookConfig,
+          claimer: `${name}/webhooks`,
+          log,
+          onAttempt: countWebhookAttempt,
+          beforeClaimCommit: failpointAt(config.failpoint, 'before-webhook'),
+        })
+      : undefined;
   return {
     queue: transport.queue,
     workers,
     unackedMessages: transport.unackedMessages,
     brokerConnected: transport.brokerConnected,
-    describe: `${transport.describe}${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}`,
+    describe: `${transport.describe}${workers ? `, ${concurrency} worker loop(s) here` : ', no workers here'}${webhooks ? ', webhooks delivered here' : ''}`,
     async stop() {
-      await Promise.all([workers?.stop(), files?.stop()]);
+      await Promise.all([workers?.stop(), files?.stop(), webhooks?.stop()]);
       await transport.close();
     },
   };

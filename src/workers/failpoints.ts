@@ -16,12 +16,14 @@ import type { ChunkSource } from '../queue/chunk-source.ts';
  *                 database, and the file is not in the outbox yet;
  *   before-report-applied (ISO 20022 bank rail) a report from the bank has been read and checked,
  *                 and nothing of it is applied yet.
+ *   before-webhook        a webhook delivery (written with a committed change) is claimed and the
+ *                 claim is not committed yet: nothing of it has left.
  * The variable is read once at start-up (config.ts); unset, nothing is wrapped and nothing costs.
  */
 /** The points every chunk passes, whatever its rail; the rest are the ISO 20022 rail's own. */
 export const chunkFailpoints = ['before-rail', 'after-rail', 'after-post'] as const;
 export type ChunkFailpoint = (typeof chunkFailpoints)[number];
-export const failpoints = [...chunkFailpoints, 'after-file-recorded', 'before-report-applied'] as const;
+export const failpoints = [...chunkFailpoints, 'after-file-recorded', 'before-report-applied', 'before-webhook'] as const;
 export type Failpoint = (typeof failpoints)[number];
 
 export function failpointFromEnv(env: Env): Failpoint | undefined {

@@ -5,6 +5,7 @@ import { handOverItems } from '../payouts/item-transitions.ts';
 import { holdLease } from '../queue/chunk-lease.ts';
 import type { ClaimedChunk, ClaimedItem } from '../queue/claim.ts';
 import type { BatchRef } from './batch-refs.ts';
+import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
 /**
  * Step (a) of a chunk, one transaction: PROCESSING → QUEUED for the chunk's items, BEFORE any rail
@@ -26,7 +27,7 @@ export async function handOver(db: Db, actor: Actor, batch: BatchRef, chunk: Cla
   if (chunk.items.length === 0) return [];
   return db.transaction(async (tx) => {
     if (!(await holdLease(tx, chunk))) return [];
-    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id });
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, writeWebhookEvents);
     const held = await handOverItems(tx, events, batch, chunk.items);
     await events.write(tx);
     return held;

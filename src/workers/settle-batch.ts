@@ -16,6 +16,7 @@ import {
   type RejectedItem,
   type SettlementAccounts,
 } from './settlement-plan.ts';
+import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
 export interface SettleReport {
   paid: number;
@@ -47,7 +48,7 @@ export interface SettleReport {
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
   const settled = await db.transaction(async (tx) => {
-    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id });
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, writeWebhookEvents);
 
     const paid = await payItems(tx, events, batch, sorted.paid);
     const accounts = await settlementAccounts(tx, batch, paid);

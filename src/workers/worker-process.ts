@@ -1,4 +1,5 @@
 import { openDb } from '../db/open.ts';
+import { loadMasterKey, SecretBox } from '../merchants/secret-box.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { ObservabilityConfig } from '../observability/observability-config.ts';
 import { startEngine, type EngineConfig } from './engine.ts';
@@ -6,6 +7,9 @@ import { startEngine, type EngineConfig } from './engine.ts';
 /** The settings `masspayout worker` reads (the service's Config has them all). */
 export interface WorkerProcessConfig extends EngineConfig {
   databaseUrl?: string;
+  /** The master key every process of the deployment shares: it opens webhook secrets. */
+  masterKey?: string;
+  dataDir: string;
   workerConcurrency: number;
   observability: ObservabilityConfig;
 }
@@ -24,9 +28,11 @@ export async function startWorkerProcess(config: WorkerProcessConfig, log: (line
   if (!config.databaseUrl) {
     throw new Error('needs DATABASE_URL (a PostgreSQL server shared with the API); with the embedded database the workers run inside `masspayout serve`');
   }
+  // The master key first: a worker without the deployment's key could not sign any webhook.
+  const box = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
   const db = await openDb({ databaseUrl: config.databaseUrl });
   const concurrency = Math.max(1, config.workerConcurrency);
-  const engine = await startEngine(config, db, { concurrency, log, logger: createLogger(config.observability.logLevel) }).catch(async (error: unknown) => {
+  const engine = await startEngine(config, db, { concurrency, log, logger: createLogger(config.observability.logLevel), box }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });

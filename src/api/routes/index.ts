@@ -7,6 +7,7 @@ import { adminMemberRoutes } from './admin-members.ts';
 import { adminMerchantRoutes } from './admin-merchants.ts';
 import { adminBankFileRoutes } from './admin-bank-files.ts';
 import { adminSandboxBankRoutes } from './admin-sandbox-bank.ts';
+import { adminWebhookRoutes } from './admin-webhooks.ts';
 import { authRoute } from './auth.ts';
 import { balanceRoute } from './balance.ts';
 import { cancelRoute } from './cancel.ts';
@@ -34,4 +35,5 @@ export function adminRoutes(app: ApiServer, deps: Deps): void {
   adminSandboxBankRoutes(app, deps);
   adminBankFileRoutes(app, deps);
   adminChunkRoutes(app, deps);
+  adminWebhookRoutes(app, deps);
 }

@@ -2,6 +2,7 @@ import type { Actor } from '../../audit/append.ts';
 import { TransactionEvents } from '../../audit/transaction-events.ts';
 import type { Db, Queryable } from '../../db/port.ts';
 import { moveBatch } from '../../payouts/batch-transitions.ts';
+import { writeWebhookEvents } from '../../webhooks/write-events.ts';
 
 /**
  * IN_PROGRESS → PUBLISHED_TO_QUEUE for each of these batches whose outbox rows are all published,
@@ -18,7 +19,7 @@ export async function promoteBatches(db: Db, batchIds: readonly string[], actor:
       const found = await tx.query<{ merchant_id: bigint }>('select merchant_id from batches where id = $1', [batchId]);
       if (found.rowCount === 0) return false;
       const batch = { id: batchId, merchantId: found.rows[0].merchant_id };
-      const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batchId });
+      const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batchId }, writeWebhookEvents);
       if (!(await moveBatch(tx, events, batch, 'publish', 'IN_PROGRESS', { onlyWhenAllPublished: true }))) return false;
       await events.write(tx);
       return true;
