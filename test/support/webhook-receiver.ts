@@ -38,7 +38,7 @@ export async function startReceiver(): Promise<Receiver> {
       const path = request.url ?? '/';
       const count = (counts.get(path) ?? 0) + 1;
       counts.set(path, count);
-      const answer = (answers.get(path) ?? (() => ({ status: 200 })))(count);
+      const answer: Answer = (answers.get(path) ?? ((): Answer => ({ status: 200 })))(count);
       if (answer === 'hang') {
         received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered: 0 });
         hanging.add(() => response.destroy());
