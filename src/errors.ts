@@ -118,6 +118,7 @@ export const errors = {
   CLI_AUDIT_BROKEN: entry('7056', 'SYSTEM_ERROR', 'Denetim kaydı bozulmuş', 'The audit trail is broken'),
   CLI_USAGE: entry('7057', 'INVALID_REQUEST', 'Komut satırı hatalı', 'The command line is wrong'),
   CLI_SERVICE_DOWN: entry('7058', 'SYSTEM_ERROR', 'Servis yanıt vermiyor', 'The service does not answer'),
+  CLI_START_FAILED: entry('7059', 'SYSTEM_ERROR', 'Servis başlatılamadı', 'The service could not start'),
 
   // The console and its users (merchant users, sessions, four-eyes approval) and /metrics.
   METRICS_UNAUTHORIZED: entry('7200', 'AUTHENTICATION', 'Geçersiz metrik anahtarı', 'Invalid metrics token'),

@@ -22,7 +22,7 @@ import { expectBooksBalanced, startTestService, type TestService } from './suppo
  * relay's promotion of the same IN_PROGRESS batch locked the batch row before the audit head.
  * PostgreSQL only: PGlite is one session, where transactions never overlap.
  */
-describe.skipIf(!process.env.DATABASE_URL)('lock order (PostgreSQL)', () => {
+describe.skipIf(!process.env.DATABASE_URL)('lock order (needs DATABASE_URL=postgres://…; CI sets it in its second run)', () => {
   let service: TestService;
   beforeAll(async () => {
     // Chunks of 3 items, due only after a minute: nothing but this test takes them.

@@ -212,7 +212,7 @@ describe('start-up with QUEUE_URL', () => {
         QUEUE_URL: `amqp://masspayout:sekret-password@127.0.0.1:${brokerPort}`,
       });
       expect(await cli.exited(90_000), cli.output()).toBe(1);
-      expect(cli.output()).toContain('masspayout serve: 1 System error: cannot reach the queue broker (QUEUE_URL) after 6 attempts: connect ECONNREFUSED');
+      expect(cli.output()).toContain('masspayout serve: 7059 The service could not start: cannot reach the queue broker (QUEUE_URL) after 6 attempts: connect ECONNREFUSED');
       expect(cli.output()).not.toContain('sekret-password');
       expect(cli.output()).not.toContain('listening on');
     } finally {

@@ -15,7 +15,7 @@ import { freePort } from './support/process.ts';
 const sshd = '/usr/sbin/sshd';
 const user = process.env.USER || 'root';
 
-describe.skipIf(!existsSync(sshd))('the bank rail over SFTP (a real OpenSSH server)', () => {
+describe.skipIf(!existsSync(sshd))(`the bank rail over SFTP (a real OpenSSH server; needs ${sshd}, Debian's openssh-server, which .ci/run installs)`, () => {
   let dir: string;
   let server: ChildProcess;
   let folders: FileFolders;

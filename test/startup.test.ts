@@ -113,7 +113,7 @@ describe('masspayout serve', () => {
     const { env } = await installation();
     const cli = runCli(['serve'], { ...env, PORT: 'eighty' });
     expect(await cli.exited()).toBe(1);
-    expect(cli.output()).toContain('PORT must be an integer between 1 and 65535, got "eighty"');
+    expect(cli.output()).toContain('masspayout serve: 7059 The service could not start: PORT must be an integer between 1 and 65535, got "eighty"');
   });
 });
 

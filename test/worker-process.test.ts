@@ -40,7 +40,7 @@ describe('masspayout worker', () => {
     const cli = started(runCli(['worker'], { MASSPAYOUT_DATA_DIR: '/nonexistent' }));
     expect(await cli.exited()).toBe(1);
     expect(cli.output().trim()).toBe(
-      'masspayout worker: 1 System error: needs DATABASE_URL (a PostgreSQL server shared with the API); with the embedded database the workers run inside `masspayout serve`',
+      'masspayout worker: 7059 The service could not start: needs DATABASE_URL (a PostgreSQL server shared with the API); with the embedded database the workers run inside `masspayout serve`',
     );
   });
 

@@ -145,6 +145,61 @@ const routes: Record<string, RouteDocs> = {
     },
   },
   'GET /admin/v1/audit/verify': { success: { description: 'Whether every hash chain recomputes.', example: { ok: true } } },
+  'PATCH /admin/v1/merchants/{merchantId}': {
+    request: { statusVocabulary: 'java' },
+    success: { description: "The merchant's settings as they now are.", example: { merchantId: 1, name: 'Anadolu Lojistik A.Ş.', statusVocabulary: 'java' } },
+    failures: ['MERCHANT_NOT_FOUND'],
+  },
+  'GET /admin/v1/chunks/parked': {
+    success: {
+      description: 'One page of parked work chunks, oldest first.',
+      example: {
+        chunks: [{ id: '42', requestId, seqFrom: 2001, seqTo: 3000, failures: 5, lastError: 'rail answered 503 five times', parkedAt: '2026-01-01T10:05:00.000Z' }],
+        nextAfterId: null,
+      },
+    },
+  },
+  'POST /admin/v1/chunks/{id}/retry': {
+    success: { description: 'The chunk is due again, its failure count reset.', example: { id: '42', retried: true } },
+    failures: ['CHUNK_NOT_PARKED'],
+  },
+  'GET /admin/v1/rails/bank-files': {
+    success: {
+      description: 'One page of the files exchanged with the bank, newest first.',
+      example: {
+        files: [
+          {
+            id: '7',
+            direction: 'OUT',
+            msgId: 'MP20260101100005A1B2C3',
+            name: 'pain.001.MP20260101100005A1B2C3.xml',
+            message: 'pain.001.001.09',
+            state: 'ACCEPTED',
+            txCount: 2,
+            ctrlSum: '51250.50',
+            reason: null,
+            reissueOf: null,
+            createdAt: '2026-01-01T10:00:05.000Z',
+            updatedAt: '2026-01-01T10:00:09.000Z',
+          },
+        ],
+        nextBeforeId: null,
+      },
+    },
+  },
+  'GET /admin/v1/rails/bank-files/exceptions': {
+    success: {
+      description: "One page of what the bank's reports said that could not be applied, newest first.",
+      example: {
+        exceptions: [{ id: '3', fileName: 'pain.002.BANK20260101100010.xml', endToEndId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', kind: 'UNKNOWN_END_TO_END_ID', detail: 'ACSC for a transaction no file of ours carries', at: '2026-01-01T10:00:10.000Z' }],
+        nextBeforeId: null,
+      },
+    },
+  },
+  'POST /admin/v1/rails/bank-files/{msgId}/reissue': {
+    success: { description: 'The new file, carrying the rejected file\'s transactions with their EndToEndIds.', example: { msgId: 'MP20260101110000D4E5F6', name: 'pain.001.MP20260101110000D4E5F6.xml', txCount: 2 } },
+    failures: ['BANK_FILE_NOT_FOUND', 'BANK_FILE_NOT_REJECTED'],
+  },
   'GET /admin/v1/rails/sandbox-bank/transfers': {
     success: {
       description: 'One page of what the sandbox bank received.',
