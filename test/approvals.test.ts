@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAudit } from '../src/audit/verify.ts';
 import { SecretBox } from '../src/merchants/secret-box.ts';
 import { setApprovalPolicy } from '../src/merchants/merchants.ts';
 import { decideBatch, needsChecker, requestApproval } from '../src/payouts/approvals.ts';
@@ -9,6 +10,7 @@ import { signIn } from '../src/users/sign-in.ts';
 import { totpCode } from '../src/users/totp.ts';
 import { createUser, type NewUser } from '../src/users/users.ts';
 import { ibanItem } from './support/items.ts';
+import { onAuditTables, recordingDb } from './support/recording-db.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 
 const box = new SecretBox(randomBytes(32));
@@ -122,6 +124,48 @@ describe('four-eyes approval', () => {
     expect(await decide('REJECTED', checker)).toEqual({ ok: true });
     expect(await statusOf(requestId)).toBe('CANCELED');
     expect((await auth(requestId)).json.errorCode).toBe('6004');
+    await expectBooksBalanced(service.db);
+  });
+
+  it("writes a decision with auth's or cancel's events, under one lock of the audit head", async () => {
+    const id = BigInt(merchant.merchantId);
+    const queue = tableQueue(1000);
+    for (const decision of ['APPROVED', 'REJECTED'] as const) {
+      const requestId = await init(`one-head-${decision}-${Date.now()}`);
+      await service.db.transaction((tx) => requestApproval(tx, { merchantId: id, batchId: requestId, submittedBy: maker.id, actor: `user:${maker.email}` }));
+      const recording = recordingDb(service.db);
+      expect(await decideBatch(recording.db, queue, { merchantId: id, batchId: requestId, checkerId: checker.id, actor: `user:${checker.email}`, decision })).toEqual({ ok: true });
+      const headLocks = recording.statements.filter((sql) => /insert into audit_heads/.test(sql));
+      expect(headLocks, decision).toHaveLength(1);
+      // The lock of the head comes after every domain statement: only the events' insert follows it.
+      const afterLock = recording.statements.slice(recording.statements.indexOf(headLocks[0]) + 1);
+      expect(afterLock.length, decision).toBeGreaterThan(0);
+      expect(onAuditTables(afterLock), decision).toEqual(afterLock);
+      const actions = await service.db.query<{ action: string }>(`select action from audit_events where request_id = $1 and actor = $2 order by id`, [requestId, `user:${checker.email}`]);
+      expect(actions.rows.map((row) => row.action).at(-1)).toBe(decision === 'APPROVED' ? 'batch.approved' : 'batch.rejected');
+    }
+    expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
+  });
+
+  it('an approval that finds too little balance commits the refusal and stays awaiting; approved after a deposit', async () => {
+    const poor = await service.createMerchant();
+    const id = BigInt(poor.merchantId);
+    const response = await service.signed(poor, 'POST', '/v1/mass/payout/init', { externalId: `poor-${Date.now()}`, items: [ibanItem(1, '10.00')] });
+    expect(response.status, response.text).toBe(200);
+    const requestId = response.json.requestId as string;
+    await service.db.transaction((tx) => requestApproval(tx, { merchantId: id, batchId: requestId, submittedBy: maker.id, actor: `user:${maker.email}` }));
+    const queue = tableQueue(1000);
+    const approve = () => decideBatch(service.db, queue, { merchantId: id, batchId: requestId, checkerId: checker.id, actor: `user:${checker.email}`, decision: 'APPROVED' });
+    expect(await approve()).toEqual({ ok: false, code: 'INSUFFICIENT_BALANCE' });
+    expect(await statusOf(requestId)).toBe('INSUFFICIENT_BALANCE');
+    const pending = await service.db.query<{ decision: string | null }>('select decision from batch_approvals where batch_id = $1', [requestId]);
+    expect(pending.rows).toEqual([{ decision: null }]);
+    const refused = await service.db.query<{ after: { status: string } }>(`select after from audit_events where request_id = $1 and action = 'batch.status'`, [requestId]);
+    expect(refused.rows.map((row) => row.after.status)).toEqual(['INSUFFICIENT_BALANCE']);
+    await service.deposit(poor, '100');
+    expect(await approve()).toEqual({ ok: true });
+    expect(await statusOf(requestId)).toBe('PUBLISHED_TO_QUEUE');
+    expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
     await expectBooksBalanced(service.db);
   });
 

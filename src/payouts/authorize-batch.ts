@@ -5,7 +5,7 @@ import { reserveBatchFunds } from '../ledger/reserve.ts';
 import type { BatchQueue } from './batch-queue.ts';
 import { moveBatch } from './batch-transitions.ts';
 import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
-import { lockMerchantBatch } from './lock-batch.ts';
+import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
 import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
@@ -52,18 +52,26 @@ export function authStep(status: BatchStatus, validCount: number): AuthStep {
  * they were, and auth can be called again after a deposit.
  */
 export function authorizeBatch(db: Db, queue: BatchQueue, request: AuthorizeRequest): Promise<AuthorizeOutcome> {
-  return db.transaction((tx) => authorizeBatchIn(tx, queue, request));
+  return db.transaction(async (tx) => {
+    const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
+    if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, writeWebhookEvents);
+    const outcome = await authorizeLocked(tx, queue, batch, events);
+    await events.write(tx);
+    return outcome;
+  });
 }
 
-/** authorizeBatch inside the caller's transaction (a checker's approval records its decision in the same one). */
-export async function authorizeBatchIn(tx: Tx, queue: BatchQueue, request: AuthorizeRequest): Promise<AuthorizeOutcome> {
-  const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
-  if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+/**
+ * Auth of a batch the caller has locked (lockMerchantBatch), its events recorded with the caller's,
+ * who writes them last (a checker's approval adds its decision to the same ones). What it recorded
+ * is to be written whatever the outcome: a refusal for balance moved the batch.
+ */
+export async function authorizeLocked(tx: Tx, queue: BatchQueue, batch: LockedBatch, events: TransactionEvents): Promise<AuthorizeOutcome> {
   const step = authStep(batch.status, batch.validCount);
   if (step.next === 'done') return { ok: true, authorizedNow: false };
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
-  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, writeWebhookEvents);
   const needed = batch.totalAmount + batch.totalCommissionPlanned;
   const reserved = await reserveBatchFunds(tx, { merchantId: batch.merchantId, batchId: batch.id, currency: batch.currency, amount: needed }, events);
   if (!reserved.ok) {
@@ -71,7 +79,6 @@ export async function authorizeBatchIn(tx: Tx, queue: BatchQueue, request: Autho
     if (batch.status !== 'INSUFFICIENT_BALANCE' && !(await moveBatch(tx, events, batch, 'refuseForBalance', batch.status))) {
       throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
     }
-    await events.write(tx);
     return { ok: false, code: 'INSUFFICIENT_BALANCE' };
   }
 
@@ -82,6 +89,5 @@ export async function authorizeBatchIn(tx: Tx, queue: BatchQueue, request: Autho
   if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
   moveAllBatchItems(tx, events, batch, 'authorize', pending);
   await queue.enqueueAuthorized(tx, events, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count });
-  await events.write(tx);
   return { ok: true, authorizedNow: true };
 }

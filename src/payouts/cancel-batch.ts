@@ -3,7 +3,7 @@ import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { moveBatch } from './batch-transitions.ts';
 import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
-import { lockMerchantBatch } from './lock-batch.ts';
+import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
 import { writeWebhookEvents } from '../webhooks/write-events.ts';
 
@@ -44,22 +44,25 @@ export function cancelStep(status: BatchStatus): CancelStep {
  * No money moves: nothing is reserved before auth.
  */
 export function cancelBatch(db: Db, request: CancelRequest): Promise<CancelOutcome> {
-  return db.transaction((tx) => cancelBatchIn(tx, request));
+  return db.transaction(async (tx) => {
+    const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
+    if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, writeWebhookEvents);
+    const outcome = await cancelLocked(tx, batch, events);
+    await events.write(tx);
+    return outcome;
+  });
 }
 
-/** cancelBatch inside the caller's transaction (a checker's rejection records its decision in the same one). */
-export async function cancelBatchIn(tx: Tx, request: CancelRequest): Promise<CancelOutcome> {
-  const batch = await lockMerchantBatch(tx, request.merchantId, request.batchId);
-  if (!batch) return { ok: false, code: 'MASS_PAYOUT_NOT_FOUND' };
+/** Cancel of a batch the caller has locked, its events recorded with the caller's, who writes them last (a checker's rejection). */
+export async function cancelLocked(tx: Tx, batch: LockedBatch, events: TransactionEvents): Promise<CancelOutcome> {
   const step = cancelStep(batch.status);
   if (step.next === 'done') return { ok: true, canceledNow: false };
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
-  const events = new TransactionEvents({ chainId: batch.merchantId, actor: request.actor, requestId: batch.id }, writeWebhookEvents);
   if (!(await moveBatch(tx, events, batch, 'cancel', batch.status))) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
   const pending = await batchItemsIn(tx, batch.id, 'INIT');
   if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
   moveAllBatchItems(tx, events, batch, 'cancel', pending);
-  await events.write(tx);
   return { ok: true, canceledNow: true };
 }

@@ -1,7 +1,9 @@
 import type { UniformEvents } from '../audit/append-uniform.ts';
 import type { TransactionEvents } from '../audit/transaction-events.ts';
+import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
 import { errors, type ItemReasonName } from '../errors.ts';
+import type { Currency } from '../money.ts';
 import type { BatchKey } from './batch-transitions.ts';
 import type { ItemStatus } from './statuses.ts';
 import { itemMoves, type ItemMoveName } from './transitions.ts';
@@ -176,6 +178,74 @@ export async function scheduleChecks<T extends UncertainItem>(tx: Tx, events: Tr
       after: { status: move.to, attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
     })),
   );
+  return done;
+}
+
+/** A bank's return of a paid item's money: how much came back, on which day, and the bank's reason code. */
+export interface ItemReturn {
+  referenceCode: string;
+  amount: bigint;
+  /** YYYY-MM-DD, the booking day of the return. */
+  returnedOn: string;
+  reason: string;
+}
+
+/** An item returned now, with what its ledger transfer needs. */
+export interface ReturnedItem extends ItemKey {
+  batchId: string;
+  currency: Currency;
+  returnedAmount: bigint;
+}
+
+/**
+ * SUCCESS stays SUCCESS with its returned amount, date and bank reason, for the merchant's items
+ * that are paid and not returned yet, and return no more than was paid: a second return of one
+ * item, another merchant's item or an item not paid changes nothing (and is left out of the
+ * result). One `item.returned` event per item (amounts and days differ) and one outbound event per
+ * batch. The money is the caller's to post, in the same transaction.
+ */
+export async function returnItems(tx: Tx, events: TransactionEvents, merchantId: bigint, returns: readonly ItemReturn[]): Promise<ReturnedItem[]> {
+  if (returns.length === 0) return [];
+  if (events.context.chainId !== merchantId) throw new Error(`returns of merchant ${merchantId}: its events belong to merchant ${merchantId}'s chain, not ${events.context.chainId}'s`);
+  const move = itemMoves.markReturned;
+  const moved = await tx.query<{ id: bigint; reference_code: string; batch_id: string; currency: Currency; returned_amount: bigint }>(
+    `with r as (select * from unnest($1::uuid[], $2::int8[], $3::text[], $4::text[]) as r(ref, amount, day, reason))
+     update items i set returned_amount = r.amount, returned_at = r.day::date, bank_reason = r.reason, updated_at = now()
+     from r, batches b
+     where i.reference_code = r.ref and b.id = i.batch_id and b.merchant_id = $5
+       and i.status = $6 and i.returned_amount is null and r.amount <= i.amount
+     returning i.id, i.reference_code, i.batch_id, i.currency, i.returned_amount`,
+    [
+      textArrayLiteral(returns.map((r) => r.referenceCode)),
+      returns.map((r) => r.amount.toString()),
+      textArrayLiteral(returns.map((r) => r.returnedOn)),
+      textArrayLiteral(returns.map((r) => r.reason)),
+      merchantId,
+      move.from[0],
+    ],
+  );
+  const asked = new Map(returns.map((r) => [r.referenceCode, r]));
+  const done = moved.rows.map((row) => ({ id: row.id, referenceCode: row.reference_code, batchId: row.batch_id, currency: row.currency, returnedAmount: row.returned_amount }));
+  events.audit(
+    done.map((item) => {
+      const r = asked.get(item.referenceCode)!;
+      return {
+        action: 'item.returned',
+        entity: `item:${item.referenceCode}`,
+        before: { status: move.from[0] },
+        after: { status: move.to, returnedAmount: item.returnedAmount.toString(), returnedOn: r.returnedOn, bankReason: r.reason },
+      };
+    }),
+  );
+  for (const batchId of new Set(done.map((item) => item.batchId))) {
+    const inBatch = done.filter((item) => item.batchId === batchId);
+    events.emit({
+      type: 'item.returned',
+      merchantId,
+      batchId,
+      data: { from: move.from[0], to: move.to, referenceCodes: inBatch.map((item) => item.referenceCode), returnedAmounts: inBatch.map((item) => item.returnedAmount.toString()) },
+    });
+  }
   return done;
 }
 

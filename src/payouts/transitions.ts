@@ -39,6 +39,8 @@ export const itemMoves = {
   refund: { from: ['QUEUED'], via: 'FAILED', to: 'DEPOSIT_SUCCESS' },
   /** Rejected, and the release could not be posted: the money stays reserved, for an operator. */
   refundFailed: { from: ['QUEUED'], via: 'FAILED', to: 'DEPOSIT_FAIL' },
+  /** A bank's return after payment: the money comes back, the item stays SUCCESS (the payout was made). */
+  markReturned: { from: ['SUCCESS'], to: 'SUCCESS' },
 } as const satisfies Record<string, Move<ItemStatus>>;
 
 export type BatchMoveName = keyof typeof batchMoves;
