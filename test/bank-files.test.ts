@@ -183,6 +183,17 @@ describe('the ISO 20022 bank rail through files', () => {
     expect((await service.db.query('select * from bank_file_transactions order by end_to_end_id')).rows).toEqual(before.rows);
     expect((await fileRows('IN')).filter((f) => f.state === 'REJECTED').map((f) => f.name).sort()).toEqual(['camt.054.TAMPERED1.xml', 'pain.002.TRUNCATED.xml']);
 
+    // Once per message: the same file again (under another name) changes nothing and is filed as processed;
+    // another file under a message id already applied is rejected whole.
+    const reportId = /<MsgId>([^<]+)<\/MsgId>/.exec(pain002)![1];
+    await writeFile(path.join(folders.config.inboxDir, 'pain.002.AGAIN.xml'), pain002);
+    await writeFile(path.join(folders.config.inboxDir, 'pain.002.OTHER.xml'), pain002.replace(/<CreDtTm>[^<]*/, '<CreDtTm>2020-01-01T00:00:00Z'));
+    await waitFor(async () => (alerts().length === 3 ? true : undefined), 10_000, () => JSON.stringify(logs.slice(-5)));
+    expect(await readFile(path.join(rejected, 'pain.002.OTHER.xml.reason.txt'), 'utf8')).toBe(`message ${reportId} was applied already, from a file with other content\n`);
+    await waitFor(async () => ((await readdir(processed)).includes('pain.002.AGAIN.xml') ? true : undefined), 10_000, () => JSON.stringify(logs.slice(-5)));
+    expect((await service.db.query<{ n: number }>(`select count(*)::int as n from bank_files where direction = 'IN' and msg_id = $1`, [reportId])).rows[0].n).toBe(1);
+    expect((await service.db.query('select * from bank_file_transactions order by end_to_end_id')).rows).toEqual(before.rows);
+
     // A booking naming an EndToEndId we never sent: recorded for the operator, nothing guessed.
     const stranger = endToEndIdOf('0badc0de-0000-4000-8000-000000000000');
     await writeFile(

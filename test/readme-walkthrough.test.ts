@@ -9,7 +9,8 @@ import { afterAll, expect, it } from 'vitest';
 import { freePort, freshSchemaUrl } from './support/process.ts';
 
 /**
- * The README's walkthrough, run verbatim: the first ```bash block of its walkthrough section, in a
+ * The README's walkthrough, run verbatim: each ```bash block of its walkthrough section (the sandbox
+ * bank's, then the ISO 20022 files' through the bank simulator), in a
  * bash that stops at the first failing command (-e -o pipefail), from the root of the repository, on
  * a fresh data dir and a free port (and, when DATABASE_URL is set, a fresh schema on that server).
  * If a command in the README stops working as printed, this fails.
@@ -20,15 +21,16 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function walkthroughScript(readme: string): string {
+function walkthroughScript(readme: string, index: number): string {
   const section = readme.split('<!-- section: walkthrough -->')[1]?.split(/<!-- section: /)[0];
-  const block = section && /```bash\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('README.md has no ```bash block in its walkthrough section');
+  const block = section && [...section.matchAll(/```bash\n([\s\S]*?)```/g)][index];
+  if (!block) throw new Error(`README.md has no ${index + 1}. \`\`\`bash block in its walkthrough section`);
   return block[1];
 }
 
-it('runs the README walkthrough as printed, from a fresh data dir to a completed payroll', async () => {
-  const script = walkthroughScript(await readFile(path.join(root, 'README.md'), 'utf8'));
+/** Runs one walkthrough block as the README prints it; its exit code and output. */
+async function runBlock(index: number): Promise<{ code: number | null; stdout: string; stderr: string; output: string }> {
+  const script = walkthroughScript(await readFile(path.join(root, 'README.md'), 'utf8'), index);
   const work = await mkdtemp(path.join(tmpdir(), 'masspayout-walkthrough-'));
   cleanups.push(() => rm(work, { recursive: true, force: true }));
   const scriptFile = path.join(work, 'walkthrough.sh');
@@ -62,7 +64,11 @@ it('runs the README walkthrough as printed, from a fresh data dir to a completed
   });
   cleanups.push(() => endGroup(child.pid!, port));
 
-  const output = `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+  return { code, stdout, stderr, output: `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}` };
+}
+
+it('runs the README walkthrough as printed, from a fresh data dir to a completed payroll', async () => {
+  const { code, stdout, stderr, output } = await runBlock(0);
   expect(code, output).toBe(0);
   for (const line of [
     'examples/payroll.csv:19 (P-2026-01-018): The IBAN is invalid',
@@ -85,6 +91,28 @@ it('runs the README walkthrough as printed, from a fresh data dir to a completed
   // auth after submit, and the batch's audit trail ending with the batch turning COMPLETED.
   expect(stdout, output).toMatch(/^batch [0-9a-f-]{36} is authorised: /m);
   expect(stdout, output).toMatch(/^\d+,[^,]+,worker:[^,]+,batch\.status,batch:[0-9a-f-]{36},.*COMPLETED/m);
+}, 300_000);
+
+it('runs the README walkthrough through the bank simulator as printed: the payroll paid as ISO 20022 files', async () => {
+  const { code, stdout, output } = await runBlock(1);
+  const work = /^this run's files are in (\S+)$/m.exec(stdout)?.[1];
+  // Removed last, once the block's processes are gone (cleanups run from the end).
+  if (work) cleanups.unshift(() => rm(work, { recursive: true, force: true }));
+  expect(code, output).toBe(0);
+  for (const line of [
+    'COMPLETED: 21/21 items final, 16 paid, 1 failed, 4 invalid, paid 497,576.50 of 527,826.50 TRY',
+    'P-2026-01-014,IBAN,TR740001207381249311532899,Ece Güneş,30250,TRY,Ocak 2026 maaşı,DEPOSIT_SUCCESS,',
+    'TRY: 252,399.50 available, 0.00 reserved',
+    'the ledger balances (0.00 TRY)',
+    'the audit trail is intact',
+  ]) {
+    expect(stdout, output).toContain(line);
+  }
+  // The 14 valid IBAN payouts went out in pain.001 files the bank accepted, and its reports came back.
+  const out = [...stdout.matchAll(/^OUT ACCEPTED\s+pain\.001\.MP\w+\.xml {2}(\d+) tx/gm)].map((m) => Number(m[1]));
+  expect(out.reduce((a, b) => a + b, 0), output).toBe(14);
+  expect(stdout, output).toMatch(/^IN {2}PROCESSED pain\.002\.BNK\w+\.xml/m);
+  expect(stdout, output).toMatch(/^pain\.001\.MP\w+\.xml$/m);
 }, 300_000);
 
 /** Ends every process the script started (the service among them) and waits until its port is free. */

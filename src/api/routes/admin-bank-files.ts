@@ -7,6 +7,8 @@ import { responses } from '../../wire/schemas.ts';
 import type { ApiServer, Deps } from '../deps.ts';
 
 const Paging = {
+  // The admin client sends the operator's locale with every request (errorMessage's language).
+  locale: Type.Optional(Type.String({ maxLength: 8, description: 'tr or en: the language of errorMessage' })),
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description: `rows per page, 1..${limits.bankFilesPageRowsMax} (default 100)` })),
   beforeId: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'the nextBeforeId of the previous page (pages go from the newest)' })),
 };
