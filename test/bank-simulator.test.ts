@@ -2,8 +2,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fileRejection } from '../src/bank-simulator/answers.ts';
 import { runBankSimulator } from '../src/bank-simulator/simulator.ts';
+import { iso20022ConfigFromEnv } from '../src/rails/iso20022/iso20022-config.ts';
 import { buildPain001 } from '../src/rails/iso20022/pain001.ts';
+import { readPain001 } from '../src/rails/iso20022/read-pain001.ts';
 import { readIncomingMessage } from '../src/rails/iso20022/read-message.ts';
 import { waitFor } from './support/exactly-once.ts';
 import { trIban } from './support/items.ts';
@@ -77,4 +80,28 @@ describe('the bank simulator', () => {
     );
     expect(logs.some((l) => /2 answer\(s\) owed from before a restart/.test(l))).toBe(true);
   }, 60_000);
+});
+
+describe('what the simulated bank refuses whole, as a bank checks a file before its payments', () => {
+  const transfer = (n: number) => ({ endToEndId: e2e(n), amount: BigInt(n * 100 + 1), currency: 'TRY' as const, creditorName: `R ${n}`, creditorIban: trIban(n), remittance: null, executionDate: '2026-12-01' });
+  const xml = buildPain001({ version: 'pain.001.001.09', msgId: 'MPCHECK1', createdAt: new Date('2026-12-01T10:00:00Z'), debtor: { name: 'Payer', iban: 'TR330006100519786457841326' }, transfers: [transfer(1), transfer(2)] });
+  const refused = (text: string, seen: string[] = []) => fileRejection(readPain001(text), new Set(seen))?.reason;
+
+  it('accepts a sound file, and refuses a message id seen before (DU01), a wrong count (AM18) or sum (AM10), a bad IBAN (AC01), an EndToEndId twice (AM05)', () => {
+    expect(refused(xml)).toBeUndefined();
+    expect(refused(xml, ['MPCHECK1'])).toBe('DU01');
+    expect(refused(xml.replace('<NbOfTxs>2</NbOfTxs>', '<NbOfTxs>3</NbOfTxs>'))).toBe('AM18');
+    expect(refused(xml.replace('<CtrlSum>3.02</CtrlSum>', '<CtrlSum>3.03</CtrlSum>'))).toBe('AM10');
+    expect(refused(xml.replace(trIban(2), `${trIban(2).slice(0, -1)}${(Number(trIban(2).slice(-1)) + 1) % 10}`))).toBe('AC01');
+    expect(refused(xml.replaceAll(e2e(2), e2e(1)))).toBe('AM05');
+  });
+});
+
+describe('MASSPAYOUT_ISO20022_PAIN_VERSION', () => {
+  const env = { MASSPAYOUT_BANK_RAIL: 'iso20022', MASSPAYOUT_ISO20022_OUTBOX_DIR: '/o', MASSPAYOUT_ISO20022_INBOX_DIR: '/i', MASSPAYOUT_ISO20022_DEBTOR_IBAN: 'TR330006100519786457841326', MASSPAYOUT_ISO20022_DEBTOR_NAME: 'Payer' };
+  it('is pain.001.001.09 by default, .001.001.03 by setting, and nothing else', () => {
+    expect(iso20022ConfigFromEnv(env)?.painVersion).toBe('pain.001.001.09');
+    expect(iso20022ConfigFromEnv({ ...env, MASSPAYOUT_ISO20022_PAIN_VERSION: 'pain.001.001.03' })?.painVersion).toBe('pain.001.001.03');
+    expect(() => iso20022ConfigFromEnv({ ...env, MASSPAYOUT_ISO20022_PAIN_VERSION: 'pain.001.001.05' })).toThrow(/must be one of/);
+  });
 });
