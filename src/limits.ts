@@ -223,6 +223,9 @@ export const limits = {
   connectionsMax: 1_000,
   /** The request line and headers must arrive within this (slow-header clients). */
   headersTimeoutMs: 10_000,
+  /** MASSPAYOUT_REQUEST_TIMEOUT_MS and MASSPAYOUT_HEADERS_TIMEOUT_MS: at least a second, at most an hour. */
+  edgeTimeoutMsMin: 1_000,
+  edgeTimeoutMsMax: 3_600_000,
   /** How often the HTTP server looks for requests past those two timeouts (Node's default is 30 s). */
   connectionsCheckIntervalMs: 1_000,
   /** Signed requests per merchant and second, on average (per process), and at once after a pause. */

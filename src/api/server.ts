@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { observeRequests } from '../observability/http-observability.ts';
 import { requestIdOf, type Logger } from '../observability/logger.ts';
 import type { Db } from '../db/port.ts';
+import { errors } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import type { ApiServer, Deps } from './deps.ts';
@@ -32,9 +33,8 @@ export interface ServerOptions {
   https?: { cert: Buffer; key: Buffer };
 }
 
-const socketTimeouts = { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs };
-
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<ApiServer> {
+  const socketTimeouts = { headersTimeout: deps.config.edge.headersTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckIntervalMs };
   const logging = options.loggerInstance ? { loggerInstance: options.loggerInstance as FastifyBaseLogger } : { logger: options.logger ?? false };
   const app = Fastify({
     ...logging,
@@ -42,7 +42,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     // observeRequests writes one line per request, with its route, status and time.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.smallBodyBytesMax,
-    requestTimeout: limits.requestTimeoutMs,
+    requestTimeout: deps.config.edge.requestTimeoutMs,
     frameworkErrors,
     clientErrorHandler,
     // Strict schemas: unknown fields and wrong types are the client's mistake, reported, never dropped.
@@ -56,9 +56,15 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.server.maxConnections = deps.config.edge.connectionsMax;
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    // The client hung up before its body arrived (or the request timeout cut it off): its socket's
+    // ECONNRESET is no database fault and nobody reads the answer.
+    if (request.raw.readableAborted) {
+      request.log.info('the client closed the connection before its request was complete');
+      return sendFailure(request, reply, new ApiError('INVALID_REQUEST', 'incomplete request'));
+    }
     const apiError = toApiError(error);
     // An outage is logged once per request as a line, not a stack: the database is the news.
-    if (apiError.entry.code === 'DATABASE_UNAVAILABLE') request.log.warn(`database unavailable: ${error.message}`);
+    if (apiError.entry === errors.DATABASE_UNAVAILABLE) request.log.warn(`database unavailable: ${error.message}`);
     else if (apiError.httpStatus >= 500) {
       request.log.error({ err: error }, 'request failed');
       if (!options.logger && !options.loggerInstance) console.error(error);
