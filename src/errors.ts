@@ -119,6 +119,7 @@ export const errors = {
   CLI_USAGE: entry('7057', 'INVALID_REQUEST', 'Komut satırı hatalı', 'The command line is wrong'),
   CLI_SERVICE_DOWN: entry('7058', 'SYSTEM_ERROR', 'Servis yanıt vermiyor', 'The service does not answer'),
   CLI_START_FAILED: entry('7059', 'SYSTEM_ERROR', 'Servis başlatılamadı', 'The service could not start'),
+  CLI_SERVICE_NOT_READY: entry('7034', 'UNAVAILABLE', 'Servis yanıt veriyor ancak hazır değil (veritabanı veya kuyruk sunucusu erişilemez)', 'The service answers but is not ready (its database or broker is unreachable)'),
 
   // The console and its users (merchant users, sessions, four-eyes approval) and /metrics.
   METRICS_UNAUTHORIZED: entry('7200', 'AUTHENTICATION', 'Geçersiz metrik anahtarı', 'Invalid metrics token'),
