@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
-import { messageFor } from '../../errors.ts';
+import { errors, messageFor } from '../../errors.ts';
 import type { Deps } from '../deps.ts';
+import { toApiError } from '../framework-errors.ts';
 import { limits } from '../../limits.ts';
 import { setCookie } from './cookies.ts';
 import { html } from './html.ts';
@@ -41,9 +42,10 @@ export async function consoleRoutes(scope: FastifyInstance, deps: Deps): Promise
 
   scope.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const locale = consoleLocale(request);
-    const known = error instanceof ApiError ? error : error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? new ApiError('BODY_TOO_LARGE') : undefined;
-    if (!known) request.log.error({ err: error }, 'console request failed');
-    const apiError = known ?? new ApiError('SYSTEM_ERROR');
+    // The API's mapping (415 for a JSON body, 400 for bad input, 503 for an outage): only what is
+    // left over is a 500, and logged as one.
+    const apiError = !(error instanceof ApiError) && error.statusCode === 413 ? new ApiError('BODY_TOO_LARGE') : toApiError(error);
+    if (apiError.httpStatus >= 500 && apiError.entry !== errors.DATABASE_UNAVAILABLE) request.log.error({ err: error }, 'console request failed');
     if (apiError.entry.code === '7207') return redirect(reply, '/console/sign-in');
     const message = messageFor(apiError.entry.code, locale) + (apiError.detail ? `: ${apiError.detail}` : '');
     const body = html`<p role="alert" class="error">${message} <small>(${apiError.entry.code})</small></p><p><a href="/console">masspayout</a></p>`;
@@ -63,8 +65,10 @@ export async function consoleRoutes(scope: FastifyInstance, deps: Deps): Promise
   });
 
   scope.get('/console/assets/:name', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    const found = assets[(request.params as { name: string }).name as keyof typeof assets];
-    if (!found) throw new ApiError('NOT_FOUND');
+    const name = (request.params as { name: string }).name;
+    // Own keys only: `constructor` or `__proto__` would otherwise find Object's own members.
+    if (!Object.hasOwn(assets, name)) throw new ApiError('NOT_FOUND');
+    const found = assets[name as keyof typeof assets];
     return reply.header('cache-control', 'public, max-age=3600').type(found.type).send(found.body);
   });
   scope.get('/console', { config: { public: true }, schema: { hide: true } }, async (request, reply) => redirect(reply, request.console ? '/console/batches' : '/console/sign-in'));
