@@ -12,6 +12,7 @@ import { registerOperatorCommands } from './commands/operator.ts';
 import { registerServiceCommands } from './commands/service.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerSubmitCommand } from './commands/submit.ts';
+import { registerWebhookCommands } from './commands/webhooks.ts';
 
 /**
  * The `masspayout` command tree. One file per command group under ./commands:
@@ -43,6 +44,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   registerHealthCommand(program);
   registerBankFileCommands(program);
   registerBankSimulatorCommand(program);
+  registerWebhookCommands(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

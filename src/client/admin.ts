@@ -107,6 +107,37 @@ export interface BankExceptionView {
   at: string;
 }
 
+/** A merchant's webhook endpoint (GET /admin/v1/merchants/{merchantId}/webhooks). */
+export interface WebhookEndpointView {
+  id: string;
+  merchantId: number;
+  url: string;
+  events: string[];
+  itemEvents: 'grouped' | 'each';
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  disabledAt: string | null;
+  consecutiveFailures: number;
+  lastSuccessAt: string | null;
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+}
+
+/** One delivery of an event to an endpoint, with every attempt made. */
+export interface WebhookDeliveryView {
+  id: string;
+  messageId: string;
+  eventType: string;
+  requestId: string;
+  sequence: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  attemptLog: { at: string; durationMs: number; httpStatus: number | null; error: string | null; manual: boolean }[];
+}
+
 export class AdminClient {
   readonly #base: URL;
   readonly #token: string;
@@ -176,17 +207,55 @@ export class AdminClient {
     } while (afterId !== undefined);
   }
 
-  #call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: object, idempotencyKey?: string): Promise<T> {
+  /** Not retried: a second POST would register a second endpoint. The secret is in this answer only. */
+  addWebhook(merchantId: number | string, input: { url: string; events?: string[]; itemEvents?: 'grouped' | 'each' }): Promise<WebhookEndpointView & { secret: string }> {
+    return this.#call('POST', `${webhooksPath(merchantId)}`, input);
+  }
+
+  webhooks(merchantId: number | string): Promise<{ endpoints: WebhookEndpointView[] }> {
+    return this.#call('GET', webhooksPath(merchantId));
+  }
+
+  disableWebhook(merchantId: number | string, webhookId: string): Promise<WebhookEndpointView> {
+    return this.#call('POST', `${webhooksPath(merchantId)}/${encodeURIComponent(webhookId)}/disable`, {});
+  }
+
+  enableWebhook(merchantId: number | string, webhookId: string): Promise<WebhookEndpointView> {
+    return this.#call('POST', `${webhooksPath(merchantId)}/${encodeURIComponent(webhookId)}/enable`, {});
+  }
+
+  deleteWebhook(merchantId: number | string, webhookId: string): Promise<{ id: string; deleted: true }> {
+    return this.#call('DELETE', `${webhooksPath(merchantId)}/${encodeURIComponent(webhookId)}`);
+  }
+
+  /** Not retried: a retry would rotate again and the first new secret, never seen, would sign. */
+  rotateWebhook(merchantId: number | string, webhookId: string): Promise<WebhookEndpointView & { secret: string }> {
+    return this.#call('POST', `${webhooksPath(merchantId)}/${encodeURIComponent(webhookId)}/rotate`, {});
+  }
+
+  webhookDeliveries(merchantId: number | string, webhookId: string, query: { limit?: number; afterId?: string } = {}): Promise<{ deliveries: WebhookDeliveryView[]; nextAfterId: string | null }> {
+    return this.#call('GET', `${webhooksPath(merchantId)}/${encodeURIComponent(webhookId)}/deliveries${queryString(query)}`);
+  }
+
+  retryWebhookDelivery(merchantId: number | string, webhookId: string, deliveryId: string): Promise<WebhookDeliveryView> {
+    return this.#call('POST', `${webhooksPath(merchantId)}/${encodeURIComponent(webhookId)}/deliveries/${encodeURIComponent(deliveryId)}/retry`, {});
+  }
+
+  #call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: object, idempotencyKey?: string): Promise<T> {
     const url = new URL(this.#base.pathname.replace(/\/+$/, '') + path, this.#base.origin);
     if (this.#locale) url.searchParams.set('locale', this.#locale);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    // A PATCH sets a value: sending it twice leaves what sending it once does.
+    // A PATCH sets a value and a DELETE removes one: sending either twice leaves what sending it once does.
     const retryAllowed = method !== 'POST' || idempotencyKey !== undefined;
     const plan = { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed, operation: `${method} ${path}` };
     return withRetries(plan, (timeoutMs) => exchange<T>({ method, url, headers, body: raw, timeoutMs, success: 'plain' }));
   }
+}
+
+function webhooksPath(merchantId: number | string): string {
+  return `/admin/v1/merchants/${encodeURIComponent(String(merchantId))}/webhooks`;
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {

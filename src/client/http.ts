@@ -4,7 +4,7 @@ import { limits } from '../limits.ts';
 import { clientErrorCodes, isRetryableStatus, MassPayoutError } from './errors.ts';
 
 export interface HttpAttempt {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: URL;
   headers: Record<string, string>;
   /** Exactly the bytes that were signed; undefined sends no body at all. */
