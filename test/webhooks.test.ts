@@ -269,11 +269,16 @@ describe('outcome webhooks', () => {
     await register(merchant, '/busy', { events: ['mass_payout.authorized'] });
     await submitBatch(service, merchant, [ibanItem(71, '10.00')]);
     await receiver.waitFor(() => at('/busy').length === 2);
-    const [first, second] = (await service.db.query<{ attempted_at: Date }>(
-      `select a.attempted_at from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id join webhook_endpoints e on e.id = d.endpoint_id
-       where e.merchant_id = $1 order by a.id`,
-      [merchant.merchantId],
-    )).rows;
+    const attempts = () =>
+      service.db.query<{ attempted_at: Date }>(
+        `select a.attempted_at from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id join webhook_endpoints e on e.id = d.endpoint_id
+         where e.merchant_id = $1 order by a.id`,
+        [merchant.merchantId],
+      );
+    // The second attempt is recorded just after the receiver answered it.
+    const deadline = Date.now() + 5_000;
+    while ((await attempts()).rows.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const [first, second] = (await attempts()).rows;
     expect(second.attempted_at.getTime() - first.attempted_at.getTime()).toBeGreaterThanOrEqual(1000);
   });
 
