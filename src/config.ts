@@ -1,5 +1,6 @@
 import { edgeConfigFromEnv, type EdgeConfig } from './api/edge-config.ts';
 import { tlsConfigFromEnv, type TlsConfig } from './api/tls-config.ts';
+import { dataDirFromEnv } from './data-dir.ts';
 import { integerFromEnv, optionalFromEnv, type Env } from './env.ts';
 import { limits } from './limits.ts';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from './observability/observability-config.ts';
@@ -47,7 +48,7 @@ export function configFromEnv(env: Env = process.env): Config {
     port: integerFromEnv(env, 'PORT', 8080, { min: 1, max: 65_535 }),
     // Loopback unless asked: the admin API must not be on the network by accident (HOST=0.0.0.0 to serve others).
     host: optionalFromEnv(env, 'HOST') ?? '127.0.0.1',
-    dataDir: optionalFromEnv(env, 'MASSPAYOUT_DATA_DIR') ?? './data',
+    dataDir: dataDirFromEnv(env),
     databaseUrl: optionalFromEnv(env, 'DATABASE_URL'),
     queueUrl: optionalFromEnv(env, 'QUEUE_URL'),
     adminToken: optionalFromEnv(env, 'MASSPAYOUT_ADMIN_TOKEN'),

@@ -109,6 +109,7 @@ export const errors = {
   BANK_FILE_NOT_REJECTED: entry('7301', 'CONFLICT', 'Yalnızca banka tarafından bütünüyle reddedilmiş bir dosya yeniden gönderilebilir', 'Only a file the bank rejected whole can be re-issued'),
 
   // The CLI (masspayout …): what it finds itself, before or instead of a call; never sent by the service.
+  CLI_DEV_CERT_EXISTS: entry('7020', 'CONFLICT', 'Veri klasöründe zaten bir geliştirme sertifikası var; üzerine yazmak için --force verin', 'The data dir already holds a development certificate; pass --force to replace it'),
   CLI_FILE_UNREADABLE: entry('7050', 'INVALID_REQUEST', 'Dosya okunamadı', 'The file cannot be read'),
   CLI_CSV_UNREADABLE: entry('7051', 'INVALID_REQUEST', 'Dosya ödeme CSV dosyası olarak okunamadı, hiçbir şey gönderilmedi', 'The file cannot be read as a payout CSV; nothing was sent'),
   CLI_CREDENTIALS_MISSING: entry('7052', 'AUTHENTICATION', 'Üye işyeri anahtarları eksik: MASSPAYOUT_API_KEY ve MASSPAYOUT_SECRET_KEY tanımlayın (veya --api-key ve --secret-key verin)', 'The merchant credentials are missing: set MASSPAYOUT_API_KEY and MASSPAYOUT_SECRET_KEY (or pass --api-key and --secret-key)'),

@@ -6,6 +6,7 @@ import { registerBalanceCommand } from './commands/balance.ts';
 import { registerBankFileCommands } from './commands/bank-files.ts';
 import { registerBankSimulatorCommand } from './commands/bank-simulator.ts';
 import { registerBatchActionCommands } from './commands/batch-actions.ts';
+import { registerDevCertCommand } from './commands/dev-cert.ts';
 import { registerHealthCommand } from './commands/health.ts';
 import { registerItemsCommand } from './commands/items.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
@@ -17,6 +18,7 @@ import { registerWebhookCommands } from './commands/webhooks.ts';
 /**
  * The `masspayout` command tree. One file per command group under ./commands:
  *   service.ts        serve, worker, migrate
+ *   dev-cert.ts       a self-signed certificate for HTTPS on this machine
  *   operator.ts       merchant create, deposit, member add, ledger check (admin API)
  *   audit.ts          audit verify, audit list (admin API)
  *   submit.ts, status.ts, items.ts, balance.ts   the merchant API
@@ -34,6 +36,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
     .configureOutput({ outputError: (text, write) => write(`masspayout: ${usageLine(text, locale)}\n`) })
     .exitOverride();
   registerServiceCommands(program);
+  registerDevCertCommand(program);
   registerOperatorCommands(program);
   registerAuditCommands(program);
   registerSubmitCommand(program);
