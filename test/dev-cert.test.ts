@@ -99,7 +99,7 @@ describe('masspayout dev-cert', () => {
     written = replaced;
   });
 
-  it('serve takes the pair; the official Node client trusting it by NODE_EXTRA_CA_CERTS pays over https; untrusted, it is refused', { timeout: 300_000 }, async () => {
+  it('serve takes the pair; the official Node client trusting it by NODE_EXTRA_CA_CERTS pays over https; untrusted, it is refused', { timeout: 480_000 }, async () => {
     const adminToken = randomBytes(16).toString('hex');
     serve = runCli(['serve'], {
       MASSPAYOUT_DATA_DIR: dataDir,
@@ -109,7 +109,7 @@ describe('masspayout dev-cert', () => {
       PORT: String(await freePort()),
       ...written.env,
     });
-    const [, url] = await serve.waitFor(/listening on (https:\/\/127\.0\.0\.1:\d+)/);
+    const [, url] = await serve.waitFor(/listening on (https:\/\/127\.0\.0\.1:\d+)/, 240_000);
 
     // The CLI is a Node program too: the same variable makes it trust the service.
     const trusted = { NODE_EXTRA_CA_CERTS: written.certFile };

@@ -309,6 +309,37 @@ describe('refusals', () => {
     expect(broken.json).not.toHaveProperty('conversationId');
   });
 
+  it('a refused init over 64 KiB echoes its conversationId too, wherever it stands; one refused before it is read cannot', { timeout: 120_000 }, async () => {
+    // 600 items: ~110 KiB, past the 64 KiB under which a refused body is simply parsed.
+    const items = Array.from({ length: 600 }, (_, i) => ({ itemExternalId: `big-${i}`, recipientType: 'IBAN', recipientInfo: iban, recipientName: 'Ayşe Yılmaz', description: 'x'.repeat(80), amount: { value: '1.00', currency: 'TRY' } }));
+    const last = JSON.stringify({ externalId: `signing-big-${randomBytes(4).toString('hex')}`, items, conversationId: 'conv-big-last' });
+    const first = JSON.stringify({ conversationId: 'conv-big-first', externalId: `signing-big-${randomBytes(4).toString('hex')}`, items });
+    expect(Buffer.byteLength(last)).toBeGreaterThan(100 * 1024);
+    const randomKey = `rk-${randomBytes(6).toString('hex')}`;
+    const badSignature = await send({ method: 'POST', path: paths.init, body: last, randomKey, secretKey: 'not-the-secret' });
+    expect([badSignature.status, badSignature.json.errorCode, badSignature.json.conversationId]).toEqual([401, '1000', 'conv-big-last']);
+    expect((await send({ method: 'POST', path: paths.init, body: first, secretKey: 'not-the-secret' })).json).toMatchObject({ errorCode: '1000', conversationId: 'conv-big-first' });
+    // Accepted, then replayed: the replay is refused after the signature, before parsing, and echoes.
+    const accepted = await send({ method: 'POST', path: paths.init, body: last, randomKey });
+    expect(accepted.json).toMatchObject({ status: 'success', conversationId: 'conv-big-last' });
+    expect((await send({ method: 'POST', path: paths.init, body: last, randomKey })).json).toMatchObject({ errorCode: '1001', conversationId: 'conv-big-last' });
+    // Too deep to parse, over 64 KiB: refused by the parser, the id still read from the top level.
+    const deep = JSON.stringify({ conversationId: 'conv-big-deep', externalId: 'deep', items, extra: JSON.parse('['.repeat(40) + ']'.repeat(40)) });
+    expect((await send({ method: 'POST', path: paths.init, body: deep })).json).toMatchObject({ errorCode: '22', conversationId: 'conv-big-deep' });
+    // Not JSON past its top level's start: no id, as for a small body that does not parse.
+    const broken = await send({ method: 'POST', path: paths.init, body: last.slice(0, -2) + '}' });
+    expect(broken.json.errorCode).toBe('12');
+    expect(broken.json).not.toHaveProperty('conversationId');
+    // Refused on arrival (no merchant with this key), the body is never read: nothing to echo.
+    const stranger = await send({ method: 'POST', path: paths.init, body: last }, { ...merchant, apiKey: 'mp-api-nobody' });
+    expect([stranger.status, stranger.json.errorCode]).toEqual([401, '1000']);
+    expect(stranger.json).not.toHaveProperty('conversationId');
+    // Over a route's limit (auth takes 64 KiB): 413 on the declared length, unread, nothing to echo.
+    const tooLarge = await send({ method: 'POST', path: paths.auth, body: JSON.stringify({ conversationId: 'conv-413', requestId: 'x', pad: 'x'.repeat(70 * 1024) }) });
+    expect([tooLarge.status, tooLarge.json.errorCode]).toEqual([413, '13']);
+    expect(tooLarge.json).not.toHaveProperty('conversationId');
+  });
+
   it('a refused request does not use up its random key', async () => {
     const randomKey = `rk-${randomBytes(6).toString('hex')}`;
     expect((await send({ method: 'GET', path: paths.balance, randomKey, secretKey: 'wrong' })).status).toBe(401);

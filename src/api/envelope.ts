@@ -1,25 +1,32 @@
 import type { FastifyRequest } from 'fastify';
-import { messageFor } from '../errors.ts';
+import { errors, messageFor } from '../errors.ts';
 import { limits } from '../limits.ts';
 import type { ApiError } from './errors.ts';
 import { localeOf } from './locale.ts';
+import { topLevelStringMember } from './top-level-member.ts';
 
 /**
- * The conversationId of the request's JSON body. A request refused before its body was parsed (a
- * bad signature, a replay) has its raw body parsed here, when it is small: every refusal whose body
- * can be parsed echoes the id, and a refused init of megabytes is not parsed only to say no.
+ * The conversationId of the request's JSON body, echoed on every answer whose body could be parsed.
+ * A request refused before its body was parsed (a bad signature, a replay, a body too deep) has its
+ * raw body looked at here: parsed when small; when larger (an init), its top level read in one pass
+ * (top-level-member.ts), so a refused init of megabytes still echoes its id without being built. A
+ * body refused before it was read (a missing or unknown key on a body declared over 64 KiB, 413,
+ * 503) has no bytes to look at, and a body that does not parse (12) has no id.
  */
 function conversationIdOf(request: FastifyRequest): string | undefined {
-  const body = request.body !== undefined ? request.body : unparsedBody(request);
-  const id = body && typeof body === 'object' ? (body as Record<string, unknown>).conversationId : undefined;
+  const id = request.body !== undefined ? memberOf(request.body) : unparsedConversationId(request.rawBody);
   return typeof id === 'string' && id.length <= limits.conversationIdCharsMax ? id : undefined;
 }
 
-function unparsedBody(request: FastifyRequest): unknown {
-  const raw = request.rawBody;
-  if (!raw || raw.length === 0 || raw.length > limits.smallBodyBytesMax) return undefined;
+function memberOf(body: unknown): unknown {
+  return body && typeof body === 'object' ? (body as Record<string, unknown>).conversationId : undefined;
+}
+
+function unparsedConversationId(raw: Buffer | undefined): unknown {
+  if (!raw || raw.length === 0) return undefined;
+  if (raw.length > limits.smallBodyBytesMax) return topLevelStringMember(raw, 'conversationId');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return memberOf(JSON.parse(raw.toString('utf8')));
   } catch {
     return undefined;
   }
@@ -50,7 +57,8 @@ export interface FailureBody {
 export function failure(request: FastifyRequest, error: ApiError): FailureBody {
   const locale = localeOf(request);
   const message = messageFor(error.entry.code, locale);
-  const conversationId = conversationIdOf(request);
+  // A body that is not JSON has no id, even where its top level alone would read as an object.
+  const conversationId = error.entry.code === errors.MALFORMED_JSON.code ? undefined : conversationIdOf(request);
   return {
     status: 'failure',
     errorCode: error.entry.code,
