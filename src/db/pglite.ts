@@ -1,4 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
+import { limits } from '../limits.ts';
 import type { Db, QueryResult, Tx } from './port.ts';
 
 const bigintParsers = {
@@ -15,6 +16,36 @@ const bigintParsers = {
 const memoryParams = ['-c', 'shared_buffers=16MB'];
 
 /**
+ * WAL segments a checkpoint keeps for reuse are sized from the distance between checkpoints, up to
+ * max_wal_size (1 GB by default): with 64 MB the data dir's pg_wal stays ≈ 64 MB however much a
+ * batch writes, as long as checkpoints come (scheduleCheckpoints).
+ */
+const walParams = ['-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB'];
+
+/**
+ * Checkpoints once the WAL written since the last one passes limits.embeddedCheckpointWalBytes,
+ * looked at every `checkMs`. A checkpoint takes ~10–100 ms and waits, as any query, for a
+ * transaction in progress. A failed check is tried again next time. Unref'd; stops at close.
+ */
+function scheduleCheckpoints(pg: PGlite, checkMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || pg.closed) return;
+    running = true;
+    pg.query<{ written: string }>(`select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::text as written from pg_control_checkpoint()`)
+      .then(async (result) => {
+        if (Number(result.rows[0]?.written ?? 0) > limits.embeddedCheckpointWalBytes) await pg.query('checkpoint');
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        running = false;
+      });
+  }, checkMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
  * PGlite's errors carry the failed statement and its parameters (`query`, `params`), and a logger
  * prints every field of an error: parameters are api keys, sealed secrets, IBANs. They go here.
  */
@@ -29,8 +60,9 @@ function withoutStatement(error: unknown): never {
  * Embedded PostgreSQL in this process. PGlite is a single session: its own mutex serialises a
  * transaction against every other query, so awaiting the outer handle inside `transaction` deadlocks.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
-  const pg = await PGlite.create({ dataDir, parsers: bigintParsers, startParams: [...PGlite.defaultStartParams, ...memoryParams] });
+export async function openPglite(dataDir: string | undefined, options: { checkpointCheckMs?: number } = {}): Promise<Db> {
+  const pg = await PGlite.create({ dataDir, parsers: bigintParsers, startParams: [...PGlite.defaultStartParams, ...memoryParams, ...walParams] });
+  const stopCheckpoints = scheduleCheckpoints(pg, options.checkpointCheckMs ?? limits.embeddedCheckpointCheckMs);
   const wrap = (q: { query: PGlite['query'] }): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await q.query<Row>(sql, params as unknown[]).catch(withoutStatement);
@@ -53,6 +85,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
     kind: 'pglite',
     query: outer.query,
     transaction: (work) => pg.transaction((tx) => work(wrapTransaction(tx))),
-    close: () => pg.close(),
+    close: async () => {
+      stopCheckpoints();
+      await pg.close();
+    },
   };
 }
