@@ -34,42 +34,45 @@ export type InitBatchOutcome =
  * 20 concurrent inits with one externalId exactly one inserts; the others wait for its commit on the
  * unique index, then find its row and answer from it.
  */
-export async function initBatch(db: Db, input: InitBatchInput): Promise<InitBatchOutcome> {
+export function initBatch(db: Db, input: InitBatchInput): Promise<InitBatchOutcome> {
+  return db.transaction((tx) => initBatchIn(tx, input));
+}
+
+/** initBatch inside a transaction of the caller's, for a step that must commit with the batch (approvals.ts). */
+export async function initBatchIn(tx: Tx, input: InitBatchInput): Promise<InitBatchOutcome> {
   const { merchant, checked } = input;
   const totals = plannedTotals(input);
-  return db.transaction(async (tx) => {
-    const requestId = randomUUID();
-    const claimed = await tx.query<{ id: string }>(
-      `insert into batches (id, merchant_id, external_id, fingerprint, conversation_id, purpose, currency, status,
-                            item_count, valid_count, total_amount, total_commission_planned, open_count)
-       values ($1, $2, $3, $4, $5, $6, $7, 'INIT', $8, $9, $10, $11, $9)
-       on conflict (merchant_id, external_id) do nothing
-       returning id`,
-      [requestId, merchant.id, input.externalId, input.fingerprint, input.conversationId, input.purpose, checked.currency,
-        checked.items.length, checked.validCount, totals.amount, totals.commission],
-    );
-    if (claimed.rowCount === 0) return existingOutcome(tx, merchant.id, input.externalId, input.fingerprint);
+  const requestId = randomUUID();
+  const claimed = await tx.query<{ id: string }>(
+    `insert into batches (id, merchant_id, external_id, fingerprint, conversation_id, purpose, currency, status,
+                          item_count, valid_count, total_amount, total_commission_planned, open_count)
+     values ($1, $2, $3, $4, $5, $6, $7, 'INIT', $8, $9, $10, $11, $9)
+     on conflict (merchant_id, external_id) do nothing
+     returning id`,
+    [requestId, merchant.id, input.externalId, input.fingerprint, input.conversationId, input.purpose, checked.currency,
+      checked.items.length, checked.validCount, totals.amount, totals.commission],
+  );
+  if (claimed.rowCount === 0) return existingOutcome(tx, merchant.id, input.externalId, input.fingerprint);
 
-    // The only place items are written: under the batch row this transaction has just inserted,
-    // which is what lets items go without a foreign key to batches (migration 005).
-    await insertItems(tx, requestId, input, totals.commissions);
-    await appendAudit(tx, { chainId: merchant.id, actor: input.actor, requestId }, [
-      {
-        action: 'batch.created',
-        entity: `batch:${requestId}`,
-        after: {
-          status: 'INIT',
-          externalId: input.externalId,
-          currency: checked.currency,
-          itemCount: checked.items.length,
-          validCount: checked.validCount,
-          totalAmount: totals.amount.toString(),
-          totalCommissionPlanned: totals.commission.toString(),
-        },
+  // The only place items are written: under the batch row this transaction has just inserted,
+  // which is what lets items go without a foreign key to batches (migration 005).
+  await insertItems(tx, requestId, input, totals.commissions);
+  await appendAudit(tx, { chainId: merchant.id, actor: input.actor, requestId }, [
+    {
+      action: 'batch.created',
+      entity: `batch:${requestId}`,
+      after: {
+        status: 'INIT',
+        externalId: input.externalId,
+        currency: checked.currency,
+        itemCount: checked.items.length,
+        validCount: checked.validCount,
+        totalAmount: totals.amount.toString(),
+        totalCommissionPlanned: totals.commission.toString(),
       },
-    ]);
-    return { kind: 'created', requestId };
-  });
+    },
+  ]);
+  return { kind: 'created', requestId };
 }
 
 async function existingOutcome(tx: Tx, merchantId: bigint, externalId: string, fingerprint: string): Promise<InitBatchOutcome> {

@@ -8,7 +8,7 @@ import { limits } from '../../../limits.ts';
 import { merchantById } from '../../../merchants/merchants.ts';
 import { formatDecimal } from '../../../money.ts';
 import { logBatchChange } from '../../../observability/batch-log.ts';
-import { needsChecker, requestApproval } from '../../../payouts/approvals.ts';
+import { initBatchAwaitingChecker, needsChecker } from '../../../payouts/approvals.ts';
 import { authorizeBatch } from '../../../payouts/authorize-batch.ts';
 import { requestFingerprint } from '../../../payouts/fingerprint.ts';
 import { initBatch } from '../../../payouts/init-batch.ts';
@@ -100,18 +100,20 @@ export function uploadPages(scope: FastifyInstance, deps: Deps): void {
     if (!merchant) throw new ApiError('MERCHANT_NOT_FOUND');
     const actor = actorOf(user);
     const externalId = draft.rows[0].external_id;
-    const outcome = await initBatch(deps.db, {
+    const total = review.checked.items.reduce((sum, entry) => sum + (entry.valid ? entry.item.amountMinor : 0n), 0n);
+    const checker = needsChecker(merchant.approval, total);
+    const input = {
       merchant, actor, externalId, conversationId: null, purpose: null,
       fingerprint: requestFingerprint({ externalId, items: review.items }),
       checked: review.checked,
-    });
+    };
+    // Needing a checker, the batch is created already awaiting one (one transaction): never a moment
+    // in which the API's auth could authorise it alone.
+    const outcome = checker ? await initBatchAwaitingChecker(deps.db, { ...input, submittedBy: user.id }) : await initBatch(deps.db, input);
     if (outcome.kind === 'conflict') throw new ApiError('EXTERNAL_ID_CONFLICT');
     await deps.db.query('delete from console_drafts where id = $1', [id]);
     if (outcome.kind === 'created') logBatchChange(request.log, { batchId: outcome.requestId, merchantId: merchant.id, to: 'INIT', actor });
-    const total = review.checked.items.reduce((sum, entry) => sum + (entry.valid ? entry.item.amountMinor : 0n), 0n);
-    if (needsChecker(merchant.approval, total)) {
-      await deps.db.transaction((tx) => requestApproval(tx, { merchantId: merchant.id, batchId: outcome.requestId, submittedBy: user.id, actor }));
-    } else {
+    if (!checker) {
       const authorized = await authorizeBatch(deps.db, deps.queue, { merchantId: merchant.id, batchId: outcome.requestId, actor });
       if (authorized.ok && authorized.authorizedNow) logBatchChange(request.log, { batchId: outcome.requestId, merchantId: merchant.id, to: 'IN_PROGRESS', actor });
     }
