@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../src/audit/verify.ts';
 import { SecretBox } from '../src/merchants/secret-box.ts';
 import { merchantById, setApprovalPolicy } from '../src/merchants/merchants.ts';
-import { decideBatch, initBatchAwaitingChecker, needsChecker, requestApproval } from '../src/payouts/approvals.ts';
+import { decideBatch, needsChecker, requestApproval } from '../src/payouts/approvals.ts';
+import { initFromUpload } from '../src/payouts/init-from-upload.ts';
 import { requestFingerprint } from '../src/payouts/fingerprint.ts';
+import { sourceLinesOf } from '../src/payouts/source-lines.ts';
 import { validateItems } from '../src/payouts/validate-item.ts';
 import { tableQueue } from '../src/queue/table-queue.ts';
 import { hashPassword, verifyPassword } from '../src/users/passwords.ts';
@@ -177,29 +179,30 @@ describe('four-eyes approval', () => {
     const items = [ibanItem(1, '10.00'), ibanItem(2, '20.00')];
     const input = {
       merchant: found!, actor: `user:${maker.email}` as const, externalId, conversationId: null, purpose: null,
-      fingerprint: requestFingerprint({ externalId, items }), checked: validateItems(items), submittedBy: maker.id,
+      fingerprint: requestFingerprint({ externalId, items }), checked: validateItems(items), submittedBy: maker.id, awaitChecker: true, sourceLines: [2, 4],
     };
     const batchesNamed = async () => (await service.db.query<{ n: number }>('select count(*)::int as n from batches where external_id = $1', [externalId])).rows[0].n;
     // The approval row's insert fails, as a crash right after the batch's own statements would.
     await service.db.query(`create function refuse_approval() returns trigger language plpgsql as $$ begin raise exception 'approval refused by the test'; end $$`);
     await service.db.query('create trigger refuse_approval before insert on batch_approvals for each row execute function refuse_approval()');
     try {
-      await expect(initBatchAwaitingChecker(service.db, input)).rejects.toThrow(/approval refused by the test/);
+      await expect(initFromUpload(service.db, input)).rejects.toThrow(/approval refused by the test/);
     } finally {
       await service.db.query('drop trigger refuse_approval on batch_approvals');
       await service.db.query('drop function refuse_approval()');
     }
     expect(await batchesNamed()).toBe(0);
 
-    const outcome = await initBatchAwaitingChecker(service.db, input);
+    const outcome = await initFromUpload(service.db, input);
     expect(outcome.kind).toBe('created');
     const requestId = (outcome as { requestId: string }).requestId;
     const approval = await service.db.query<{ decision: string | null; submitted_by: string }>('select decision, submitted_by::text from batch_approvals where batch_id = $1', [requestId]);
     expect(approval.rows).toEqual([{ decision: null, submitted_by: String(maker.id) }]);
     expect((await auth(requestId)).json.errorCode).toBe('7201');
     expect(await statusOf(requestId)).toBe('INIT');
+    expect([...(await sourceLinesOf(service.db, requestId, [0, 1, 2]))]).toEqual([[0, 2], [1, 4]]);
     // The same submission again changes nothing: one batch, one pending approval.
-    expect(await initBatchAwaitingChecker(service.db, input)).toEqual({ kind: 'replayed', requestId });
+    expect(await initFromUpload(service.db, input)).toEqual({ kind: 'replayed', requestId });
     expect(await batchesNamed()).toBe(1);
     expect((await service.db.query('select 1 from batch_approvals where batch_id = $1', [requestId])).rowCount).toBe(1);
   });

@@ -9,6 +9,7 @@ import { buildPain002 } from '../src/rails/iso20022/pain002.ts';
 import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
 import { settleReported } from '../src/workers/settle-reported.ts';
 import { bankFolders, outboxFiles } from './support/bank-files.ts';
+import { operatorSession } from './support/console-http.ts';
 import { waitFor } from './support/exactly-once.ts';
 import { ibanItem } from './support/items.ts';
 import { schemaErrors } from './support/iso20022-xsd.ts';
@@ -211,5 +212,25 @@ describe('the ISO 20022 bank rail through files', () => {
     expect(listing.status).toBe(200);
     expect(listing.json.files.every((f: any) => f.direction === 'OUT' && /^pain\.001\.MP/.test(f.name))).toBe(true);
     await expectBooksBalanced(service.db);
+  }, 60_000);
+
+  it("the console's bank files page lists every file out and in with its state and counts, and the exceptions", async () => {
+    const operator = await operatorSession(service.url, service.adminToken);
+    const all = await operator.get('/console/bank-files');
+    expect(all.status).toBe(200);
+    const rows = await service.db.query<{ name: string; state: string; tx_count: number; direction: string }>('select name, state, tx_count, direction from bank_files order by id');
+    expect(rows.rows.some((f) => f.direction === 'OUT') && rows.rows.some((f) => f.direction === 'IN')).toBe(true);
+    for (const file of rows.rows) {
+      const row = new RegExp(`<tr data-bank-file="${file.name.replaceAll('.', '\\.')}">(.*?)</tr>`).exec(all.text)?.[1];
+      expect(row, file.name).toBeDefined();
+      expect(row).toContain(`<span class="badge">${file.state}</span>`);
+      expect(row).toContain(`<td class="num">${file.tx_count}</td>`);
+    }
+    const exceptions = all.text.slice(all.text.indexOf('id="exceptions-heading"'));
+    expect(exceptions).toMatch(/<code>camt\.054\.STRANGER1\.xml<\/code><\/td><td>[^<]+<\/td><td>UNKNOWN_END_TO_END_ID<\/td>/);
+    // The filters are the admin API's: direction and state.
+    const rejectedIn = await operator.get('/console/bank-files?direction=IN&state=REJECTED');
+    const listed = [...rejectedIn.text.matchAll(/data-bank-file="([^"]+)"/g)].map((m) => m[1]).sort();
+    expect(listed).toEqual(['camt.054.TAMPERED1.xml', 'pain.002.TRUNCATED.xml']);
   }, 60_000);
 });

@@ -60,6 +60,8 @@ async function signOut() {
 const csv = [
   'itemExternalId,recipientType,recipientInfo,recipientName,amount,currency,description',
   ...Array.from({ length: 20 }, (_, i) => `pay-${i + 1},IBAN,${trIban(i + 1)},Recipient ${i + 1},${i + 1}.00,TRY,salary`),
+  // A blank line (skipped): the bad lines are lines 23 and 24 of the file, items 21 and 22 of the batch.
+  '',
   'bad-iban,IBAN,TR000000000000000000000000,Nobody,5.00,TRY,',
   'bad-amount,IBAN,' + trIban(30) + ',Someone,-3,TRY,',
 ].join('\n');
@@ -123,8 +125,9 @@ describe('the console, in Chromium', () => {
     await page.getByRole('button', { name: 'Review' }).click();
     const badLines = page.getByRole('region', { name: /Invalid lines/ });
     await expect(badLines.getByRole('row').count()).resolves.toBe(3);
-    await expect(badLines.getByRole('row').nth(1).textContent()).resolves.toMatch(/^22.*The IBAN is invalid/);
-    await expect(badLines.getByRole('row').nth(2).textContent()).resolves.toMatch(/^23.*greater than zero/);
+    await expect(badLines.getByRole('columnheader').first().textContent()).resolves.toBe('CSV line');
+    await expect(badLines.getByRole('row').nth(1).textContent()).resolves.toMatch(/^23.*The IBAN is invalid/);
+    await expect(badLines.getByRole('row').nth(2).textContent()).resolves.toMatch(/^24.*greater than zero/);
     expect((await service.db.query(`select count(*)::int as n from batches where external_id = 'payroll-2026-12'`)).rows[0]).toEqual({ n: 0 });
     await shoot('upload-review');
     await page.getByRole('button', { name: 'Submit' }).click();
@@ -132,6 +135,11 @@ describe('the console, in Chromium', () => {
     const batchUrl = page.url();
     const requestId = batchUrl.split('/').pop()!;
     await expect(page.getByRole('region', { name: 'Four-eyes approval' }).textContent()).resolves.toContain('Awaiting approval');
+    // The batch page names the bad lines as the file does, as the review did.
+    const batchBadLines = page.getByRole('region', { name: 'Invalid lines' });
+    await expect(batchBadLines.getByRole('columnheader').first().textContent()).resolves.toBe('CSV line');
+    await expect(batchBadLines.getByRole('row').nth(1).textContent()).resolves.toMatch(/^23bad-iban/);
+    await expect(batchBadLines.getByRole('row').nth(2).textContent()).resolves.toMatch(/^24bad-amount/);
 
     // The maker cannot approve: no button, and a forged form is refused.
     await expect(page.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);

@@ -128,6 +128,14 @@ create table batch_approvals (
 );
 CREATE INDEX batch_approvals_pending ON batch_approvals USING btree (submitted_at) WHERE (decision IS NULL);
 
+create table batch_source_lines (
+  batch_id uuid not null,
+  lines integer[] not null,
+  constraint batch_source_lines_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES batches(id),
+  constraint batch_source_lines_lines_check CHECK ((cardinality(lines) >= 1)),
+  constraint batch_source_lines_pkey PRIMARY KEY (batch_id)
+);
+
 create table batches (
   id uuid not null,
   merchant_id bigint not null,

@@ -7,7 +7,6 @@ import { authorizeLocked, type AuthorizeFailure, type AuthorizeOutcome } from '.
 import { cancelLocked, type CancelFailure } from './cancel-batch.ts';
 import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
 import { writeWebhookEvents } from '../webhooks/write-events.ts';
-import { initBatchIn, type InitBatchInput, type InitBatchOutcome } from './init-batch.ts';
 
 /**
  * Four-eyes approval. A batch that needs a checker has a batch_approvals row from its submission
@@ -34,21 +33,6 @@ async function recordApprovalRequest(tx: Tx, events: TransactionEvents, input: {
   const added = await tx.query(`insert into batch_approvals (batch_id, submitted_by) values ($1, $2) on conflict (batch_id) do nothing`, [input.batchId, input.submittedBy]);
   if (added.rowCount === 0) return;
   events.audit([{ action: 'batch.approval_requested', entity: `batch:${input.batchId}`, after: { awaiting: 'checker' } }]);
-}
-
-/**
- * A maker's submission that needs a checker: the batch and its pending approval commit together, or
- * neither does. Two transactions left a window (a crash, or the API's auth arriving in between) in
- * which the batch stood INIT with no approval row, and auth would have authorised it without a
- * checker. The same submission again (a replayed init) is put up for approval as before, once.
- */
-export function initBatchAwaitingChecker(db: Db, input: InitBatchInput & { submittedBy: bigint }): Promise<InitBatchOutcome> {
-  return db.transaction(async (tx) => {
-    const outcome = await initBatchIn(tx, input);
-    if (outcome.kind === 'conflict') return outcome;
-    await requestApproval(tx, { merchantId: input.merchant.id, batchId: outcome.requestId, submittedBy: input.submittedBy, actor: input.actor });
-    return outcome;
-  });
 }
 
 type Pending = { decision: 'APPROVED' | 'REJECTED' | null; submitted_by: bigint | null };

@@ -8,6 +8,7 @@ import { limits } from '../../limits.ts';
 import { setCookie } from './cookies.ts';
 import { html } from './html.ts';
 import { page } from './layout.ts';
+import { bankFilePages } from './pages/bank-files.ts';
 import { batchPages } from './pages/batches.ts';
 import { bookPages } from './pages/books.ts';
 import { merchantPages } from './pages/merchants.ts';
@@ -78,6 +79,7 @@ export async function consoleRoutes(scope: FastifyInstance, deps: Deps): Promise
   uploadPages(scope, deps);
   merchantPages(scope, deps);
   bookPages(scope, deps);
+  bankFilePages(scope, deps);
 }
 
 /** Body limit of the CSV upload route; every other console form is small. */

@@ -8,6 +8,7 @@ import { formatDecimal } from '../../../money.ts';
 import { logBatchChange } from '../../../observability/batch-log.ts';
 import { decideBatch, type DecisionFailure } from '../../../payouts/approvals.ts';
 import { approvalState, batchOwner, listBatches } from '../../../payouts/list-batches.ts';
+import { sourceLinesOf } from '../../../payouts/source-lines.ts';
 import { findMerchantBatch, itemStatusCounts, merchantItemsPage, type BatchRecord, type ItemFilter } from '../../../payouts/read-batch.ts';
 import { batchStatuses, finalBatchStatuses, itemStatuses, type BatchStatus } from '../../../payouts/statuses.ts';
 import { may } from '../../../users/roles.ts';
@@ -103,6 +104,8 @@ export function batchPages(scope: FastifyInstance, deps: Deps): void {
       approvalState(deps.db, batch.id),
       listEntityEvents(deps.db, { requestId: batch.id, entity: `batch:${batch.id}`, limit: limits.consolePageRowsMax }),
     ]);
+    // An uploaded batch names its bad lines by the line of the maker's file; an API batch by number.
+    const fileLines = await sourceLinesOf(deps.db, batch.id, invalid.map((i) => i.seq));
     const settled = batch.validCount - batch.openCount;
     const live = !finalBatchStatuses.includes(batch.status) && batch.status !== 'INIT' && batch.status !== 'INSUFFICIENT_BALANCE';
     const awaiting = approval !== undefined && approval.decision === null;
@@ -137,8 +140,8 @@ export function batchPages(scope: FastifyInstance, deps: Deps): void {
       <p><a href="/console/batches/${batch.id}/items.csv" download>${t(locale, 'exportItems')}</a> · <a href="/console/batches/${batch.id}/invalid.csv" download>${t(locale, 'exportInvalid')}</a></p>
       ${invalid.length > 0
         ? html`<section aria-labelledby="invalid-heading"><h2 id="invalid-heading">${t(locale, 'invalidLines')}</h2><table>
-          <thead><tr><th class="num">#</th><th>itemExternalId</th><th>${t(locale, 'recipient')}</th><th>${t(locale, 'reason')}</th></tr></thead>
-          <tbody>${invalid.map((i) => html`<tr><td class="num">${i.seq + 1}</td><td>${i.itemExternalId}</td><td>${i.recipientInfo}</td><td>${i.errorCodes.map((c) => messageFor(c, locale)).join('; ')}</td></tr>`)}</tbody></table></section>`
+          <thead><tr><th class="num">${fileLines.size > 0 ? t(locale, 'csvLine') : '#'}</th><th>itemExternalId</th><th>${t(locale, 'recipient')}</th><th>${t(locale, 'reason')}</th></tr></thead>
+          <tbody>${invalid.map((i) => html`<tr><td class="num">${fileLines.get(i.seq) ?? i.seq + 1}</td><td>${i.itemExternalId}</td><td>${i.recipientInfo}</td><td>${i.errorCodes.map((c) => messageFor(c, locale)).join('; ')}</td></tr>`)}</tbody></table></section>`
         : ''}
       <section aria-labelledby="items-heading"><h2 id="items-heading">${t(locale, 'items')}</h2>
         <p class="tabs">${(['', 'VALID', 'INVALID'] as const).map((f) => html`<a href="?items=${f}" ${f === (filter ?? '') ? html`aria-current="page"` : ''}>${f || t(locale, 'all')}</a> `)}</p>

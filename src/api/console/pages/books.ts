@@ -56,7 +56,6 @@ export function bookPages(scope: FastifyInstance, deps: Deps): void {
       <tbody>${rows.rows.map((c) => html`<tr><td>${c.id}</td><td><a href="/console/batches/${c.batch_id}">${c.batch_id}</a></td><td>${c.seq_from}–${c.seq_to}</td><td>${c.due_at.toISOString()}</td><td>${c.claimed_by ?? ''}</td></tr>`)}</tbody></table>`;
   });
 
-  // Webhook deliveries and bank files get their pages here once those rails exist.
+  // Webhook deliveries get their page here once that rail exists (bank files: bank-files.ts).
   operatorPage('/console/webhooks', 'webhooks', async (request) => html`<p>${t(request.console!.locale, 'notYet')}</p>`);
-  operatorPage('/console/bank-files', 'bankFiles', async (request) => html`<p>${t(request.console!.locale, 'notYet')}</p>`);
 }

@@ -8,10 +8,10 @@ import { limits } from '../../../limits.ts';
 import { merchantById } from '../../../merchants/merchants.ts';
 import { formatDecimal } from '../../../money.ts';
 import { logBatchChange } from '../../../observability/batch-log.ts';
-import { initBatchAwaitingChecker, needsChecker } from '../../../payouts/approvals.ts';
+import { needsChecker } from '../../../payouts/approvals.ts';
 import { authorizeBatch } from '../../../payouts/authorize-batch.ts';
 import { requestFingerprint } from '../../../payouts/fingerprint.ts';
-import { initBatch } from '../../../payouts/init-batch.ts';
+import { initFromUpload } from '../../../payouts/init-from-upload.ts';
 import { validateItems, type CheckedBatch } from '../../../payouts/validate-item.ts';
 import { may } from '../../../users/roles.ts';
 import { actorOf, type ConsoleUser } from '../../../users/users.ts';
@@ -79,7 +79,7 @@ export function uploadPages(scope: FastifyInstance, deps: Deps): void {
     const body = html`<p>${t(locale, 'nothingCreated')} ${problems.length > 0 ? t(locale, 'fixAndUpload') : ''}</p>
       ${problems.length > 0
         ? html`<section aria-labelledby="bad-lines"><h2 id="bad-lines">${t(locale, 'invalidLines')} (${problems.length})</h2>
-          <table><thead><tr><th class="num">${t(locale, 'line')}</th><th>${t(locale, 'reason')}</th></tr></thead>
+          <table><thead><tr><th class="num">${t(locale, 'csvLine')}</th><th>${t(locale, 'reason')}</th></tr></thead>
           <tbody>${problems.map((p) => html`<tr><td class="num">${p.line}</td><td>${p.reason}</td></tr>`)}</tbody></table></section>`
         : ''}
       ${submit}`;
@@ -109,7 +109,7 @@ export function uploadPages(scope: FastifyInstance, deps: Deps): void {
     };
     // Needing a checker, the batch is created already awaiting one (one transaction): never a moment
     // in which the API's auth could authorise it alone.
-    const outcome = checker ? await initBatchAwaitingChecker(deps.db, { ...input, submittedBy: user.id }) : await initBatch(deps.db, input);
+    const outcome = await initFromUpload(deps.db, { ...input, submittedBy: user.id, awaitChecker: checker, sourceLines: review.lines });
     if (outcome.kind === 'conflict') throw new ApiError('EXTERNAL_ID_CONFLICT');
     await deps.db.query('delete from console_drafts where id = $1', [id]);
     if (outcome.kind === 'created') logBatchChange(request.log, { batchId: outcome.requestId, merchantId: merchant.id, to: 'INIT', actor });
