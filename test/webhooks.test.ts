@@ -14,6 +14,7 @@ import { askRails } from '../src/workers/ask-rails.ts';
 import { loadBatchRefs } from '../src/workers/batch-refs.ts';
 import { handOver } from '../src/workers/hand-over.ts';
 import { settleBatch } from '../src/workers/settle-batch.ts';
+import { operatorSession } from './support/console-http.ts';
 import { ibanItem } from './support/items.ts';
 import { startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
@@ -127,6 +128,20 @@ describe('outcome webhooks', () => {
     expect(delivery).toMatchObject({ messageId: ids[0], eventType: 'mass_payout.authorized', requestId, status: 'succeeded', attempts: 3, nextAttemptAt: null });
     expect(delivery.attemptLog.map((a: any) => a.httpStatus)).toEqual([500, 500, 204]);
     expect(at('/flaky').length).toBe(3);
+
+    // The console shows the operator the same: the merchant's endpoint, its delivery, every attempt.
+    const operator = await operatorSession(service.url, service.adminToken);
+    const endpoints = await operator.get(`/console/webhooks?merchant=${merchant.merchantId}`);
+    expect(endpoints.status).toBe(200);
+    expect(endpoints.text).toContain(`<tr data-endpoint="${endpoint.id}">`);
+    expect(endpoints.text).toContain(`<code>${receiver.url}/flaky</code>`);
+    const deliveries = await operator.get(`/console/webhooks/${merchant.merchantId}/${endpoint.id}`);
+    expect(deliveries.status).toBe(200);
+    const row = /<tr data-delivery="\d+">(.*?)<\/tr>/s.exec(deliveries.text)?.[1] ?? '';
+    expect(row).toContain(`<code>${ids[0]}</code>`);
+    expect(row).toContain('<span class="badge">succeeded</span>');
+    expect([...row.matchAll(/<li data-attempt>[^·]+· (\d+) ·/g)].map((m) => Number(m[1]))).toEqual([500, 500, 204]);
+    expect((await operator.get(`/console/webhooks/${merchant.merchantId}/999999`)).status).toBe(404);
   });
 
   it('410 Gone disables the endpoint: nothing is written or sent to it until it is enabled again', async () => {

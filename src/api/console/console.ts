@@ -14,6 +14,7 @@ import { bookPages } from './pages/books.ts';
 import { merchantPages } from './pages/merchants.ts';
 import { signInPages } from './pages/sign-in.ts';
 import { uploadPages } from './pages/upload.ts';
+import { webhookPages } from './pages/webhooks.ts';
 import { consoleLocale, redirect, viewerOf } from './viewer.ts';
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url));
@@ -80,6 +81,7 @@ export async function consoleRoutes(scope: FastifyInstance, deps: Deps): Promise
   merchantPages(scope, deps);
   bookPages(scope, deps);
   bankFilePages(scope, deps);
+  webhookPages(scope, deps);
 }
 
 /** Body limit of the CSV upload route; every other console form is small. */

@@ -11,7 +11,7 @@ import { page } from '../layout.ts';
 import { checkCsrf, requireOperator, viewer } from '../viewer.ts';
 import { eventsTable } from './batches.ts';
 
-/** The operator's checks: the trial balance, the audit chain, chunks that wait, and the places of later rails. */
+/** The operator's checks: the trial balance, the audit chain, chunks that wait (bank files and webhooks have pages of their own). */
 export function bookPages(scope: FastifyInstance, deps: Deps): void {
   const operatorPage = (path: string, title: Parameters<typeof t>[1], render: (request: FastifyRequest) => Promise<Html>, method: 'get' | 'post' = 'get') =>
     scope[method](path, { schema: { hide: true } }, async (request, reply) => {
@@ -56,6 +56,4 @@ export function bookPages(scope: FastifyInstance, deps: Deps): void {
       <tbody>${rows.rows.map((c) => html`<tr><td>${c.id}</td><td><a href="/console/batches/${c.batch_id}">${c.batch_id}</a></td><td>${c.seq_from}–${c.seq_to}</td><td>${c.due_at.toISOString()}</td><td>${c.claimed_by ?? ''}</td></tr>`)}</tbody></table>`;
   });
 
-  // Webhook deliveries get their page here once that rail exists (bank files: bank-files.ts).
-  operatorPage('/console/webhooks', 'webhooks', async (request) => html`<p>${t(request.console!.locale, 'notYet')}</p>`);
 }
