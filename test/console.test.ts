@@ -220,6 +220,17 @@ describe('the console, in Chromium', () => {
     await expect(page.getByRole('status').textContent()).resolves.toContain('The audit chain is intact');
     await page.goto(`${service.url}/console/batches?lang=tr`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Toplu ödemeler');
+
+    // Every page the operator reaches: each form field has a label, each button a name.
+    const merchantId = merchantUrl.split('/').pop();
+    for (const path of ['/console/batches', '/console/merchants', merchantUrl.replace(service.url, ''), batchUrl.replace(service.url, ''), '/console/ledger', '/console/audit', '/console/chunks', '/console/bank-files', '/console/webhooks', `/console/webhooks?merchant=${merchantId}`]) {
+      await page.goto(`${service.url}${path}${path.includes('?') ? '&' : '?'}lang=en`);
+      const unnamed = await page.evaluate(() => [
+        ...[...document.querySelectorAll<HTMLInputElement>('input:not([type=hidden]), select, textarea')].filter((field) => field.labels?.length === 0 && !field.getAttribute('aria-label')).map((field) => `field ${field.name}`),
+        ...[...document.querySelectorAll('button')].filter((button) => !(button.textContent ?? '').trim() && !button.getAttribute('aria-label')).map((button) => `button ${button.outerHTML}`),
+      ]);
+      expect(unnamed, path).toEqual([]);
+    }
     await expectBooksBalanced(service.db);
   });
 });
