@@ -10,6 +10,8 @@
  *   --settle-cases …            settle setups, each <db>[:<n>w][:<k>m][:rmq][:lat<ms>] (see parseCase)
  *   --iso-size 100000           batch size (all IBAN) of the iso20022 figure
  *   --iso-cases postgres:1w     setups of the iso20022 figure, <db>[:<n>w] as for settle
+ *   --webhook-cases pglite,postgres:1w  setups of the webhooks figure (settle-size items, settled without and
+ *                               then with a webhook endpoint subscribed to every event), as for settle
  *   --runs 3                    runs of every figure; the report shows the median (and each run)
  *   --timeout 600               seconds one run may take before it is stopped and reported as such
  *   --no-verify                 skip the audit-chain verification after a settle run
@@ -28,13 +30,14 @@ export interface SettleCase {
 }
 
 export interface BenchOptions {
-  only: Set<'ingest' | 'settle' | 'iso20022'>;
+  only: Set<'ingest' | 'settle' | 'iso20022' | 'webhooks'>;
   sizes: number[];
   dbs: ('pglite' | 'postgres')[];
   settleSize: number;
   settleCases: SettleCase[];
   isoSize: number;
   isoCases: SettleCase[];
+  webhookCases: SettleCase[];
   runs: number;
   timeoutMs: number;
   verify: boolean;
@@ -46,13 +49,14 @@ export interface BenchOptions {
 }
 
 const defaults = {
-  only: 'ingest,settle,iso20022',
+  only: 'ingest,settle,iso20022,webhooks',
   sizes: '10000,100000',
   db: 'pglite,postgres',
   settleSize: '100000',
   settleCases: 'pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50',
   isoSize: '100000',
   isoCases: 'postgres:1w',
+  webhookCases: 'pglite,postgres:1w',
   runs: '1',
   timeout: '600',
 };
@@ -73,12 +77,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     flags.set(name, value);
   }
   if (switches.has('help')) {
-    console.log('usage: npm run bench -- [--only ingest,settle,iso20022] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
+    console.log('usage: npm run bench -- [--only ingest,settle,iso20022,webhooks] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
       '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--iso-size 100000] [--iso-cases postgres:1w]\n' +
-      '  [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
+      '  [--webhook-cases pglite,postgres:1w] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
     process.exit(0);
   }
-  const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'iso-size', 'iso-cases', 'runs', 'timeout', 'json', 'loops']);
+  const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'iso-size', 'iso-cases', 'webhook-cases', 'runs', 'timeout', 'json', 'loops']);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}`);
   const pick = (flag: string, envName: string, fallback?: string) => flags.get(flag) ?? env[envName] ?? fallback;
 
@@ -88,7 +92,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       if (name === 'ingest' || name === 'init' || name === 'auth') return 'ingest' as const;
       if (name === 'settle' || name === 'processing') return 'settle' as const;
       if (name === 'iso20022') return 'iso20022' as const;
-      throw new Error(`--only: unknown figure "${name}" (ingest, settle, iso20022)`);
+      if (name === 'webhooks') return 'webhooks' as const;
+      throw new Error(`--only: unknown figure "${name}" (ingest, settle, iso20022, webhooks)`);
     }),
   );
   const dbs = list(pick('db', 'BENCH_DB', defaults.db)!).map((name) => {
@@ -108,6 +113,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       if (parsed.rabbitmq || parsed.latencyMs > 0 || parsed.merchants > 1) throw new Error(`iso20022 case "${text}": only <db>[:<n>w]`);
       return parsed;
     }),
+    webhookCases: list(pick('webhook-cases', 'BENCH_WEBHOOK_CASES', defaults.webhookCases)!).map(parseCase),
     runs: positiveInt('--runs', pick('runs', 'BENCH_RUNS', defaults.runs)!),
     timeoutMs: positiveInt('--timeout', pick('timeout', 'BENCH_TIMEOUT_S', defaults.timeout)!) * 1000,
     verify: !switches.has('no-verify') && env.BENCH_VERIFY !== '0',

@@ -16,6 +16,8 @@ export const targets = {
   init100kPeakRssMB: 500,
   /** items/s settled end to end on PostgreSQL (issue 3) */
   settleItemsPerSecond: 10_000,
+  /** settle rate with a webhook endpoint subscribed to every event, as a share of the rate without */
+  webhookSettleRatio: 0.9,
 };
 
 export function median(values: readonly number[]): number {
@@ -134,4 +136,24 @@ export function isoTable(runs: readonly IsoRun[]): string {
     ['case', 'IBAN items', 'runs', 'auth → final s', 'items/s to final', 'target', 'files out + in', 'files/s', 'serve peak RSS MB', 'worker peak RSS MB', 'simulator peak RSS MB', 'CPU s serve (+ workers) (+ simulator) (+ pg)', 'books / audit', 'load (1 min)'],
     rows,
   );
+}
+
+/** The webhooks figure: settle rate without and with an endpoint, their ratio (target ≥ 90 %), and the delivery lag. */
+export function webhookTable(runs: readonly { without: SettleRun; with: SettleRun }[]): string {
+  const lines = ['| case | items | items/s without | items/s with | ratio | ≥ 90 % | deliveries | lag p50 | lag p99 | last delivery after final |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const [label, group] of groupBy(runs, (r) => `${r.with.case}|${r.with.size}`)) {
+    const [name, size] = label.split('|');
+    const without = group.map((r) => r.without.itemsPerSecond);
+    const withHooks = group.map((r) => r.with.itemsPerSecond);
+    const ratios = group.map((r) => r.with.itemsPerSecond / r.without.itemsPerSecond);
+    const hooks = group.map((r) => r.with.webhooks!);
+    const ratio = median(ratios);
+    const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
+    const ms = (n: number) => `${int(n)} ms`;
+    lines.push(
+      `| ${name} | ${int(Number(size))} | ${int(median(without))}${runsOf(without, int)} | ${int(median(withHooks))}${runsOf(withHooks, int)} | ${pct(ratio)}${runsOf(ratios, pct)} | ${verdict(ratio >= targets.webhookSettleRatio)} | ` +
+        `${int(median(hooks.map((h) => h.deliveries)))} | ${ms(median(hooks.map((h) => h.lagP50Ms)))} | ${ms(median(hooks.map((h) => h.lagP99Ms)))} | ${ms(median(hooks.map((h) => h.lastArrivalAfterFinalMs)))} |`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -8,7 +8,7 @@ import { loadAverage } from './load.ts';
 import { parseOptions } from './options.ts';
 import { killAllNow, stopAll } from './processes.ts';
 import { isoRun, type IsoRun } from './iso20022.ts';
-import { ingestTable, isoTable, settleTable } from './report.ts';
+import { ingestTable, isoTable, settleTable, webhookTable } from './report.ts';
 import { settleRun, type SettleRun } from './settle.ts';
 
 /**
@@ -21,6 +21,7 @@ const options = parseOptions(process.argv.slice(2), process.env);
 const ingest: IngestRun[] = [];
 const settle: SettleRun[] = [];
 const iso: IsoRun[] = [];
+const webhookRuns: { without: SettleRun; with: SettleRun }[] = [];
 const failures: string[] = [];
 
 let interrupted = false;
@@ -123,11 +124,35 @@ async function main(): Promise<void> {
     }
   }
 
+  if (options.only.has('webhooks')) {
+    for (const settleCase of options.webhookCases) {
+      for (let run = 1; run <= options.runs && !interrupted; run++) {
+        const one = (webhooks: boolean) =>
+          bounded(`webhooks ${settleCase.label} ${options.settleSize.toLocaleString('en-US')} items ${webhooks ? 'with' : 'without'} an endpoint, run ${run}`, () =>
+            settleRun({ settleCase, size: options.settleSize, run, postgresUrl: options.postgresUrl, rabbitmqUrl: options.rabbitmqUrl, loops: options.loops, timeoutMs: options.timeoutMs, verify: options.verify, webhooks }),
+          );
+        const without = await one(false);
+        await settleDown();
+        const withHooks = await one(true);
+        await settleDown();
+        if (without && withHooks?.webhooks) {
+          webhookRuns.push({ without, with: withHooks });
+          const w = withHooks.webhooks;
+          console.log(
+            `  ${Math.round(without.itemsPerSecond).toLocaleString('en-US')} items/s without, ${Math.round(withHooks.itemsPerSecond).toLocaleString('en-US')} with (${((withHooks.itemsPerSecond / without.itemsPerSecond) * 100).toFixed(1)} %); ` +
+              `${w.deliveries} deliveries (${w.items} items), lag p50 ${w.lagP50Ms} ms, p99 ${w.lagP99Ms} ms, last one ${w.lastArrivalAfterFinalMs} ms after the batch was final, load ${withHooks.load1}`,
+          );
+        }
+      }
+    }
+  }
+
   if (ingest.length > 0) console.log(`\n### init and auth of one batch (medians; each run in parentheses)\n\n${ingestTable(ingest)}`);
   if (settle.length > 0) console.log(`\n### auth → every item final (medians; each run in parentheses)\n\n${settleTable(settle)}`);
   if (iso.length > 0) console.log(`\n### ISO 20022 files through the bank simulator: auth → every item final (medians; each run in parentheses)\n\n${isoTable(iso)}`);
+  if (webhookRuns.length > 0) console.log(`\n### settle with a webhook endpoint subscribed to every event, against without (medians; each run in parentheses)\n\n${webhookTable(webhookRuns)}`);
   if (failures.length > 0) console.log(`\n### failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}`);
-  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, iso, failures }, null, 2));
+  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, iso, webhooks: webhookRuns, failures }, null, 2));
 }
 
 /** A short pause between runs, so that one run's teardown (checkpoints, freed memory) does not land in the next. */

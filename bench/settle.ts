@@ -7,6 +7,7 @@ import { benchMembers, generateBatch } from './items.ts';
 import { loadAverage } from './load.ts';
 import type { SettleCase } from './options.ts';
 import { waitForLine, type ProcessUsage } from './processes.ts';
+import { percentile, startBenchReceiver, type BenchReceiver } from './webhook-receiver.ts';
 
 /**
  * Issue 3's figure: one batch of `size` items (mixed IBAN and wallet members registered through the
@@ -39,6 +40,8 @@ export interface SettleRun {
   workerCpuSeconds: number[];
   databaseCpuSeconds: number;
   load1: number;
+  /** With `webhooks`: one endpoint per merchant subscribed to every event, and how its deliveries went. */
+  webhooks?: { deliveries: number; items: number; lagP50Ms: number; lagP99Ms: number; lastArrivalAfterFinalMs: number; repeats: number; badSignatures: number };
 }
 
 const memberCount = 200;
@@ -54,10 +57,24 @@ const commission = { fixed: '1.50', rate: '0.01' };
 const pollMs = 200;
 const retrieveEvery = 25;
 
-export async function settleRun(options: { settleCase: SettleCase; size: number; run: number; postgresUrl: string; rabbitmqUrl: string; loops?: number; timeoutMs: number; verify: boolean }): Promise<SettleRun> {
+export async function settleRun(options: {
+  settleCase: SettleCase;
+  size: number;
+  run: number;
+  postgresUrl: string;
+  rabbitmqUrl: string;
+  loops?: number;
+  timeoutMs: number;
+  verify: boolean;
+  /** Register a webhook endpoint (every event, grouped items) per merchant on a local receiver. */
+  webhooks?: boolean;
+}): Promise<SettleRun> {
   const c = options.settleCase;
   const deadline = Date.now() + options.timeoutMs;
+  const receiver: BenchReceiver | undefined = options.webhooks ? await startBenchReceiver() : undefined;
   const deployment = await deploy({
+    // The receiver is on loopback; the retry schedule stays the default.
+    env: receiver ? { MASSPAYOUT_WEBHOOK_ALLOW_PRIVATE: '1' } : undefined,
     db: c.db,
     postgresUrl: options.postgresUrl,
     // with worker processes, serve is the API alone; otherwise its own loops do the work
@@ -86,6 +103,10 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
     for (const [i, share] of shares.entries()) {
       const merchant = await client.createMerchant(commission);
       await client.deposit(merchant, '1000000000');
+      if (receiver) {
+        const endpoint = expectStatus(await client.admin('POST', `/admin/v1/merchants/${merchant.merchantId}/webhooks`, { url: receiver.url }), 201, 'webhook endpoint').json;
+        receiver.secret = endpoint.secret;
+      }
       const batch = generateBatch(share, members);
       const body = Buffer.from(JSON.stringify({ externalId: `bench-settle-${options.run}-${i}`, purpose: 'SALARY', items: batch.items }));
       batch.items.length = 0;
@@ -105,6 +126,7 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
     const finals = await Promise.all(batches.map(({ merchant, requestId }) => waitFinal(client, merchant, requestId, deadline, deployment.serve.tail)));
     const after = await deployment.usage();
     const settleMs = Math.max(...finals.map((final) => Date.parse(final.completedDate))) - authStart;
+    const webhooks = receiver ? await awaitDeliveries(receiver, batches.length, deadline, Math.max(...finals.map((final) => Date.parse(final.completedDate)))) : undefined;
 
     // What each batch must show: Σ amount and Σ commission of exactly the items that should be paid.
     const terms = { fixedMinor: parseMinor(commission.fixed)!, rateE8: 1_000_000n };
@@ -126,6 +148,7 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
       auditVerified = true;
     }
     const validItems = batches.reduce((sum, { batch }) => sum + batch.valid, 0);
+    if (webhooks && webhooks.items !== validItems) throw new Error(`webhooks: ${webhooks.items} items arrived in items.settled, expected ${validItems}`);
 
     return {
       figure: 'settle',
@@ -145,10 +168,35 @@ export async function settleRun(options: { settleCase: SettleCase; size: number;
       workerCpuSeconds: after.workers.map((w: ProcessUsage, i) => w.cpuSeconds - before.workers[i].cpuSeconds),
       databaseCpuSeconds: after.databaseCpuSeconds - before.databaseCpuSeconds,
       load1,
+      webhooks,
     };
   } finally {
     await deployment.stop();
+    await receiver?.close();
   }
+}
+
+/**
+ * Waits until every batch's mass_payout.completed has arrived (the last event of a batch), then a
+ * moment for stragglers, and summarises the lags. Every item must have arrived in an items.settled.
+ */
+async function awaitDeliveries(receiver: BenchReceiver, batches: number, deadline: number, finalAt: number): Promise<NonNullable<SettleRun['webhooks']>> {
+  while ((receiver.types.get('mass_payout.completed') ?? 0) < batches) {
+    if (Date.now() > deadline) throw new Error(`webhooks: ${receiver.types.get('mass_payout.completed') ?? 0} of ${batches} mass_payout.completed arrived by the deadline`);
+    await sleep(50);
+  }
+  const lastArrival = Date.now();
+  const lags = [...receiver.lags.values()];
+  if (receiver.badSignatures > 0) throw new Error(`webhooks: ${receiver.badSignatures} sampled deliveries did not verify`);
+  return {
+    deliveries: receiver.lags.size,
+    items: receiver.items,
+    lagP50Ms: percentile(lags, 0.5),
+    lagP99Ms: percentile(lags, 0.99),
+    lastArrivalAfterFinalMs: lastArrival - finalAt,
+    repeats: receiver.repeats,
+    badSignatures: receiver.badSignatures,
+  };
 }
 
 export async function registerMembers(client: ServiceClient, members: ReturnType<typeof benchMembers>): Promise<void> {

@@ -209,7 +209,70 @@ const routes: Record<string, RouteDocs> = {
       },
     },
   },
+  ...webhookRoutes(),
 };
+
+/** The webhook endpoints' routes: one endpoint of merchant 1 and its deliveries. */
+function webhookRoutes(): Record<string, RouteDocs> {
+  const base = '/admin/v1/merchants/{merchantId}/webhooks';
+  const endpoint = {
+    id: '1',
+    merchantId: 1,
+    url: 'https://hooks.anadolu-lojistik.com.tr/masspayout',
+    events: ['mass_payout.completed', 'mass_payout.failed', 'mass_payout.item.succeeded', 'mass_payout.item.refunded', 'mass_payout.item.refund_failed'],
+    itemEvents: 'grouped',
+    status: 'active',
+    disabledReason: null,
+    disabledAt: null,
+    consecutiveFailures: 0,
+    lastSuccessAt: '2026-01-01T10:00:04.120Z',
+    previousSecretExpiresAt: null,
+    createdAt: '2025-12-20T09:00:00.000Z',
+  };
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3S1b0Vb5eEo=';
+  const delivery = {
+    id: '42',
+    messageId: 'msg_5c1f0e9a8b7d4c3e2f1a0b9c8d7e6f5a',
+    eventType: 'mass_payout.completed',
+    requestId,
+    sequence: 3,
+    status: 'succeeded',
+    attempts: 2,
+    nextAttemptAt: null,
+    createdAt: '2026-01-01T10:00:04.000Z',
+    deliveredAt: '2026-01-01T10:00:09.130Z',
+    attemptLog: [
+      { at: '2026-01-01T10:00:04.010Z', durationMs: 10000, httpStatus: null, error: 'timeout after 10000 ms', manual: false },
+      { at: '2026-01-01T10:00:09.110Z', durationMs: 20, httpStatus: 204, error: null, manual: false },
+    ],
+  };
+  return {
+    [`POST ${base}`]: {
+      request: { url: endpoint.url, events: endpoint.events },
+      success: { description: 'The endpoint; its secret (Standard Webhooks, whsec_…) is shown this once.', example: { ...endpoint, lastSuccessAt: null, secret } },
+      failures: ['MERCHANT_NOT_FOUND', 'WEBHOOK_URL_INVALID', 'WEBHOOK_URL_NOT_PUBLIC', 'WEBHOOK_EVENT_UNKNOWN', 'WEBHOOK_ENDPOINTS_LIMIT'],
+    },
+    [`GET ${base}`]: { success: { description: "The merchant's endpoints, without secrets.", example: { endpoints: [endpoint] } } },
+    [`POST ${base}/{webhookId}/disable`]: {
+      success: { description: 'Disabled: nothing is sent or written for it until it is enabled.', example: { ...endpoint, status: 'disabled', disabledReason: 'disabled by the operator', disabledAt: '2026-01-02T08:00:00.000Z' } },
+      failures: ['WEBHOOK_NOT_FOUND'],
+    },
+    [`POST ${base}/{webhookId}/enable`]: { success: { description: 'Active again, its failure streak reset.', example: endpoint }, failures: ['WEBHOOK_NOT_FOUND'] },
+    [`DELETE ${base}/{webhookId}`]: { success: { description: 'Deleted, with its deliveries.', example: { id: '1', deleted: true } }, failures: ['WEBHOOK_NOT_FOUND'] },
+    [`POST ${base}/{webhookId}/rotate`]: {
+      success: { description: 'The new secret, shown this once; the previous one signs too until previousSecretExpiresAt.', example: { ...endpoint, previousSecretExpiresAt: '2026-01-03T08:00:00.000Z', secret } },
+      failures: ['WEBHOOK_NOT_FOUND'],
+    },
+    [`GET ${base}/{webhookId}/deliveries`]: { success: { description: 'One page of deliveries, oldest first, each with every attempt.', example: { deliveries: [delivery], nextAfterId: null } }, failures: ['WEBHOOK_NOT_FOUND'] },
+    [`POST ${base}/{webhookId}/deliveries/{deliveryId}/retry`]: {
+      success: {
+        description: 'The delivery after this attempt (the last of its attemptLog, manual).',
+        example: { ...delivery, attemptLog: [...delivery.attemptLog, { at: '2026-01-02T08:05:00.000Z', durationMs: 18, httpStatus: 204, error: null, manual: true }] },
+      },
+      failures: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_DELIVERY_NOT_FOUND', 'WEBHOOK_DELIVERY_IN_FLIGHT'],
+    },
+  };
+}
 
 /** The routes this file documents, as "METHOD /path". */
 export const documentedRoutes: readonly string[] = Object.keys(routes);

@@ -15,6 +15,7 @@ import { clientErrorHandler, frameworkErrors, sendFailure, toApiError } from './
 import { healthRoutes } from './health.ts';
 import { guardText } from './input-guard.ts';
 import { iyzwsDescription, withExamples } from './openapi-examples.ts';
+import { webhookEventSchemas } from './webhook-event-docs.ts';
 import { forgetOldRandomKeys, requireSignature } from './merchant-auth.ts';
 import { limitMerchantRate } from './rate-limit.ts';
 import { captureRawBodies } from './raw-body.ts';
@@ -98,6 +99,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
         { name: 'admin', description: 'The operator API: merchants, deposits, wallet members, books and audit. Bearer token.' },
       ],
       components: {
+        // What a webhook endpoint receives (README "Webhooks"): no route answers with these.
+        schemas: webhookEventSchemas as Record<string, object> as never,
         securitySchemes: {
           IYZWSv2: { type: 'apiKey', in: 'header', name: 'Authorization', description: iyzwsDescription },
           adminToken: { type: 'http', scheme: 'bearer', description: "The service's admin token (MASSPAYOUT_ADMIN_TOKEN, or data/admin.token as `serve` generated it)." },
