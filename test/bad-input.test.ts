@@ -2,8 +2,6 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errors } from '../src/errors.ts';
-import type { Db } from '../src/db/port.ts';
-import { openPostgres } from '../src/db/postgres.ts';
 import { limits } from '../src/limits.ts';
 import { authorizationHeader } from '../src/signing/iyzws.ts';
 import { freshDb } from './support/db.ts';
@@ -296,16 +294,10 @@ describe('a fault of ours', () => {
       expect(logs.length).toBeGreaterThanOrEqual(1);
     } finally {
       await orphan.close();
-      if (victim.schema) await dropSchema(victim.schema);
+      await victim.drop();
     }
   });
 });
-
-async function dropSchema(schema: string): Promise<void> {
-  const admin: Db = await openPostgres({ url: process.env.DATABASE_URL!, poolSize: 1 });
-  await admin.query(`drop schema ${schema} cascade`);
-  await admin.close();
-}
 
 /** POSTs `chunk` `times` times with Transfer-Encoding: chunked (no Content-Length), as a stream would. */
 function chunkedPost(url: string, chunk: string, times: number, headers: Record<string, string>): Promise<HttpResponse> {

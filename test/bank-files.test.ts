@@ -10,7 +10,7 @@ import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-fi
 import { settleReported } from '../src/workers/settle-reported.ts';
 import { bankFolders, outboxFiles } from './support/bank-files.ts';
 import { operatorSession } from './support/console-http.ts';
-import { waitFor } from './support/exactly-once.ts';
+import { waitFor } from './support/wait.ts';
 import { ibanItem } from './support/items.ts';
 import { schemaErrors } from './support/iso20022-xsd.ts';
 import { balanceOf, retrieveBatch, startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';

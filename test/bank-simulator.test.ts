@@ -8,7 +8,7 @@ import { iso20022ConfigFromEnv } from '../src/rails/iso20022/iso20022-config.ts'
 import { buildPain001 } from '../src/rails/iso20022/pain001.ts';
 import { readPain001 } from '../src/rails/iso20022/read-pain001.ts';
 import { readIncomingMessage } from '../src/rails/iso20022/read-message.ts';
-import { waitFor } from './support/exactly-once.ts';
+import { waitFor } from './support/wait.ts';
 import { trIban } from './support/items.ts';
 
 /**

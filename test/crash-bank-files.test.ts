@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/port.ts';
 import { outboxFiles } from './support/bank-files.ts';
 import { ensureGone, expectKilledAt, expectOperatorChecksPass, newPayer, sharedEnv, startServe, stopGracefully, submit, type Served } from './support/deployment.ts';
 import { waitUntilBatchFinal } from './support/exactly-once.ts';
 import { ibanItem } from './support/items.ts';
-import { type CliProcess, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { type CliProcess, runCli } from './support/process.ts';
 import { expectBooksBalanced } from './support/service.ts';
 
 /**
@@ -28,12 +28,12 @@ describe.skipIf(!databaseUrl)('the bank rail killed with SIGKILL (needs DATABASE
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    const schema = await freshSchemaUrl(databaseUrl!);
-    cleanups.push(schema.drop);
+    const database = await installationDb({ required: true });
+    cleanups.push(database.drop);
     dir = await mkdtemp(path.join(tmpdir(), 'masspayout-crash-bank-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     env = sharedEnv({
-      DATABASE_URL: schema.url,
+      ...database.env,
       MASSPAYOUT_DATA_DIR: path.join(dir, 'data'),
       MASSPAYOUT_BANK_RAIL: 'iso20022',
       MASSPAYOUT_ISO20022_OUTBOX_DIR: path.join(dir, 'outbox'),
@@ -45,8 +45,7 @@ describe.skipIf(!databaseUrl)('the bank rail killed with SIGKILL (needs DATABASE
     });
     served = await startServe({ ...env, MASSPAYOUT_WORKER_CONCURRENCY: '0' });
     running.push(served.cli);
-    db = await openPostgres({ url: schema.url, poolSize: 2 });
-    cleanups.push(() => db.close());
+    db = await database.open();
   }, 180_000);
 
   afterAll(async () => {

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/port.ts';
 import { chunkFailpoints, type ChunkFailpoint } from '../src/workers/failpoints.ts';
 import {
@@ -20,7 +19,8 @@ import {
 import { expectCrashState } from './support/crash-state.ts';
 import { expectSettledExactlyOnce, waitUntilBatchFinal } from './support/exactly-once.ts';
 import { mixedItems } from './support/mixed-items.ts';
-import { type CliProcess, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { type CliProcess, runCli } from './support/process.ts';
 import { type BrokerView, openBrokerView, uniqueQueueName } from './support/rabbit.ts';
 import { expectBooksBalanced } from './support/service.ts';
 
@@ -52,13 +52,13 @@ for (const transport of transports) {
     const running: CliProcess[] = [];
 
     beforeAll(async () => {
-      const schema = await freshSchemaUrl(databaseUrl!);
-      cleanups.push(schema.drop);
+      const database = await installationDb({ required: true });
+      cleanups.push(database.drop);
       const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-crash-'));
       cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
       queueName = uniqueQueueName('crash');
       env = sharedEnv({
-        DATABASE_URL: schema.url,
+        ...database.env,
         MASSPAYOUT_DATA_DIR: dataDir,
         ...(transport.name === 'RabbitMQ' ? { QUEUE_URL: queueUrl!, MASSPAYOUT_QUEUE_NAME: queueName } : {}),
       });
@@ -72,8 +72,7 @@ for (const transport of transports) {
       }
       served = await startServe({ ...env, MASSPAYOUT_WORKER_CONCURRENCY: '0' });
       running.push(served.cli);
-      db = await openPostgres({ url: schema.url, poolSize: 2 });
-      cleanups.push(() => db.close());
+      db = await database.open();
       await served.admin.addMember({ memberId: '9001', name: 'Wallet Member' });
     }, 180_000);
 

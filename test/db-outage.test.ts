@@ -7,11 +7,13 @@ import { errors } from '../src/errors.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Db } from '../src/db/port.ts';
 import { ensureGone, expectBalance, expectOperatorChecksPass, newPayer, sharedEnv, startServe, stopGracefully, submit, type Served } from './support/deployment.ts';
-import { batchSnapshot, expectSettledExactlyOnce, waitFor, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { batchSnapshot, expectSettledExactlyOnce, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { waitFor } from './support/wait.ts';
 import { httpRequest } from './support/http.ts';
 import { mixedItems } from './support/mixed-items.ts';
 import { canRunAsPostgres, postgresBinDir, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.ts';
-import { type CliProcess, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { type CliProcess, runCli } from './support/process.ts';
 import { expectBooksBalanced } from './support/service.ts';
 
 /**
@@ -41,14 +43,14 @@ describe.skipIf(!databaseUrl)('connections terminated under serve and workers (n
   }, 60_000);
 
   it('pg_terminate_backend on every connection of the deployment, five times mid-batch: all processes stay up, the batch completes exactly once', { timeout: 300_000 }, async () => {
-    const schema = await freshSchemaUrl(databaseUrl!);
-    cleanups.push(schema.drop);
+    const database = await installationDb({ required: true });
+    cleanups.push(database.drop);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-outage-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const applicationName = `masspayout-outage-${randomBytes(4).toString('hex')}`;
     const queueName = `outage-${randomBytes(4).toString('hex')}`;
     const env = sharedEnv({
-      DATABASE_URL: withApplicationName(schema.url, applicationName),
+      DATABASE_URL: withApplicationName(database.env.DATABASE_URL, applicationName),
       MASSPAYOUT_DATA_DIR: dataDir,
       // Small chunks of slow bank calls: the batch runs for several seconds, across every cut.
       MASSPAYOUT_CHUNK_ITEMS: '20',
@@ -60,8 +62,7 @@ describe.skipIf(!databaseUrl)('connections terminated under serve and workers (n
     const workers = [runCli(['worker'], env), runCli(['worker'], env)];
     running.push(...workers);
     for (const worker of workers) await worker.waitFor(/masspayout worker running/);
-    const db = await openPostgres({ url: schema.url, poolSize: 2 });
-    cleanups.push(() => db.close());
+    const db = await database.open();
 
     await served.admin.addMember({ memberId: '9001', name: 'Wallet Member' });
     const payer = await newPayer(served);

@@ -11,10 +11,11 @@ import { askRails } from '../src/workers/ask-rails.ts';
 import { loadBatchRefs } from '../src/workers/batch-refs.ts';
 import { handOver } from '../src/workers/hand-over.ts';
 import { settleBatch } from '../src/workers/settle-batch.ts';
-import { waitFor } from './support/exactly-once.ts';
+import { waitFor } from './support/wait.ts';
 import { ibanItem } from './support/items.ts';
 import { submitBatch, testSandbox } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
+import { wrapTransactions } from './support/db.ts';
 
 /**
  * One lock order for the whole system: domain rows, then accounts, then the merchant's audit head.
@@ -53,7 +54,7 @@ describe.skipIf(!process.env.DATABASE_URL)('lock order (needs DATABASE_URL=postg
         return tx.query(sql, params);
       },
     });
-    const wrapped: Db = { kind: db.kind, query: (sql, params) => db.query(sql, params), transaction: (work) => db.transaction((tx) => work(wrapTx(tx))), close: () => db.close() };
+    const wrapped = wrapTransactions(db, wrapTx);
     return { db: wrapped, paused, release };
   }
 

@@ -8,7 +8,8 @@ import { outboxQueue } from '../src/queue/rabbitmq/outbox-queue.ts';
 import { batchesAwaitingPromotion, promoteBatches } from '../src/queue/rabbitmq/promote-batches.ts';
 import { relayRound, type RelayOptions } from '../src/queue/rabbitmq/relay.ts';
 import { ibanItem } from './support/items.ts';
-import { freePort, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { freePort, runCli } from './support/process.ts';
 import { submitBatch } from './support/processing.ts';
 import { startTestService, type TestService } from './support/service.ts';
 
@@ -200,13 +201,13 @@ describe('chunk messages', () => {
 describe('start-up with QUEUE_URL', () => {
   it('a broker that cannot be reached stops serve at start with one line that does not repeat the URL', { timeout: 120_000 }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-no-broker-'));
-    const schema = process.env.DATABASE_URL ? await freshSchemaUrl(process.env.DATABASE_URL) : undefined;
+    const database = await installationDb();
     try {
       // Nobody listens on a port the OS just handed out and took back.
       const brokerPort = await freePort();
       const cli = runCli(['serve'], {
         MASSPAYOUT_DATA_DIR: dataDir,
-        DATABASE_URL: schema?.url,
+        ...database.env,
         HOST: '127.0.0.1',
         PORT: String(await freePort()),
         QUEUE_URL: `amqp://masspayout:sekret-password@127.0.0.1:${brokerPort}`,
@@ -216,7 +217,7 @@ describe('start-up with QUEUE_URL', () => {
       expect(cli.output()).not.toContain('sekret-password');
       expect(cli.output()).not.toContain('listening on');
     } finally {
-      await schema?.drop();
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../src/config.ts';
-import type { Db, Queryable } from '../src/db/port.ts';
 import { InvariantError } from '../src/faults.ts';
 import { limits } from '../src/limits.ts';
 import { failChunk } from '../src/queue/chunk-lease.ts';
 import { claimDueChunk } from '../src/queue/claim.ts';
 import { withRailTimeout } from '../src/rails/timeout.ts';
-import { batchSnapshot, waitFor, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { batchSnapshot, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { waitFor } from './support/wait.ts';
 import { ibanItem } from './support/items.ts';
 import { balanceOf, startTestWorkers, submitBatch } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
+import { poisonHandOver } from './support/db.ts';
 
 /** A poison chunk is retried limits.chunkFailuresMax times, then parked with its last error, for an operator. */
 let service: TestService;
@@ -21,24 +22,12 @@ afterAll(async () => {
   await service?.close();
 });
 
-/** The database, except that handing over any of `poisoned` items fails inside its transaction. */
-function poisonHandOver(db: Db, poisoned: () => Set<bigint>): Db {
-  const guard = (q: Queryable): Queryable => ({
-    query(sql, params) {
-      const ids = (params ?? []).find((p): p is bigint[] => Array.isArray(p) && typeof p[0] === 'bigint');
-      if (sql.includes('attempts = attempts + 1') && ids?.some((id) => poisoned().has(id))) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
-      return q.query(sql, params);
-    },
-  });
-  return { kind: db.kind, query: (sql, params) => db.query(sql, params), transaction: (work) => db.transaction((tx) => work(guard(tx))), close: () => db.close() };
-}
-
 describe('parked chunks', () => {
   it('a chunk that keeps failing is parked after the cap with its error, its items untouched; an operator lists and retries it', async () => {
     const merchant = await service.createMerchant();
     await service.deposit(merchant, '1000.00');
     let poisoned = new Set<bigint>();
-    const workers = startTestWorkers(service, { db: poisonHandOver(service.db, () => poisoned), reaperIntervalMs: false });
+    const workers = startTestWorkers(service, { db: poisonHandOver(service.db, (itemIds) => itemIds.some((id) => poisoned.has(id))), reaperIntervalMs: false });
     try {
       const init = await service.signed(merchant, 'POST', '/v1/mass/payout/init', { externalId: `park-${Date.now()}`, items: Array.from({ length: 6 }, (_, i) => ibanItem(i * 10 + 1, '10.00')) });
       const requestId = init.json.requestId as string;

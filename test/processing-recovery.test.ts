@@ -15,6 +15,7 @@ import { settleBatch } from '../src/workers/settle-batch.ts';
 import { ibanItem, memberItem } from './support/items.ts';
 import { balanceOf, registerMember, startTestWorkers, submitBatch, testSandbox, waitUntilFinal } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
+import { waitFor } from './support/wait.ts';
 
 /**
  * The engine's steps driven one at a time (no background workers), to stop "crashes" at each point
@@ -77,31 +78,38 @@ async function claimFirst(requestId: string, claimer: string, leaseMs?: number):
 
 /** Waits (bounded) until the reaper has freed these chunks' leases: their lease was 1 ms. */
 async function reapUntilFree(chunks: readonly ClaimedChunk[]): Promise<number> {
-  const deadline = Date.now() + 5_000;
   let freed = 0;
-  for (;;) {
-    freed += await reapExpiredLeases(service.db);
-    const held = await service.db.query<{ n: number }>('select count(*)::int as n from work_chunks where id = any($1::int8[]) and claimed_until is not null', [chunks.map((c) => c.id)]);
-    if (held.rows[0].n === 0) return freed;
-    if (Date.now() > deadline) throw new Error('leases not reaped within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitFor(
+    async () => {
+      freed += await reapExpiredLeases(service.db);
+      const held = await service.db.query<{ n: number }>('select count(*)::int as n from work_chunks where id = any($1::int8[]) and claimed_until is not null', [chunks.map((c) => c.id)]);
+      return held.rows[0].n === 0 ? freed : undefined;
+    },
+    5_000,
+    () => `leases not reaped (${freed} freed so far)`,
+    10,
+  );
 }
 
 /** Works the table queue (bounded) until the batch is final: due chunks, the 98 item's status checks. */
 async function drainDueChecks(requestId: string, claimer: string): Promise<number> {
   let paid = 0;
-  const deadline = Date.now() + 15_000;
   const source = tableSource(service.db);
-  while ((await service.db.query<{ open_count: number }>('select open_count from batches where id = $1', [requestId])).rows[0].open_count > 0) {
-    if (Date.now() > deadline) throw new Error(`batch ${requestId} still open: ${await statusesOf(service.db, requestId)}`);
-    const due = await source.next(claimer);
-    if (due) {
-      paid += (await processChunk(contextFor(claimer), due.chunk)).paid;
-      await due.complete();
-    } else await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return paid;
+  return waitFor(
+    async () => {
+      const open = (await service.db.query<{ open_count: number }>('select open_count from batches where id = $1', [requestId])).rows[0].open_count;
+      if (open === 0) return paid;
+      // A due chunk is worked at once, without waiting; only an empty queue waits for the next check.
+      for (let due = await source.next(claimer); due; due = await source.next(claimer)) {
+        paid += (await processChunk(contextFor(claimer), due.chunk)).paid;
+        await due.complete();
+      }
+      return undefined;
+    },
+    15_000,
+    async () => `batch ${requestId} still open: ${await statusesOf(service.db, requestId)}`,
+    25,
+  );
 }
 
 describe('redelivery and crashes between the steps', () => {
@@ -343,11 +351,7 @@ describe('graceful stop', () => {
   it('finishes the chunk in hand: after stop() resolves no chunk is leased', async () => {
     const requestId = await submitBatch(service, merchant, [...sixItems(), ...sixItems()]);
     const workers = startTestWorkers(service, { sandbox: { latencyMs: 150 }, railCallsInFlight: 2, concurrency: 1 });
-    const deadline = Date.now() + 10_000;
-    while ((await statusesOf(service.db, requestId)).every((s) => s === 'PROCESSING')) {
-      if (Date.now() > deadline) throw new Error('workers never started');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(async () => (await statusesOf(service.db, requestId)).some((s) => s !== 'PROCESSING') || undefined, 10_000, () => 'workers never started', 10);
     await workers.stop();
     const leased = await service.db.query<{ n: number }>('select count(*)::int as n from work_chunks where batch_id = $1 and claimed_until is not null', [requestId]);
     expect(leased.rows[0].n).toBe(0);

@@ -7,11 +7,13 @@ import { limits } from '../src/limits.ts';
 import { retryParkedChunk } from '../src/queue/parked-chunks.ts';
 import { outboxQueue } from '../src/queue/rabbitmq/outbox-queue.ts';
 import { startEngine, type Engine } from '../src/workers/engine.ts';
-import { batchSnapshot, expectSettledExactlyOnce, waitFor, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { batchSnapshot, expectSettledExactlyOnce, waitUntilBatchFinal } from './support/exactly-once.ts';
+import { waitFor } from './support/wait.ts';
 import { mixedItems as mixedFor } from './support/mixed-items.ts';
 import { balanceOf, registerMember, submitBatch } from './support/processing.ts';
 import { closeConnections, connectionsNamed, openBrokerView, queueUrl, rabbitmqctlAvailable, startTcpCutter, uniqueQueueName, type BrokerView } from './support/rabbit.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
+import { poisonHandOver } from './support/db.ts';
 
 /**
  * The RabbitMQ transport end to end, on a real broker: the engine of `serve`/`worker` (relay,
@@ -255,15 +257,3 @@ async function fingerprint(db: Queryable, requestId: string) {
   return row.rows[0];
 }
 
-/** The database, except that handing over the items of a poisoned batch fails (inside its transaction). */
-/** A database whose hand-over statement (PROCESSING → QUEUED) fails whenever it names a poisoned item id. */
-function poisonHandOver(db: Db, isPoisoned: (itemIds: bigint[]) => boolean): Db {
-  const guard = (q: Queryable): Queryable => ({
-    query(sql, params) {
-      const itemIds = (params ?? []).find((p): p is bigint[] => Array.isArray(p) && typeof p[0] === 'bigint');
-      if (sql.includes('attempts = attempts + 1') && itemIds && isPoisoned(itemIds)) return Promise.reject(new Error('injected fault: this chunk cannot be handed over'));
-      return q.query(sql, params);
-    },
-  });
-  return { kind: db.kind, query: (sql, params) => db.query(sql, params), transaction: (work) => db.transaction((tx) => work(guard(tx))), close: () => db.close() };
-}

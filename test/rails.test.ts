@@ -9,6 +9,7 @@ import { withRailTimeout } from '../src/rails/timeout.ts';
 import { walletRail } from '../src/rails/wallet.ts';
 import { freshDb } from './support/db.ts';
 import { identityNumber, trIban } from './support/items.ts';
+import { waitFor } from './support/wait.ts';
 
 let db: Db;
 let drop: () => Promise<void>;
@@ -25,13 +26,8 @@ const toIban = (n: number, amount = 1000n): RailItem => ({ recipientType: 'IBAN'
 const rowsOf = async (key: string) => (await db.query<{ status: string; reason: string | null; amount: bigint }>('select status, reason, amount from sandbox_bank_transfers where idempotency_key = $1', [key])).rows;
 
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  let last: T | undefined;
+  return waitFor(async () => ((last = await probe()), done(last) ? last : undefined), timeoutMs, () => JSON.stringify(last), 20);
 }
 
 describe('sandbox bank test values', () => {

@@ -3,10 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { freePort, freshSchemaUrl } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { freePort } from './support/process.ts';
+import { waitFor } from './support/wait.ts';
 
 /**
  * The README's walkthrough, run verbatim: each ```bash block of its walkthrough section (the sandbox
@@ -43,11 +44,9 @@ async function runBlock(index: number): Promise<{ code: number | null; stdout: s
     HOST: '127.0.0.1',
     MASSPAYOUT_DATA_DIR: path.join(work, 'data'),
   };
-  if (process.env.DATABASE_URL) {
-    const schema = await freshSchemaUrl(process.env.DATABASE_URL);
-    cleanups.push(schema.drop);
-    env.DATABASE_URL = schema.url;
-  }
+  const database = await installationDb();
+  cleanups.push(database.drop);
+  Object.assign(env, database.env);
 
   // Its own process group, so that whatever the script leaves behind can be ended as one.
   const child = spawn('bash', ['-e', '-o', 'pipefail', scriptFile], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -122,8 +121,8 @@ async function endGroup(pgid: number, port: number): Promise<void> {
   } catch {
     // the group is already gone
   }
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && (await listening(port))) await delay(100);
+  // Past the bound the group is killed anyway (below): no failure of its own here.
+  await waitFor(async () => !(await listening(port)) || undefined, 30_000, () => `port ${port} still listening`).catch(() => undefined);
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {

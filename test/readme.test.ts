@@ -9,7 +9,8 @@ import { httpStatusOf } from '../src/api/errors.ts';
 import { errors } from '../src/errors.ts';
 import { batchMoves, itemMoves, steps } from '../src/payouts/transitions.ts';
 import { errorsTable, tableBegin, tableEnd } from '../scripts/errors-table.ts';
-import { freePort, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { freePort, runCli } from './support/process.ts';
 import { startTestService } from './support/service.ts';
 
 /** The README is the front door: its tables match the code, and its example runs as printed. */
@@ -76,11 +77,9 @@ describe('README api section', () => {
     await symlink(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
     await symlink(path.join(root, 'package.json'), path.join(work, 'package.json'));
     const env: Record<string, string> = { MASSPAYOUT_DATA_DIR: path.join(work, 'data'), HOST: '127.0.0.1', PORT: String(await freePort()) };
-    if (process.env.DATABASE_URL) {
-      const schema = await freshSchemaUrl(process.env.DATABASE_URL);
-      cleanups.push(schema.drop);
-      env.DATABASE_URL = schema.url;
-    }
+    const database = await installationDb();
+    cleanups.push(database.drop);
+    Object.assign(env, database.env);
     const serve = runCli(['serve'], env);
     cleanups.push(async () => {
       serve.child.kill('SIGTERM');

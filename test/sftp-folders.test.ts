@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sftpFolders } from '../src/rails/iso20022/sftp-folders.ts';
 import type { FileFolders } from '../src/rails/iso20022/transport.ts';
 import { freePort } from './support/process.ts';
+import { waitFor } from './support/wait.ts';
 
 /**
  * The SFTP transport against a real OpenSSH server started here: its own host key and authorized
@@ -44,11 +45,7 @@ describe.skipIf(!existsSync(sshd))(`the bank rail over SFTP (a real OpenSSH serv
     server = spawn(sshd, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     server.stderr!.on('data', (chunk) => (log += chunk));
-    await new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 30_000);
-      const check = () => (log.includes('Server listening') ? (clearTimeout(deadline), resolve()) : setTimeout(check, 50));
-      check();
-    });
+    await waitFor(async () => log.includes('Server listening') || undefined, 30_000, () => `sshd did not start: ${log}`, 50);
     folders = await sftpFolders({ url: `sftp://${user}@127.0.0.1:${port}`, privateKeyFile: path.join(dir, 'client_key') });
   }, 60_000);
 

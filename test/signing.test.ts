@@ -8,6 +8,7 @@ import { httpRequest, type HttpResponse } from './support/http.ts';
 import { rowCounts } from './support/rows.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { phpSigned, pythonJson, type RawCall, sendRaw } from './support/wire-styles.ts';
+import { waitFor } from './support/wait.ts';
 
 /**
  * IYZWSv2 through the real server (the README's Signing section): every way the official clients sign is accepted,
@@ -399,13 +400,16 @@ describe('forgetting random keys', () => {
       expectOk(await quick.signed(someone, 'GET', paths.balance, undefined, { randomKey: fresh }));
       // 15 minutes and one second ago: just past the window.
       await quick.db.query(`insert into seen_random_keys (merchant_id, random_key, seen_at) values ($1, 'old', now() - interval '15 minutes 1 second')`, [someone.merchantId]);
-      const deadline = Date.now() + 10_000;
       let keys: string[] = [];
-      do {
-        keys = (await quick.db.query<{ random_key: string }>('select random_key from seen_random_keys order by random_key')).rows.map((r) => r.random_key);
-        if (!keys.includes('old')) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      } while (Date.now() < deadline);
+      await waitFor(
+        async () => {
+          keys = (await quick.db.query<{ random_key: string }>('select random_key from seen_random_keys order by random_key')).rows.map((r) => r.random_key);
+          return keys.includes('old') ? undefined : keys;
+        },
+        10_000,
+        () => `still kept: ${keys.join(', ')}`,
+        20,
+      );
       expect(keys).toEqual([fresh]);
     } finally {
       await quick.close();

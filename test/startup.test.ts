@@ -7,7 +7,8 @@ import { openDb } from '../src/db/open.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { httpRequest } from './support/http.ts';
-import { type CliProcess, freePort, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { type CliProcess, freePort, runCli } from './support/process.ts';
 
 /**
  * `masspayout serve` as an operator runs it: a real process, a real port, the configured database
@@ -32,12 +33,9 @@ async function tempDir(): Promise<string> {
 async function installation(): Promise<{ dataDir: string; env: Record<string, string> }> {
   const dataDir = await tempDir();
   const env: Record<string, string> = { MASSPAYOUT_DATA_DIR: dataDir, HOST: '127.0.0.1' };
-  if (serverUrl) {
-    const schema = await freshSchemaUrl(serverUrl);
-    cleanups.push(schema.drop);
-    env.DATABASE_URL = schema.url;
-  }
-  return { dataDir, env };
+  const database = await installationDb();
+  cleanups.push(database.drop);
+  return { dataDir, env: { ...env, ...database.env } };
 }
 
 async function serve(env: Record<string, string>): Promise<{ cli: CliProcess; url: string }> {
@@ -123,12 +121,10 @@ describe('migrations when two processes start at once', () => {
     // timing-dependent. One on PGlite, whose single session leaves nothing to race but the calls.
     for (let round = 0; round < (serverUrl ? 3 : 1); round++) {
       if (serverUrl) {
-        const schema = await freshSchemaUrl(serverUrl);
-        cleanups.push(schema.drop);
+        const database = await installationDb({ required: true });
+        cleanups.push(database.drop);
         // Two pools are two processes' worth of sessions; migrate() is what openDb runs at start.
-        const a = await openPostgres({ url: schema.url, poolSize: 2 });
-        const b = await openPostgres({ url: schema.url, poolSize: 2 });
-        cleanups.push(() => a.close(), () => b.close());
+        const [a, b] = [await database.open(), await database.open()];
         const [byA, byB] = await Promise.all([migrate(a), migrate(b)]);
         // Between them every file was applied, and none by both.
         expect([...byA, ...byB].sort()).toEqual(await migrationFiles());

@@ -19,6 +19,7 @@ import { ibanItem } from './support/items.ts';
 import { startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { startReceiver, type Received, type Receiver } from './support/webhook-receiver.ts';
+import { waitFor } from './support/wait.ts';
 
 /**
  * Outcome webhooks end to end: the real service, workers and delivery loop on a real database, a
@@ -118,13 +119,18 @@ describe('outcome webhooks', () => {
     expect(at('/flaky').map((r) => r.answered)).toEqual([500, 500, 204]);
     expect(verified(at('/flaky')[2], endpoint.secret)).toMatchObject({ type: 'mass_payout.authorized', data: { requestId } });
 
-    const deadline = Date.now() + 10_000;
     let delivery: any;
-    do {
-      const page = await service.admin('GET', `/admin/v1/merchants/${merchant.merchantId}/webhooks/${endpoint.id}/deliveries`);
-      expect(page.status, page.text).toBe(200);
-      delivery = page.json.deliveries[0];
-    } while (delivery.status !== 'succeeded' && Date.now() < deadline);
+    await waitFor(
+      async () => {
+        const page = await service.admin('GET', `/admin/v1/merchants/${merchant.merchantId}/webhooks/${endpoint.id}/deliveries`);
+        expect(page.status, page.text).toBe(200);
+        delivery = page.json.deliveries[0];
+        return delivery.status === 'succeeded' || undefined;
+      },
+      10_000,
+      () => JSON.stringify(delivery),
+      25,
+    );
     expect(delivery).toMatchObject({ messageId: ids[0], eventType: 'mass_payout.authorized', requestId, status: 'succeeded', attempts: 3, nextAttemptAt: null });
     expect(delivery.attemptLog.map((a: any) => a.httpStatus)).toEqual([500, 500, 204]);
     expect(at('/flaky').length).toBe(3);
@@ -151,8 +157,7 @@ describe('outcome webhooks', () => {
     const first = await submitBatch(service, merchant, [ibanItem(5, '10.00')]);
     await receiver.waitFor(() => at('/gone').length >= 1);
     const list = async () => (await service.admin('GET', `/admin/v1/merchants/${merchant.merchantId}/webhooks`)).json.endpoints[0];
-    const deadline = Date.now() + 5_000;
-    while ((await list()).status !== 'disabled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(async () => ((await list()).status === 'disabled' ? true : undefined), 5_000, async () => JSON.stringify(await list()), 25);
     expect(await list()).toMatchObject({ id: endpoint.id, status: 'disabled', disabledReason: 'the receiver answered 410 Gone' });
     expect(logs.join('\n')).toMatch(new RegExp(`ALERT operator: webhook endpoint ${endpoint.id} .* disabled: the receiver answered 410 Gone`));
     expect(JSON.parse(at('/gone')[0].body).data.requestId).toBe(first);

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { authorizationHeader } from '../src/signing/iyzws.ts';
 import { httpRequest } from './support/http.ts';
 import { ibanItem, memberItem } from './support/items.ts';
-import { type CliProcess, freePort, freshSchemaUrl, runCli } from './support/process.ts';
+import { installationDb } from './support/db.ts';
+import { type CliProcess, freePort, runCli } from './support/process.ts';
+import { waitFor } from './support/wait.ts';
 
 /**
  * Workers as an operator runs them. On the embedded database the workers live inside `serve`; on
@@ -49,11 +51,9 @@ describe('masspayout worker', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const adminToken = randomBytes(16).toString('hex');
     const env: Record<string, string> = { MASSPAYOUT_DATA_DIR: dataDir, HOST: '127.0.0.1', MASSPAYOUT_ADMIN_TOKEN: adminToken, MASSPAYOUT_SANDBOX_SETTLE_MS: '300' };
-    if (serverUrl) {
-      const schema = await freshSchemaUrl(serverUrl);
-      cleanups.push(schema.drop);
-      env.DATABASE_URL = schema.url;
-    }
+    const database = await installationDb();
+    cleanups.push(database.drop);
+    Object.assign(env, database.env);
     const port = await freePort();
     const serve = started(runCli(['serve'], { ...env, PORT: String(port), ...(serverUrl ? { MASSPAYOUT_WORKER_CONCURRENCY: '0' } : {}) }));
     await serve.waitFor(/listening on/, 60_000);
@@ -85,14 +85,15 @@ describe('masspayout worker', () => {
     const requestId = init.json.requestId;
     expect((await signed('/v1/mass/payout/auth', { requestId })).status).toBe(200);
 
-    const deadline = Date.now() + 60_000;
     let batch: any;
-    for (;;) {
-      const page = await signed('/v1/mass/payout/retrieve', { requestId, page: 0, size: 100 });
-      batch = page.json;
-      if (['COMPLETED', 'FAIL'].includes(batch.massPayout.massPayoutStatus) || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      async () => {
+        batch = (await signed('/v1/mass/payout/retrieve', { requestId, page: 0, size: 100 })).json;
+        return ['COMPLETED', 'FAIL'].includes(batch.massPayout.massPayoutStatus) || undefined;
+      },
+      60_000,
+      () => JSON.stringify(batch.massPayout),
+    );
     expect(batch.massPayout).toMatchObject({ massPayoutStatus: 'COMPLETED', totalSuccessfulAmount: 410, totalCommissionAmount: 4.2 });
     const statuses = batch.massPayoutItems.items.map((item: any) => item.itemStatus);
     expect(statuses.filter((s: string) => s === 'SUCCESS')).toHaveLength(42);

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Queryable } from '../../src/db/port.ts';
+import { waitFor } from './wait.ts';
 
 /** What a settled batch paid, in minor units: the merchant's balance must be deposit − paid − commission. */
 export interface SettledBatch {
@@ -8,20 +9,6 @@ export interface SettledBatch {
   commission: bigint;
   /** Valid items by final status. */
   items: Record<string, number>;
-}
-
-/**
- * Waits until `check` returns a value other than undefined, asking every `everyMs`, for at most
- * `timeoutMs`; fails with `describe()`'s last answer otherwise.
- */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, describe: () => Promise<string> | string, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${await describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** The batch's status and its items counted by status, for waiting and for failure messages. */

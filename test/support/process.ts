@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { openPostgres } from '../../src/db/postgres.ts';
 
 const bin = fileURLToPath(new URL('../../bin/masspayout.js', import.meta.url));
 
@@ -74,23 +72,4 @@ export function freePort(): Promise<number> {
       server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-/**
- * A fresh, empty schema on the PostgreSQL server at `url`, and a URL whose connections use it
- * (`options=-c search_path=…`), so a child process can be pointed at it with DATABASE_URL alone.
- */
-export async function freshSchemaUrl(url: string): Promise<{ url: string; schema: string; drop(): Promise<void> }> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = await openPostgres({ url, poolSize: 1 });
-  await admin.query(`create schema ${schema}`);
-  const separator = url.includes('?') ? '&' : '?';
-  return {
-    url: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    schema,
-    async drop() {
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.close();
-    },
-  };
 }

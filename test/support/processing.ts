@@ -4,6 +4,7 @@ import type { Rails } from '../../src/rails/rail.ts';
 import { defaultSandboxConfig, type SandboxConfig } from '../../src/rails/sandbox-config.ts';
 import { startWorkers, type WorkerOptions, type Workers } from '../../src/workers/start-workers.ts';
 import type { TestMerchant, TestService } from './service.ts';
+import { waitFor } from './wait.ts';
 
 /**
  * Workers in the test process, on the test service's database: the real processing engine with the
@@ -49,14 +50,16 @@ export async function retrieveBatch(service: TestService, merchant: TestMerchant
  * `timeoutMs`; fails the test with the last state seen otherwise.
  */
 export async function waitUntilFinal(service: TestService, merchant: TestMerchant, requestId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
   let last: any;
-  for (;;) {
-    last = await retrieveBatch(service, merchant, requestId, 1);
-    if (['COMPLETED', 'FAIL'].includes(last.massPayout.massPayoutStatus)) return last.massPayout;
-    if (Date.now() > deadline) throw new Error(`batch ${requestId} not final within ${timeoutMs} ms: ${JSON.stringify(last.massPayout)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return waitFor(
+    async () => {
+      last = (await retrieveBatch(service, merchant, requestId, 1)).massPayout;
+      return ['COMPLETED', 'FAIL'].includes(last.massPayoutStatus) ? last : undefined;
+    },
+    timeoutMs,
+    () => `batch ${requestId} not final: ${JSON.stringify(last)}`,
+    50,
+  );
 }
 
 /** Registers a wallet member through the admin API. */

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../../src/db/port.ts';
+import { wrapTransactions } from './db.ts';
 
 /**
  * The same database, recording the text of every statement run through it, in a transaction or
@@ -21,13 +22,8 @@ export function recordingDb(db: Db): { db: Db; statements: string[] } {
         }
       : {}),
   });
-  const recorded: Db = {
-    kind: db.kind,
-    query: (sql, params) => record(db).query(sql, params),
-    transaction: (work) => db.transaction((tx) => work(record(tx))),
-    close: () => db.close(),
-  };
-  return { db: recorded, statements };
+  const recorded = wrapTransactions(db, record);
+  return { db: { ...recorded, query: (sql, params) => record(db).query(sql, params) }, statements };
 }
 
 /** Statements that read or write the audit tables (audit_heads, audit_events). */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait.ts';
 
 /** One request a receiver got, as it arrived (the raw body, to verify the signature over). */
 export interface Received {
@@ -58,11 +59,12 @@ export async function startReceiver(): Promise<Receiver> {
       answers.set(path, how);
     },
     async waitFor(check, timeoutMs = 20_000, what = 'the expected webhooks') {
-      const deadline = Date.now() + timeoutMs;
-      while (!check(received)) {
-        if (Date.now() > deadline) throw new Error(`receiver: ${what} did not arrive within ${timeoutMs} ms; got ${received.map((r) => `${r.path} ${JSON.parse(r.body || '{}').type}`).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await waitFor(
+        async () => check(received) || undefined,
+        timeoutMs,
+        () => `receiver: ${what} did not arrive; got ${received.map((r) => `${r.path} ${JSON.parse(r.body || '{}').type}`).join(', ')}`,
+        25,
+      );
     },
     async close() {
       for (const drop of hanging) drop();

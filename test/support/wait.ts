@@ -1,0 +1,14 @@
+/**
+ * The one way tests wait for something: until `check` returns a value other than undefined, asking
+ * every `everyMs`, for at most `timeoutMs`; fails with `describe()`'s answer otherwise (what was
+ * seen last). Never a fixed sleep: the wait ends as soon as the condition holds.
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, describe: () => Promise<string> | string, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${await describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
