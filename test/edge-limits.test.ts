@@ -5,6 +5,7 @@ import { errors } from '../src/errors.ts';
 import { limits } from '../src/limits.ts';
 import { rawExchange } from './support/raw-http.ts';
 import { startTestService, type TestService } from './support/service.ts';
+import { waitUntil as waitUntilWithin } from './support/wait.ts';
 
 /**
  * The HTTP edge's connection cap and request timeout, set low through the environment (as an
@@ -27,13 +28,7 @@ afterAll(async () => {
   await service?.close();
 });
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const waitUntil = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000) => waitUntilWithin(what, check, timeoutMs, 20);
 
 function openConnections(): Promise<number> {
   return new Promise((resolve, reject) => service.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));

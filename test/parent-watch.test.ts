@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { limits } from '../src/limits.ts';
 import { freePort } from './support/process.ts';
+import { waitUntil as waitUntilWithin } from './support/wait.ts';
 
 /**
  * `npm start` runs `serve` through a shell; a `kill` of npm (SIGKILL here: npm cannot pass it on)
@@ -50,13 +51,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitUntil = (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) => waitUntilWithin(what, check, timeoutMs, 100);
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {

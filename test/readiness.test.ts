@@ -7,6 +7,7 @@ import { ensureGone, sharedEnv, startServe, stopGracefully, type Served } from '
 import { httpRequest } from './support/http.ts';
 import { type CliProcess, freePort, runCli } from './support/process.ts';
 import { queueUrl, startTcpCutter, type TcpCutter, uniqueQueueName } from './support/rabbit.ts';
+import { waitUntil as waitUntilWithin } from './support/wait.ts';
 
 /**
  * Readiness with a broker (QUEUE_URL): `/readyz` and `masspayout health` say "not ready" while the
@@ -18,13 +19,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitUntil = (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) => waitUntilWithin(what, check, timeoutMs, 50);
 
 /** The /readyz requests `serve` has logged so far (one JSON line per request at LOG_LEVEL=info). */
 function readyzRequests(served: Served): number {

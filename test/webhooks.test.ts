@@ -19,7 +19,7 @@ import { ibanItem } from './support/items.ts';
 import { startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { startReceiver, type Received, type Receiver } from './support/webhook-receiver.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor, waitUntil } from './support/wait.ts';
 
 /**
  * Outcome webhooks end to end: the real service, workers and delivery loop on a real database, a
@@ -250,8 +250,7 @@ describe('outcome webhooks', () => {
     await submitBatch(service, merchant, [ibanItem(51, '10.00')]);
     await receiver.waitFor(() => at('/moved').length === retryScheduleMs.length, 20_000, 'every scheduled attempt');
     const page = async () => (await service.admin('GET', `/admin/v1/merchants/${merchant.merchantId}/webhooks/${endpoint.id}/deliveries`)).json.deliveries[0];
-    const deadline = Date.now() + 5_000;
-    while ((await page()).status !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil('the delivery failed', async () => (await page()).status === 'failed', 5_000, 25);
     const delivery = await page();
     expect(delivery).toMatchObject({ status: 'failed', attempts: retryScheduleMs.length });
     expect(delivery.attemptLog[0]).toMatchObject({ httpStatus: 302, error: expect.stringMatching(/redirect to .*\/target not followed/) });
@@ -275,8 +274,7 @@ describe('outcome webhooks', () => {
     await service.db.query(`update webhook_endpoints set consecutive_failures = 99, failing_since = now() - interval '25 hours' where id = $1`, [endpoint.id]);
     await submitBatch(service, merchant, [ibanItem(61, '10.00')]);
     await receiver.waitFor(() => at('/down').length >= 1);
-    const deadline = Date.now() + 5_000;
-    while (!logs.some((l) => l.includes(`webhook endpoint ${endpoint.id} `)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil('the endpoint disabled', () => logs.some((l) => l.includes(`webhook endpoint ${endpoint.id} `)), 5_000, 25);
     expect(logs.join('\n')).toMatch(new RegExp(`ALERT operator: webhook endpoint ${endpoint.id} .* disabled: 100 failed attempts in a row and none successful for 24 h`));
     const [listed] = (await service.admin('GET', `/admin/v1/merchants/${merchant.merchantId}/webhooks`)).json.endpoints;
     expect(listed).toMatchObject({ status: 'disabled', consecutiveFailures: 100 });
@@ -296,8 +294,7 @@ describe('outcome webhooks', () => {
         [merchant.merchantId],
       );
     // The second attempt is recorded just after the receiver answered it.
-    const deadline = Date.now() + 5_000;
-    while ((await attempts()).rows.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil('the second attempt recorded', async () => (await attempts()).rows.length >= 2, 5_000, 25);
     const [first, second] = (await attempts()).rows;
     expect(second.attempted_at.getTime() - first.attempted_at.getTime()).toBeGreaterThanOrEqual(1000);
   });

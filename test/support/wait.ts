@@ -12,3 +12,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs:
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** waitFor for a yes/no condition, `what` naming it in the failure. */
+export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 50): Promise<void> {
+  await waitFor(async () => (await check()) || undefined, timeoutMs, () => what, everyMs);
+}
