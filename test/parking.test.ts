@@ -11,6 +11,7 @@ import { ibanItem } from './support/items.ts';
 import { balanceOf, startTestWorkers, submitBatch } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
 import { poisonHandOver } from './support/db.ts';
+import { AdminClient } from '../src/client/admin.ts';
 
 /** A poison chunk is retried limits.chunkFailuresMax times, then parked with its last error, for an operator. */
 let service: TestService;
@@ -63,6 +64,11 @@ describe('parked chunks', () => {
       const unknown = await service.admin('POST', '/admin/v1/chunks/999999999/retry');
       expect(unknown.status).toBe(404);
       expect(unknown.json).toMatchObject({ status: 'failure', errorCode: '7010' });
+
+      // The SDK's view of the same list, and its refusal of an unknown chunk.
+      const sdk = new AdminClient({ baseUrl: service.url, token: service.adminToken });
+      expect((await sdk.parkedChunks()).chunks.filter((c) => c.requestId === requestId)).toEqual(mine);
+      await expect(sdk.retryParkedChunk('999999999')).rejects.toMatchObject({ errorCode: '7010' });
 
       poisoned = new Set();
       const retried = await service.admin('POST', `/admin/v1/chunks/${mine[0].id}/retry`);

@@ -83,6 +83,17 @@ export interface AuditVerification {
  * merchant is not (a retried POST could make two).
  */
 /** A file exchanged with the bank on the ISO 20022 rail (GET /admin/v1/rails/bank-files). */
+/** A parked work chunk, as the admin API lists it. */
+export interface ParkedChunkView {
+  id: string;
+  requestId: string;
+  seqFrom: number;
+  seqTo: number;
+  failures: number;
+  lastError: string | null;
+  parkedAt: string;
+}
+
 export interface BankFileView {
   id: string;
   direction: 'OUT' | 'IN';
@@ -190,6 +201,16 @@ export class AdminClient {
   /** Not retried: a second re-issue of one file is refused (7301), never a third file. */
   reissueBankFile(msgId: string): Promise<{ msgId: string; name: string; txCount: number }> {
     return this.#call('POST', `/admin/v1/rails/bank-files/${encodeURIComponent(msgId)}/reissue`, {});
+  }
+
+  /** Work chunks parked after failing too often, with their last error; their items keep their state and money. */
+  parkedChunks(query: { limit?: number; afterId?: string } = {}): Promise<{ chunks: ParkedChunkView[]; nextAfterId: string | null }> {
+    return this.#call('GET', `/admin/v1/chunks/parked${queryString(query)}`);
+  }
+
+  /** Makes a parked chunk due again, its failures forgotten. A second call is refused (7010): the chunk is no longer parked. */
+  retryParkedChunk(chunkId: string): Promise<{ id: string; retried: true }> {
+    return this.#call('POST', `/admin/v1/chunks/${encodeURIComponent(chunkId)}/retry`, {});
   }
 
   /** One page of the audit trail (of one batch with `requestId`), in the order it was written. */
