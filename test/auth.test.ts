@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../src/audit/verify.ts';
+import { authorizeFromApi } from '../src/payouts/approvals.ts';
+import { tableQueue } from '../src/queue/table-queue.ts';
 import { httpRequest } from './support/http.ts';
+import { onAuditTables, recordingDb } from './support/recording-db.ts';
 import { auditCount, batchState, heldBy, ibanItem, initBatch, memberItem, reservesOf } from './support/payout-fixtures.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 
@@ -268,5 +271,28 @@ describe('POST /v1/mass/payout/auth', () => {
     expect(unsigned.json.errorCode).toBe('1009');
     expect((await batchState(service.db, requestId)).status).toBe('INIT');
     await expectBooksBalanced(service.db);
+  });
+});
+
+describe('auth, counted', () => {
+  it('issues the same few statements whatever the batch size, five of them on the audit tables', async () => {
+    const merchant = await service.createMerchant();
+    await service.deposit(merchant, '10000');
+    const counts: { all: number; audit: number }[] = [];
+    // The first auth of a merchant also creates its reserved account: the two after it are compared.
+    for (const size of [2, 2, 200]) {
+      const requestId = await initBatch(service, merchant, Array.from({ length: size }, (_, i) => ibanItem(`item-${i}`, '1.00')));
+      const recording = recordingDb(service.db);
+      const policy = { thresholdMinor: null, apiBatchesNeedApproval: false };
+      expect(await authorizeFromApi(recording.db, tableQueue(1000), { merchantId: BigInt(merchant.merchantId), batchId: requestId, actor: `merchant:${merchant.apiKey}`, policy })).toEqual({ ok: true, authorizedNow: true });
+      counts.push({ all: recording.statements.length, audit: onAuditTables(recording.statements).length });
+    }
+    expect(counts[2]).toEqual(counts[1]);
+    expect(counts[0].all - counts[1].all).toBe(2);
+    // Auth took 31 statements, 16 on the audit tables, before its events were written once, last (one read and one lock of the head, one insert per group).
+    expect(counts[1].audit).toBeLessThanOrEqual(5);
+    expect(counts[1].all).toBeLessThan(31);
+    console.log(`auth: ${counts[1].all} statements (${counts[0].all} for a merchant's first), ${counts[1].audit} on the audit tables`);
+    expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
   });
 });
