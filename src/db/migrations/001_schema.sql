@@ -84,7 +84,7 @@ create table items (
   unique (batch_id, seq),
   check (status = 'INVALID' or amount > 0)
 );
--- The embedded queue: unclaimed PROCESSING items. Kept free of lease expiry (see DESIGN.md).
+-- The embedded queue: unclaimed PROCESSING items. Kept free of lease expiry, so the index stays valid as time passes.
 create index items_claimable on items (id) where status = 'PROCESSING' and claimed_until is null;
 create index items_leased on items (claimed_until) where claimed_until is not null;
 
