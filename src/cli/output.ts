@@ -67,7 +67,8 @@ function bigintAsString(_key: string, value: unknown): unknown {
 
 /**
  * Wraps a command's action: runs it with an Output that follows --json, and turns any failure into
- * one line on stderr (plus a JSON failure object on stdout with --json) and exit code 1.
+ * one line on stderr (plus a JSON failure object on stdout with --json) and exit code 1 (2 for a
+ * wrong command line the action found).
  */
 export function run<A extends unknown[]>(body: (out: Output, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
@@ -78,7 +79,8 @@ export function run<A extends unknown[]>(body: (out: Output, ...args: A) => Prom
       await body(out, ...(args as A));
     } catch (error) {
       reportFailure(out, command, error, options.locale === 'tr' ? 'tr' : 'en');
-      process.exitCode = exitCodes.failed;
+      // One rule for every command: a command line that cannot be right is 2, a failed operation 1.
+      process.exitCode = error instanceof CliFailure && error.errorName === 'CLI_USAGE' ? exitCodes.usage : exitCodes.failed;
     }
   };
 }
