@@ -86,9 +86,9 @@ export const limits = {
    * while one loop waits on the database or the rails, the others hash and post (measured on 100,000
    * items, one worker process: 8,300 items/s with 2 loops, 10,600 with 4, 10,100 with 8).
    */
-  workerConcurrency: 4,
+  workerLoops: 4,
   /** MASSPAYOUT_WORKER_CONCURRENCY's ceiling: loops beyond the database pool only wait for it. */
-  workerConcurrencyMax: 64,
+  workerLoopsMax: 64,
   /** Due chunks a table-source claim passes over (finished at once: nothing to do now) before it reports none. */
   claimEmptyChunksMax: 100,
   /** The sandbox bank: a transfer whose first answer was lost (IBAN ending 98) is visible as paid after this. */
@@ -111,9 +111,9 @@ export const limits = {
   /** How often a relay looks for batches whose rows are all published but that are still IN_PROGRESS. */
   relaySweepIntervalMs: 5_000,
   /** Deliveries of one message before the quorum queue dead-letters it (x-delivery-limit). */
-  queueDeliveryLimit: 5,
+  queueDeliveriesMax: 5,
   /** Unacknowledged messages per worker loop (prefetch = loops × this). */
-  queuePrefetchPerLoop: 2,
+  queuePrefetchMessagesPerLoop: 2,
   /** RabbitMQ mode: a chunk no message brought is taken from the table this long after its auth. */
   queueSweepAfterMs: 60_000,
   queueSweepAfterMsMin: 1_000,
@@ -187,9 +187,9 @@ export const limits = {
   /** A Retry-After (429, 503) is honoured up to this; a longer one waits this long. */
   webhookRetryAfterMsMax: 86_400_000,
   /** Attempts in flight to one endpoint at once, across every process: a slow receiver is not flooded. */
-  webhookInFlightPerEndpoint: 4,
+  webhookAttemptsInFlightPerEndpointMax: 4,
   /** Attempts in flight in one process; a hanging receiver holds one of them until its timeout. */
-  webhookInFlightPerProcess: 32,
+  webhookAttemptsInFlightPerProcessMax: 32,
   /** A claimed delivery is the claimer's alone this long: longer than an attempt and its recording. */
   webhookLeaseMs: 60_000,
   /** Idle wait of the delivery loop that found nothing due. */
@@ -212,7 +212,7 @@ export const limits = {
   /** /readyz answers "unavailable" when the database has not answered `select 1` within this. */
   readinessCheckTimeoutMs: 2_000,
   /** Nesting of a JSON body: an init is 3 levels deep; recursion (the request fingerprint) broke at ~4,000. */
-  jsonDepthMax: 32,
+  jsonDepthLevelsMax: 32,
   /** A body up to this is read without asking the body budget (every admin and small merchant body). */
   bodyBytesUnbudgetedMax: 64 * 1024,
   /** Bytes of larger bodies held at once across all connections, before their signatures are checked. */
@@ -230,9 +230,9 @@ export const limits = {
   connectionsCheckIntervalMs: 1_000,
   /** Signed requests per merchant and second, on average (per process), and at once after a pause. */
   merchantRequestsPerSecond: 100,
-  merchantRequestBurst: 200,
+  merchantRequestsBurstMax: 200,
   /** The rate limiter forgets idle merchants' buckets once it holds more than this many. */
-  rateLimitBucketsSweepAt: 10_000,
+  rateLimitBucketsMax: 10_000,
   /** One deposit at most: 100,000,000,000.00 in minor units. */
   depositAmountMinorMax: 10_000_000_000_000n,
   /** A merchant's available balance in one currency at most, after a deposit: 10,000,000,000,000.00. */

@@ -199,7 +199,7 @@ describe('oversize bodies', () => {
     const chunk = 'x'.repeat(1024);
     const authorization = authorizationHeader(merchant.apiKey, merchant.secretKey, `rk-chunked-${Date.now()}`, '/v1/mass/payout/auth', chunk.repeat(100));
     const response = await chunkedPost(`${service.url}/v1/mass/payout/auth`, chunk, 100, { authorization });
-    expect(response.status).toBe(413);
+    expect(response.status, response.text).toBe(413);
     expect(response.json).toMatchObject({ status: 'failure', errorCode: '13' });
     expect(await rowCounts(service.db, domainTables)).toEqual(before);
     expect((await httpRequest(`${service.url}/healthz`, 'GET')).status).toBe(200);

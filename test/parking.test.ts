@@ -12,6 +12,7 @@ import { balanceOf, startTestWorkers, submitBatch } from './support/processing.t
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
 import { poisonHandOver } from './support/db.ts';
 import { AdminClient } from '../src/client/admin.ts';
+import { runCli } from './support/process.ts';
 
 /** A poison chunk is retried limits.chunkFailuresMax times, then parked with its last error, for an operator. */
 let service: TestService;
@@ -70,12 +71,37 @@ describe('parked chunks', () => {
       expect((await sdk.parkedChunks()).chunks.filter((c) => c.requestId === requestId)).toEqual(mine);
       await expect(sdk.retryParkedChunk('999999999')).rejects.toMatchObject({ errorCode: '7010' });
 
+      // The operator's CLI shows the same chunk, and retries it.
+      const cli = (args: string[]) => {
+        const run = runCli([...args, '--url', service.url, '--token', service.adminToken], {});
+        return run.exited(120_000).then((code) => ({ code, output: run.output() }));
+      };
+      const shown = await cli(['chunks', 'parked']);
+      expect(shown.code, shown.output).toBe(0);
+      expect(shown.output).toContain(`chunk ${mine[0].id}  batch ${requestId}  items 3..5  5 failure(s)`);
+      expect(shown.output).toContain(parked.last_error);
+      const shownJson = await cli(['chunks', 'parked', '--json']);
+      expect(JSON.parse(shownJson.output).chunks.filter((c: { requestId: string }) => c.requestId === requestId)).toEqual(mine);
+
       poisoned = new Set();
-      const retried = await service.admin('POST', `/admin/v1/chunks/${mine[0].id}/retry`);
-      expect(retried.status, retried.text).toBe(200);
-      expect(retried.json).toEqual({ id: mine[0].id, retried: true });
+      const retried = await cli(['chunks', 'retry', mine[0].id]);
+      expect(retried.code, retried.output).toBe(0);
+      expect(retried.output).toContain(`chunk ${mine[0].id} is due again`);
       expect(await waitUntilBatchFinal(service.db, requestId, 30_000)).toBe('COMPLETED');
       expect((await service.admin('POST', `/admin/v1/chunks/${mine[0].id}/retry`)).status).toBe(404);
+      const again = await cli(['chunks', 'retry', mine[0].id]);
+      expect(again.code).toBe(1);
+      expect(again.output).toContain('7010');
+      // Parking and the retry are on the merchant's audit trail, by who did them; the chain verifies.
+      const trail = await service.db.query<{ action: string; actor: string; after: Record<string, unknown> }>(
+        `select action, actor, after from audit_events where entity = $1 order by seq`,
+        [`chunk:${mine[0].id}`],
+      );
+      expect(trail.rows).toEqual([
+        { action: 'chunk.parked', actor: 'system', after: { seqFrom: 3, seqTo: 5, failures: 5, lastError: parked.last_error } },
+        { action: 'chunk.retried', actor: 'admin', after: { parked: false, failures: 0 } },
+      ]);
+      expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toMatchObject({ ok: true });
       expect((await service.admin('GET', '/admin/v1/chunks/parked')).json.chunks.filter((c: { requestId: string }) => c.requestId === requestId)).toEqual([]);
       await expectBooksBalanced(service.db);
     } finally {

@@ -23,7 +23,7 @@ export function edgeConfigFromEnv(env: Env): EdgeConfig {
   return {
     rateLimit: {
       perSecond: integerFromEnv(env, 'MASSPAYOUT_RATE_LIMIT_PER_SECOND', limits.merchantRequestsPerSecond, { min: 0, max: 1_000_000 }),
-      burst: integerFromEnv(env, 'MASSPAYOUT_RATE_LIMIT_BURST', limits.merchantRequestBurst, { min: 1, max: 1_000_000 }),
+      burst: integerFromEnv(env, 'MASSPAYOUT_RATE_LIMIT_BURST', limits.merchantRequestsBurstMax, { min: 1, max: 1_000_000 }),
     },
     connectionsMax: integerFromEnv(env, 'MASSPAYOUT_CONNECTIONS_MAX', limits.connectionsMax, { min: 1, max: 1_000_000 }),
     requestTimeoutMs,

@@ -21,7 +21,7 @@ function escapedUnit(raw: Buffer, at: number): number {
 }
 
 export interface JsonTextScan {
-  /** Nesting deeper than limits.jsonDepthMax: refused before JSON.parse builds it. */
+  /** Nesting deeper than limits.jsonDepthLevelsMax: refused before JSON.parse builds it. */
   tooDeep: boolean;
   /** Some string escapes U+0000 or a surrogate (almost no real body does): worth a look once parsed. */
   suspectEscapes: boolean;
@@ -49,7 +49,7 @@ export function scanJsonText(raw: Buffer): JsonTextScan {
     } else if (byte === quote) {
       inString = true;
     } else if (byte === 0x5b || byte === 0x7b) {
-      if (++depth > limits.jsonDepthMax) return { tooDeep: true, suspectEscapes };
+      if (++depth > limits.jsonDepthLevelsMax) return { tooDeep: true, suspectEscapes };
     } else if (byte === 0x5d || byte === 0x7d) {
       depth -= 1;
     }

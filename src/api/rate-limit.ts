@@ -36,7 +36,7 @@ export function limitMerchantRate(scope: FastifyInstance, rate: RateLimit): void
     const merchantId = request.merchant?.id;
     if (merchantId === undefined) return;
     const now = Date.now();
-    if (now - swept > fullAfterMs && buckets.size > limits.rateLimitBucketsSweepAt) {
+    if (now - swept > fullAfterMs && buckets.size > limits.rateLimitBucketsMax) {
       for (const [id, bucket] of buckets) if (now - bucket.at > fullAfterMs) buckets.delete(id);
       swept = now;
     }

@@ -64,7 +64,7 @@ export function captureRawBodies(app: FastifyInstance, budget: BodyBudget): void
     const raw = request.rawBody;
     if (!raw || raw.length === 0) return done(null, undefined);
     const scan = scanJsonText(raw);
-    if (scan.tooDeep) return done(new ApiError('NESTING_TOO_DEEP', `at most ${limits.jsonDepthMax} levels`));
+    if (scan.tooDeep) return done(new ApiError('NESTING_TOO_DEEP', `at most ${limits.jsonDepthLevelsMax} levels`));
     request.bodyEscapesSuspect = scan.suspectEscapes;
     let body: unknown;
     try {

@@ -58,8 +58,9 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     // The client hung up before its body arrived (or the request timeout cut it off): its socket's
-    // ECONNRESET is no database fault and nobody reads the answer.
-    if (request.raw.readableAborted) {
+    // ECONNRESET is no database fault and nobody reads the answer. A refusal of our own (a body over
+    // its limit, whose reading we stopped) keeps its code.
+    if (!(error instanceof ApiError) && request.raw.readableAborted) {
       request.log.info('the client closed the connection before its request was complete');
       return sendFailure(request, reply, new ApiError('INVALID_REQUEST', 'incomplete request'));
     }

@@ -6,6 +6,7 @@ import { registerBalanceCommand } from './commands/balance.ts';
 import { registerBankFileCommands } from './commands/bank-files.ts';
 import { registerBankSimulatorCommand } from './commands/bank-simulator.ts';
 import { registerBatchActionCommands } from './commands/batch-actions.ts';
+import { registerChunkCommands } from './commands/chunks.ts';
 import { registerDevCertCommand } from './commands/dev-cert.ts';
 import { registerHealthCommand } from './commands/health.ts';
 import { registerItemsCommand } from './commands/items.ts';
@@ -46,6 +47,7 @@ export function buildProgram(argv: readonly string[] = process.argv): Command {
   registerBalanceCommand(program);
   registerHealthCommand(program);
   registerBankFileCommands(program);
+  registerChunkCommands(program);
   registerBankSimulatorCommand(program);
   registerWebhookCommands(program);
   for (const command of allCommands(program)) command.exitOverride();

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/port.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
+import type { Db, Queryable } from '../db/port.ts';
 import { isRetryable } from '../faults.ts';
 import { limits } from '../limits.ts';
 import type { ClaimedChunk } from './claim.ts';
@@ -34,19 +35,29 @@ export async function releaseChunk(db: Queryable, chunk: ClaimedChunk): Promise<
  * Gives the lease of a chunk whose processing threw back, counting the failure: due again as it
  * was, or parked with its error once it failed `failuresMax` times (limits.chunkFailuresMax) or with
  * a fault no retry can help (faults.ts). Parking touches this row alone, never its items' state or
- * money. Guarded by the owner. Returns what became of the chunk ('lost': the lease was not ours).
+ * money, and is a `chunk.parked` event on the merchant's audit chain, written in the same
+ * transaction (the chunk row first, the audit head last). Guarded by the owner. Returns what became
+ * of the chunk ('lost': the lease was not ours).
  */
-export async function failChunk(db: Queryable, chunk: ClaimedChunk, error: unknown, failuresMax: number = limits.chunkFailuresMax): Promise<'retried' | 'parked' | 'lost'> {
+export async function failChunk(db: Db, chunk: ClaimedChunk, error: unknown, failuresMax: number = limits.chunkFailuresMax): Promise<'retried' | 'parked' | 'lost'> {
   const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, limits.chunkErrorCharsMax);
-  const failed = await db.query<{ parked: boolean }>(
-    `update work_chunks set claimed_by = null, claimed_until = null, failures = failures + 1, last_error = $3,
-       parked_at = case when failures + 1 >= $4 or not $5 then now() end
-     where id = $1 and claimed_by = $2
-     returning parked_at is not null as parked`,
-    [chunk.id, chunk.claimedBy, message, failuresMax, isRetryable(error)],
-  );
-  if (failed.rowCount === 0) return 'lost';
-  return failed.rows[0].parked ? 'parked' : 'retried';
+  return db.transaction(async (tx) => {
+    const failed = await tx.query<{ parked: boolean; failures: number; merchant_id: bigint }>(
+      `update work_chunks c set claimed_by = null, claimed_until = null, failures = c.failures + 1, last_error = $3,
+         parked_at = case when c.failures + 1 >= $4 or not $5 then now() end
+       from batches b
+       where c.id = $1 and c.claimed_by = $2 and b.id = c.batch_id
+       returning c.parked_at is not null as parked, c.failures, b.merchant_id`,
+      [chunk.id, chunk.claimedBy, message, failuresMax, isRetryable(error)],
+    );
+    if (failed.rowCount === 0) return 'lost';
+    const row = failed.rows[0];
+    if (!row.parked) return 'retried';
+    const events = new TransactionEvents({ chainId: BigInt(row.merchant_id), actor: 'system', requestId: chunk.batchId });
+    events.audit([{ action: 'chunk.parked', entity: `chunk:${chunk.id}`, before: null, after: { seqFrom: chunk.seqFrom, seqTo: chunk.seqTo, failures: row.failures, lastError: message } }]);
+    await events.write(tx);
+    return 'parked';
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/port.ts';
+import { TransactionEvents } from '../audit/transaction-events.ts';
+import type { Db, Queryable } from '../db/port.ts';
 
 /** A chunk that failed too often (or with a fault no retry helps), waiting for an operator. */
 export interface ParkedChunk {
@@ -31,9 +32,24 @@ export async function listParkedChunks(db: Queryable, page: { afterId: bigint; l
 
 /**
  * An operator's retry: the parked chunk is due at once with its failures forgotten (its last error
- * stays until the next one). Guarded by parked_at: false when the chunk is not parked (any more).
+ * stays until the next one), recorded as a `chunk.retried` event by the admin on the merchant's
+ * audit chain in the same transaction. Guarded by parked_at: false when the chunk is not parked (any
+ * more).
  */
-export async function retryParkedChunk(db: Queryable, chunkId: bigint): Promise<boolean> {
-  const retried = await db.query(`update work_chunks set parked_at = null, failures = 0, due_at = now() where id = $1 and parked_at is not null`, [chunkId]);
-  return retried.rowCount === 1;
+export async function retryParkedChunk(db: Db, chunkId: bigint): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const retried = await tx.query<{ batch_id: string; failures: number; merchant_id: bigint }>(
+      `update work_chunks c set parked_at = null, failures = 0, due_at = now()
+       from batches b, lateral (select failures from work_chunks where id = $1) as was
+       where c.id = $1 and c.parked_at is not null and b.id = c.batch_id
+       returning c.batch_id, was.failures, b.merchant_id`,
+      [chunkId],
+    );
+    if (retried.rowCount === 0) return false;
+    const row = retried.rows[0];
+    const events = new TransactionEvents({ chainId: BigInt(row.merchant_id), actor: 'admin', requestId: row.batch_id });
+    events.audit([{ action: 'chunk.retried', entity: `chunk:${chunkId}`, before: { parked: true, failures: row.failures }, after: { parked: false, failures: 0 } }]);
+    await events.write(tx);
+    return true;
+  });
 }

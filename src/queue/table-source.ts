@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/port.ts';
+import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { failChunk, finishChunk } from './chunk-lease.ts';
 import type { ChunkSource, SourcedChunk } from './chunk-source.ts';
@@ -9,7 +9,7 @@ export interface TableSourceOptions {
 }
 
 /** Wraps a claimed chunk whose lease lives in the database alone. */
-function tableChunk(db: Queryable, chunk: ClaimedChunk): SourcedChunk {
+function tableChunk(db: Db, chunk: ClaimedChunk): SourcedChunk {
   return {
     chunk,
     complete: async () => {
@@ -25,7 +25,7 @@ function tableChunk(db: Queryable, chunk: ClaimedChunk): SourcedChunk {
  * The embedded queue: due chunks, oldest due first. A claimed chunk with nothing to do now (its items
  * all final, or its status checks not due yet) is finished at once and the next one is tried.
  */
-export function tableSource(db: Queryable, options: TableSourceOptions = {}): ChunkSource {
+export function tableSource(db: Db, options: TableSourceOptions = {}): ChunkSource {
   return {
     name: 'table',
     async next(claimer) {

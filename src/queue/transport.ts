@@ -62,14 +62,14 @@ export async function openQueueTransport(db: Db, options: TransportOptions): Pro
     };
   }
 
-  const topology = topologyOf(queue.name, limits.queueDeliveryLimit);
+  const topology = topologyOf(queue.name, limits.queueDeliveriesMax);
   const consumer = consumers > 0 ? consumerSource(db, { leaseMs, log }) : undefined;
   const link = await openRabbitLink({
     url: options.queueUrl,
     topology,
     connectionName: `masspayout ${options.name}`,
     log,
-    consumer: consumer && { prefetch: consumers * limits.queuePrefetchPerLoop, onDelivery: consumer.onDelivery },
+    consumer: consumer && { prefetch: consumers * limits.queuePrefetchMessagesPerLoop, onDelivery: consumer.onDelivery },
   });
   consumer?.attach(link);
   const relay = startRelay({ db, link, actor: `worker:${options.name}/relay`, log });

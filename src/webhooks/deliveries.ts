@@ -39,7 +39,7 @@ const due = `d.status = 'pending' and d.next_attempt_at <= now() and (d.leased_u
  * Claims due deliveries, at most `slots`, in one short transaction committed before any is sent.
  * The endpoints with something due are locked FOR UPDATE SKIP LOCKED (another process claiming for
  * an endpoint skips it rather than waiting), so per endpoint one claimer at a time counts what is in
- * flight and claims only up to limits.webhookInFlightPerEndpoint: the bound holds across processes.
+ * flight and claims only up to limits.webhookAttemptsInFlightPerEndpointMax: the bound holds across processes.
  * Each delivery is leased for limits.webhookLeaseMs: a process that dies mid-attempt leaves it to be
  * claimed again when the lease lapses (at least once; the receiver drops the repeat by webhook-id).
  */
@@ -55,7 +55,7 @@ export async function claimDeliveries(db: Db, box: SecretBox, claimer: string, s
        for update of e skip locked`,
       [slots],
     );
-    const open = endpoints.rows.map((e) => ({ id: e.id, room: limits.webhookInFlightPerEndpoint - e.in_flight })).filter((e) => e.room > 0);
+    const open = endpoints.rows.map((e) => ({ id: e.id, room: limits.webhookAttemptsInFlightPerEndpointMax - e.in_flight })).filter((e) => e.room > 0);
     if (open.length === 0) return [];
     const claimed = await tx.query<ClaimedRow>(
       `with picked as (

@@ -28,12 +28,12 @@ export interface Dispatcher {
 
 /**
  * The delivery loop of a worker process: claims due deliveries (deliveries.ts) as slots free up,
- * at most limits.webhookInFlightPerProcess attempts at once, and runs each on its own, so a receiver
+ * at most limits.webhookAttemptsInFlightPerProcessMax attempts at once, and runs each on its own, so a receiver
  * that hangs holds one slot until its timeout and never the loop. Idle, it looks again after
  * `pollMs` (200 ms: one cheap indexed probe), or as soon as a slot frees while work is waiting.
  */
 export function startWebhookDispatcher(options: DispatcherOptions): Dispatcher {
-  const inFlightMax = options.inFlightMax ?? limits.webhookInFlightPerProcess;
+  const inFlightMax = options.inFlightMax ?? limits.webhookAttemptsInFlightPerProcessMax;
   const pollMs = options.pollMs ?? limits.webhookPollMs;
   const context: AttemptContext = { db: options.db, config: options.config, claimer: options.claimer, log: options.log, onAttempt: options.onAttempt, timeoutMs: options.timeoutMs };
   const stopping = new AbortController();

@@ -47,8 +47,8 @@ export interface Workers {
 export function startWorkers(options: WorkerOptions): Workers {
   const { db } = options;
   const log = options.log ?? ((line: string) => console.log(line));
-  const concurrency = options.concurrency ?? limits.workerConcurrency;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > limits.workerConcurrencyMax) throw new Error(`worker concurrency must be 1..${limits.workerConcurrencyMax}, got ${concurrency}`);
+  const concurrency = options.concurrency ?? limits.workerLoops;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > limits.workerLoopsMax) throw new Error(`worker concurrency must be 1..${limits.workerLoopsMax}, got ${concurrency}`);
   const sources = options.sources ?? [tableSource(db, { leaseMs: options.leaseMs })];
   if (sources.length === 0) throw new Error('workers need at least one chunk source');
   const name = options.name ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

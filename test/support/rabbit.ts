@@ -33,14 +33,14 @@ export async function openBrokerView(url: string): Promise<BrokerView> {
   channel.on('error', () => undefined);
   return {
     async counts(name) {
-      const topology = topologyOf(name, limits.queueDeliveryLimit);
+      const topology = topologyOf(name, limits.queueDeliveriesMax);
       const [ready, dead] = await Promise.all([channel.checkQueue(topology.queue), channel.checkQueue(topology.deadQueue)]);
       return { ready: ready.messageCount, dead: dead.messageCount };
     },
     async drainDead(name) {
       const bodies: { body: string; deathReason?: string }[] = [];
       for (let i = 0; i < 1000; i++) {
-        const message = await channel.get(topologyOf(name, limits.queueDeliveryLimit).deadQueue, { noAck: true });
+        const message = await channel.get(topologyOf(name, limits.queueDeliveriesMax).deadQueue, { noAck: true });
         if (!message) break;
         const reason = message.properties.headers?.['x-first-death-reason'];
         bodies.push({ body: message.content.toString('utf8'), deathReason: typeof reason === 'string' ? reason : undefined });
@@ -53,7 +53,7 @@ export async function openBrokerView(url: string): Promise<BrokerView> {
       );
     },
     async deleteTopology(name) {
-      const topology = topologyOf(name, limits.queueDeliveryLimit);
+      const topology = topologyOf(name, limits.queueDeliveriesMax);
       await channel.deleteQueue(topology.queue);
       await channel.deleteQueue(topology.deadQueue);
       await channel.deleteExchange(topology.deadExchange);

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/port.ts';
+import type { Db } from '../../db/port.ts';
 import type { ChunkSource, SourcedChunk } from '../chunk-source.ts';
 import { failChunk, finishChunk } from '../chunk-lease.ts';
 import { claimChunkAt } from '../claim.ts';
@@ -34,7 +34,7 @@ export interface ConsumerSource extends ChunkSource {
  * so is a message naming a batch this database does not hold (another deployment's, sharing the
  * queue name by mistake).
  */
-export function consumerSource(db: Queryable, options: ConsumerSourceOptions): ConsumerSource {
+export function consumerSource(db: Db, options: ConsumerSourceOptions): ConsumerSource {
   const waiting: Delivery[] = [];
   /** Every accepted delivery until it is acked, rejected, or dropped with its connection. */
   const outstanding = new Set<Delivery>();
