@@ -27,6 +27,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', (error) => console.error(`postgres: an idle connection was lost (${error.message}); the next query opens a new one`));
+  // And a client between the pool's hands and ours (checked out, its query done, not yet released)
+  // has no listener of either: every client gets one of its own for its whole life. A query in
+  // flight still rejects with the error; this only keeps the event from ending the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const wrap = (client: pg.Pool | pg.PoolClient): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await client.query(sql, params as unknown[]).catch(classifyDatabaseError);
