@@ -5,7 +5,7 @@ import { parseMinor } from '../src/money.ts';
 import { commissionFor } from '../src/payouts/commission.ts';
 import { expectStatus, expectSuccess } from './client.ts';
 import { deploy } from './deployment.ts';
-import { generateIbanBatch } from './items.ts';
+import { generateBatch } from './items.ts';
 import { loadAverage } from './load.ts';
 import type { SettleCase } from './options.ts';
 import { startChild, stopChild, usageOf, waitForLine, type ProcessUsage } from './processes.ts';
@@ -87,7 +87,7 @@ export async function isoRun(options: { isoCase: SettleCase; size: number; run: 
     const { client } = deployment;
     const merchant = await client.createMerchant(commission);
     await client.deposit(merchant, '1000000000');
-    const batch = generateIbanBatch(options.size);
+    const batch = generateBatch(options.size, { recipients: 'iban', settled: true });
     const body = Buffer.from(JSON.stringify({ externalId: `bench-iso-${options.run}`, purpose: 'SALARY', items: batch.items }));
     batch.items.length = 0;
     const init = expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/init', body), 'init');

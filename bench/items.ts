@@ -7,10 +7,10 @@ import { parseMinor } from '../src/money.ts';
  *
  * Of every 1,000 items: 700 IBAN, 100 MEMBER_ID, 100 PHONE, 95 IDENTITY_NUMBER, 5 invalid (a bad
  * IBAN checksum, a bad identity check digit, an amount of 0, an IBAN without recipientName, a phone
- * that is not E.164). In a settle batch, 5 of the IBANs end in 99 (the sandbox bank rejects them:
- * the release path) and 5 wallet items name nobody registered (the wallet rejects them).
- * No IBAN ends in 98: that sandbox value answers only after a status query seconds later, which
- * would measure the sandbox's clock, not the engine.
+ * that is not E.164). In a batch that will be paid, 5 of the IBANs end in 99 (the bank rejects
+ * them: the release path) and 5 wallet items name nobody registered (the wallet rejects them). The
+ * bank rail's figure uses the same generator with IBANs only. One generator, so every figure's
+ * items are made the same way.
  */
 
 export interface BenchMember {
@@ -77,11 +77,24 @@ function amountOf(n: number): { value: string | number; minor: bigint } {
   return n % 3 === 0 ? { value: Number(text), minor: parseMinor(Number(text))! } : { value: text, minor: BigInt(minor) };
 }
 
+/** What a generated batch is for. */
+export interface BatchShape {
+  /** 'mixed': the mix above; 'iban': IBANs only (the bank rail's figure), none of them invalid. */
+  recipients?: 'mixed' | 'iban';
+  /** Wallet members the wallet items name (round robin); none: made-up recipients, which init does not look up. */
+  members?: readonly BenchMember[];
+  /** The batch will be paid: plant the items the rails reject (IBANs ending 99, unknown wallet recipients). */
+  settled?: boolean;
+}
+
 /**
- * `count` items in the mix above. Wallet items name `members` (round robin); without members (the
- * ingest figures) they name made-up recipients, which init does not look up.
+ * `count` items of the given shape. IBAN account numbers end in n mod 97 (00..96), or 99 for a
+ * planted rejection: 97 and 98 answer late on the bank simulator, 98 on the sandbox bank, which
+ * would measure their clocks, not the engine.
  */
-export function generateBatch(count: number, members: readonly BenchMember[] = []): GeneratedBatch {
+export function generateBatch(count: number, shape: BatchShape = {}): GeneratedBatch {
+  const members = shape.members ?? [];
+  const ibanOnly = shape.recipients === 'iban';
   const items: Record<string, unknown>[] = new Array(count);
   let invalid = 0;
   let willFail = 0;
@@ -94,14 +107,14 @@ export function generateBatch(count: number, members: readonly BenchMember[] = [
     const member = members.length > 0 ? members[n % members.length] : undefined;
     let item: Record<string, unknown>;
     let pays = true;
-    if (slot < 700) {
-      // account numbers end 00..97 (…98 excluded, see above); slots 0..4 end 99: rejected by the sandbox bank
-      const rejected = members.length > 0 && slot < 5;
-      const account = `${String(n).padStart(11, '0')}${String(slot).padStart(3, '0')}${rejected ? '99' : String(n % 98).padStart(2, '0')}`;
+    if (slot < 700 || ibanOnly) {
+      // slots 0..4 end 99 in a batch that will be paid: rejected by the bank
+      const rejected = shape.settled === true && slot < 5;
+      const account = `${String(n).padStart(11, '0')}${String(slot).padStart(3, '0')}${rejected ? '99' : String(n % 97).padStart(2, '0')}`;
       item = { ...base, recipientType: 'IBAN', recipientInfo: trIban(account), recipientName: `Recipient ${n}`, description: `salary ${n}` };
       if (rejected) pays = false;
     } else if (slot < 800) {
-      const unknown = members.length > 0 && slot < 705;
+      const unknown = shape.settled === true && slot < 705;
       item = { ...base, recipientType: 'MEMBER_ID', recipientInfo: unknown ? String(9_000_000_000 + n) : (member?.memberId ?? String(1_000_000 + n)) };
       if (unknown) pays = false;
     } else if (slot < 900) {
@@ -137,30 +150,4 @@ function invalidItem(n: number, slot: number, base: Record<string, unknown>): Re
     default:
       return { ...base, recipientType: 'PHONE', recipientInfo: `0555${n}` };
   }
-}
-
-/**
- * `count` items, all IBAN, for the bank rail's figure: of every 1,000, 5 end in 99 (the bank
- * simulator rejects them with AC04: refunded), the others end 00..96 (paid and booked at once; 97
- * and 98 answer only seconds later, which would measure the simulator's clock).
- */
-export function generateIbanBatch(count: number): GeneratedBatch {
-  const items: Record<string, unknown>[] = new Array(count);
-  let willFail = 0;
-  let paidAmountMinor = 0n;
-  const paidAmountsMinor: bigint[] = [];
-  for (let n = 0; n < count; n++) {
-    const slot = n % 1000;
-    const amount = amountOf(n);
-    const rejected = slot < 5;
-    const account = `${String(n).padStart(11, '0')}${String(slot).padStart(3, '0')}${rejected ? '99' : String(n % 97).padStart(2, '0')}`;
-    items[n] = { itemExternalId: `bench-${n}`, amount: { value: amount.value, currency: 'TRY' }, recipientType: 'IBAN', recipientInfo: trIban(account), recipientName: `Recipient ${n}`, description: `salary ${n}` };
-    if (rejected) {
-      willFail += 1;
-    } else {
-      paidAmountMinor += amount.minor;
-      paidAmountsMinor.push(amount.minor);
-    }
-  }
-  return { items, valid: count, invalid: 0, willFail, paidAmountMinor, paidAmountsMinor };
 }

@@ -2,8 +2,9 @@
  * `npm run bench -- [flags]`: what to measure. Every flag has an env twin (BENCH_SIZES, …) so that a
  * CI job can set them without editing a command line.
  *
- *   --only ingest,settle,iso20022  which figures (ingest = init + auth of one batch; settle = auth → final;
- *                               iso20022 = auth → final through the ISO 20022 files and the bank simulator)
+ *   --only ingest,settle,iso20022,webhooks,reads  which figures (ingest = init + auth of one batch; settle = auth → final;
+ *                               iso20022 = auth → final through the ISO 20022 files and the bank simulator;
+ *                               reads = signed retrieve / item / balance against one large batch: reads.ts)
  *   --sizes 10000,100000        batch sizes of the ingest figures
  *   --db pglite,postgres        databases of the ingest figures
  *   --settle-size 100000        batch size of the settle figures
@@ -12,6 +13,12 @@
  *   --iso-cases postgres:1w     setups of the iso20022 figure, <db>[:<n>w] as for settle
  *   --webhook-cases pglite,postgres:1w  setups of the webhooks figure (settle-size items, settled without and
  *                               then with a webhook endpoint subscribed to every event), as for settle
+ *   --reads-items 1000000       items of the batch the reads figure reads (one init, limits raised for it)
+ *   --reads-stored 10000000     items in the database in all: other batches of 100,000 are stored first
+ *   --reads-db postgres         databases of the reads figure
+ *   --reads-requests 2000       sequential requests of each read
+ *   --reads-clients 50          concurrent clients of the retrieve/balance mix
+ *   --reads-seconds 10          how long the concurrent mix runs
  *   --runs 3                    runs of every figure; the report shows the median (and each run)
  *   --timeout 600               seconds one run may take before it is stopped and reported as such
  *   --no-verify                 skip the audit-chain verification after a settle run
@@ -30,7 +37,7 @@ export interface SettleCase {
 }
 
 export interface BenchOptions {
-  only: Set<'ingest' | 'settle' | 'iso20022' | 'webhooks'>;
+  only: Set<'ingest' | 'settle' | 'iso20022' | 'webhooks' | 'reads'>;
   sizes: number[];
   dbs: ('pglite' | 'postgres')[];
   settleSize: number;
@@ -38,6 +45,7 @@ export interface BenchOptions {
   isoSize: number;
   isoCases: SettleCase[];
   webhookCases: SettleCase[];
+  reads: { items: number; stored: number; dbs: ('pglite' | 'postgres')[]; requests: number; clients: number; seconds: number };
   runs: number;
   timeoutMs: number;
   verify: boolean;
@@ -49,7 +57,7 @@ export interface BenchOptions {
 }
 
 const defaults = {
-  only: 'ingest,settle,iso20022,webhooks',
+  only: 'ingest,settle,iso20022,webhooks,reads',
   sizes: '10000,100000',
   db: 'pglite,postgres',
   settleSize: '100000',
@@ -57,6 +65,12 @@ const defaults = {
   isoSize: '100000',
   isoCases: 'postgres:1w',
   webhookCases: 'pglite,postgres:1w',
+  readsItems: '1000000',
+  readsStored: '0',
+  readsDb: 'postgres',
+  readsRequests: '2000',
+  readsClients: '50',
+  readsSeconds: '10',
   runs: '1',
   timeout: '600',
 };
@@ -77,12 +91,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     flags.set(name, value);
   }
   if (switches.has('help')) {
-    console.log('usage: npm run bench -- [--only ingest,settle,iso20022,webhooks] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
+    console.log('usage: npm run bench -- [--only ingest,settle,iso20022,webhooks,reads] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
       '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--iso-size 100000] [--iso-cases postgres:1w]\n' +
+      '  [--reads-items 1000000] [--reads-stored 10000000] [--reads-db postgres] [--reads-requests 2000] [--reads-clients 50] [--reads-seconds 10]\n' +
       '  [--webhook-cases pglite,postgres:1w] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
     process.exit(0);
   }
-  const known = new Set(['only', 'sizes', 'db', 'settle-size', 'settle-cases', 'iso-size', 'iso-cases', 'webhook-cases', 'runs', 'timeout', 'json', 'loops']);
+  const known = new Set([
+    'only', 'sizes', 'db', 'settle-size', 'settle-cases', 'iso-size', 'iso-cases', 'webhook-cases', 'runs', 'timeout', 'json', 'loops',
+    'reads-items', 'reads-stored', 'reads-db', 'reads-requests', 'reads-clients', 'reads-seconds',
+  ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}`);
   const pick = (flag: string, envName: string, fallback?: string) => flags.get(flag) ?? env[envName] ?? fallback;
 
@@ -93,13 +111,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       if (name === 'settle' || name === 'processing') return 'settle' as const;
       if (name === 'iso20022') return 'iso20022' as const;
       if (name === 'webhooks') return 'webhooks' as const;
-      throw new Error(`--only: unknown figure "${name}" (ingest, settle, iso20022, webhooks)`);
+      if (name === 'reads' || name === 'retrieve') return 'reads' as const;
+      throw new Error(`--only: unknown figure "${name}" (ingest, settle, iso20022, webhooks, reads)`);
     }),
   );
-  const dbs = list(pick('db', 'BENCH_DB', defaults.db)!).map((name) => {
-    if (name === 'pglite' || name === 'postgres') return name;
-    throw new Error(`--db: unknown database "${name}" (pglite, postgres)`);
-  });
+  const databases = (flag: string, text: string) =>
+    list(text).map((name) => {
+      if (name === 'pglite' || name === 'postgres') return name;
+      throw new Error(`${flag}: unknown database "${name}" (pglite, postgres)`);
+    });
+  const dbs = databases('--db', pick('db', 'BENCH_DB', defaults.db)!);
   const loopsText = pick('loops', 'BENCH_LOOPS');
   return {
     only,
@@ -114,6 +135,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       return parsed;
     }),
     webhookCases: list(pick('webhook-cases', 'BENCH_WEBHOOK_CASES', defaults.webhookCases)!).map(parseCase),
+    reads: {
+      items: positiveInt('--reads-items', pick('reads-items', 'BENCH_READS_ITEMS', defaults.readsItems)!),
+      stored: nonNegativeInt('--reads-stored', pick('reads-stored', 'BENCH_READS_STORED', defaults.readsStored)!),
+      dbs: databases('--reads-db', pick('reads-db', 'BENCH_READS_DB', defaults.readsDb)!),
+      requests: positiveInt('--reads-requests', pick('reads-requests', 'BENCH_READS_REQUESTS', defaults.readsRequests)!),
+      clients: positiveInt('--reads-clients', pick('reads-clients', 'BENCH_READS_CLIENTS', defaults.readsClients)!),
+      seconds: positiveInt('--reads-seconds', pick('reads-seconds', 'BENCH_READS_SECONDS', defaults.readsSeconds)!),
+    },
     runs: positiveInt('--runs', pick('runs', 'BENCH_RUNS', defaults.runs)!),
     timeoutMs: positiveInt('--timeout', pick('timeout', 'BENCH_TIMEOUT_S', defaults.timeout)!) * 1000,
     verify: !switches.has('no-verify') && env.BENCH_VERIFY !== '0',
@@ -152,6 +181,10 @@ export function parseCase(text: string): SettleCase {
 
 function list(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function nonNegativeInt(flag: string, text: string): number {
+  return text.replace(/_/g, '') === '0' ? 0 : positiveInt(flag, text);
 }
 
 function positiveInt(flag: string, text: string): number {

@@ -8,6 +8,8 @@ import { loadAverage } from './load.ts';
 import { parseOptions } from './options.ts';
 import { killAllNow, stopAll } from './processes.ts';
 import { isoRun, type IsoRun } from './iso20022.ts';
+import { readsRun, type ReadsRun } from './reads.ts';
+import { readsTable } from './reads-report.ts';
 import { ingestTable, isoTable, settleTable, webhookTable } from './report.ts';
 import { settleRun, type SettleRun } from './settle.ts';
 
@@ -22,6 +24,7 @@ const ingest: IngestRun[] = [];
 const settle: SettleRun[] = [];
 const iso: IsoRun[] = [];
 const webhookRuns: { without: SettleRun; with: SettleRun }[] = [];
+const reads: ReadsRun[] = [];
 const failures: string[] = [];
 
 let interrupted = false;
@@ -147,12 +150,34 @@ async function main(): Promise<void> {
     }
   }
 
+  if (options.only.has('reads')) {
+    const r = options.reads;
+    for (const db of r.dbs) {
+      for (let run = 1; run <= options.runs && !interrupted; run++) {
+        const stored = r.stored > r.items ? `, ${r.stored.toLocaleString('en-US')} stored` : '';
+        const result = await bounded(`reads ${db} ${r.items.toLocaleString('en-US')} items${stored}, run ${run}`, () =>
+          readsRun({ db, run, batchItems: r.items, storedItems: r.stored, requests: r.requests, clients: r.clients, seconds: r.seconds, postgresUrl: options.postgresUrl, timeoutMs: options.timeoutMs }),
+        );
+        if (result) {
+          reads.push(result);
+          const seq = Object.entries(result.sequential).map(([name, l]) => `${name} ${l.p50Ms.toFixed(2)} / ${l.p99Ms.toFixed(2)} ms`).join(', ');
+          console.log(
+            `  seeded in ${result.seedSeconds.toFixed(0)} s; sequential p50 / p99: ${seq}; ${result.load.clients} clients: ${Math.round(result.load.perSecond).toLocaleString('en-US')} req/s, ` +
+              `p50 ${result.load.p50Ms.toFixed(1)} ms, p99 ${result.load.p99Ms.toFixed(1)} ms (CPU serve ${result.loadCpuServeSeconds.toFixed(1)} s + pg ${result.loadCpuDbSeconds.toFixed(1)} s), load ${result.load1}`,
+          );
+        }
+        await settleDown();
+      }
+    }
+  }
+
   if (ingest.length > 0) console.log(`\n### init and auth of one batch (medians; each run in parentheses)\n\n${ingestTable(ingest)}`);
   if (settle.length > 0) console.log(`\n### auth → every item final (medians; each run in parentheses)\n\n${settleTable(settle)}`);
   if (iso.length > 0) console.log(`\n### ISO 20022 files through the bank simulator: auth → every item final (medians; each run in parentheses)\n\n${isoTable(iso)}`);
   if (webhookRuns.length > 0) console.log(`\n### settle with a webhook endpoint subscribed to every event, against without (medians; each run in parentheses)\n\n${webhookTable(webhookRuns)}`);
+  if (reads.length > 0) console.log(`\n### signed reads of one large batch (medians; each run in parentheses)\n\n${readsTable(reads)}`);
   if (failures.length > 0) console.log(`\n### failed runs\n\n${failures.map((f) => `- ${f}`).join('\n')}`);
-  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, iso, webhooks: webhookRuns, failures }, null, 2));
+  if (options.json) await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), options: { ...options, only: [...options.only] }, ingest, settle, iso, webhooks: webhookRuns, reads, failures }, null, 2));
 }
 
 /** A short pause between runs, so that one run's teardown (checkpoints, freed memory) does not land in the next. */

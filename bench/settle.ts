@@ -107,7 +107,7 @@ export async function settleRun(options: {
         const endpoint = expectStatus(await client.admin('POST', `/admin/v1/merchants/${merchant.merchantId}/webhooks`, { url: receiver.url }), 201, 'webhook endpoint').json;
         receiver.secret = endpoint.secret;
       }
-      const batch = generateBatch(share, members);
+      const batch = generateBatch(share, { members, settled: true });
       const body = Buffer.from(JSON.stringify({ externalId: `bench-settle-${options.run}-${i}`, purpose: 'SALARY', items: batch.items }));
       batch.items.length = 0;
       const init = expectSuccess(await client.signed(merchant, 'POST', '/v1/mass/payout/init', body), 'init');
