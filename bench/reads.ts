@@ -60,6 +60,8 @@ export async function readsRun(options: ReadsOptions): Promise<ReadsRun> {
       MASSPAYOUT_ITEMS_PER_BATCH_MAX: String(limitsFor),
       MASSPAYOUT_BODY_BYTES_MAX: String(Math.max(64 * 1024 * 1024, limitsFor * mixedBodyBytesPerItem * 2)),
       MASSPAYOUT_RATE_LIMIT_PER_SECOND: '0',
+      // A 1,000,000-item body is ~190 MB: on a busy machine it may take longer than the default 120 s to arrive.
+      MASSPAYOUT_REQUEST_TIMEOUT_MS: String(Math.min(options.timeoutMs, 3_600_000)),
     },
   });
   try {
