@@ -25,6 +25,12 @@ export const limits = {
   retrievePageIndexMax: 1_000_000,
   /** A (merchant, randomKey) pair seen within this window is a replay. */
   replayWindowMs: 15 * 60 * 1000,
+  /** A signer (merchant, unsealed secret) kept in memory is read from its row again after this long. */
+  signerCacheMs: 60_000,
+  /** Signers kept in memory per process; past it the oldest is forgotten. */
+  signersCachedMax: 10_000,
+  /** Reads of a merchant's row one request may make when it finds its copy out of date (its row changing under it). */
+  signerReadsPerRequestMax: 3,
   /** How often each server forgets random keys older than the replay window (one indexed delete). */
   randomKeyPurgeIntervalMs: 60_000,
   /** A whole request (headers and body) must arrive within this: a 64 MiB body needs ≥ 0.6 MB/s. */
@@ -205,6 +211,11 @@ export const limits = {
   // Reliability: the database going away, hostile clients, the embedded data dir.
   /** Opening one PostgreSQL connection gives up after this (a server that is down refuses at once). */
   databaseConnectTimeoutMs: 5_000,
+  /**
+   * Connections (per process, at most the pool's size) for the statements that commit without
+   * waiting for their flush: the replay keys, ~0.1 ms each, so 4 carry well over 10,000 requests/s.
+   */
+  databaseUnflushedConnectionsMax: 4,
   /** The server cancels any statement running longer than this (PostgreSQL's statement_timeout). */
   databaseStatementTimeoutMs: 120_000,
   /** Retry-After of a 503 while the database (or the broker) is unreachable. */

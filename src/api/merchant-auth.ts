@@ -2,11 +2,13 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
-import { type Merchant, merchantByApiKey } from '../merchants/merchants.ts';
+import type { Merchant, Signer } from '../merchants/merchants.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
+import { SignerCache } from '../merchants/signer-cache.ts';
 import { type Credentials, parseAuthorization } from '../signing/iyzws.ts';
-import { signatureMatchesAnyForm } from '../signing/signed-forms.ts';
+import { type SignedRequest, signatureMatchesAnyForm } from '../signing/signed-forms.ts';
 import { ApiError } from './errors.ts';
+import { spendRandomKey } from './replay-keys.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,9 +33,14 @@ export function merchantOf(request: FastifyRequest): Merchant {
  * A refusal decided on arrival waits for the body when the body is declared small (at most
  * limits.smallBodyBytesMax): then every refusal of a small body can echo its conversationId
  * (envelope.ts), whichever part was wrong, and a large or undeclared body is still never read.
+ *
+ * The merchant and its unsealed secret come from memory when recently read (signer-cache.ts), and
+ * the statement that spends the random key confirms them current (replay-keys.ts): a signed request
+ * makes that one round trip before its route's own.
  */
 export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox, options: { trustForwardedProto: boolean }): void {
-  const claimed = new WeakMap<FastifyRequest, { credentials: Credentials; merchant: Merchant; secretKey: string }>();
+  const signers = new SignerCache(db, box);
+  const claimed = new WeakMap<FastifyRequest, { credentials: Credentials; signer: Signer; fromMemory: boolean }>();
   const refused = new WeakMap<FastifyRequest, ApiError>();
 
   scope.addHook('onRequest', async (request) => {
@@ -48,10 +55,32 @@ export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox,
     if (!header) return new ApiError('AUTHORIZATION_REQUIRED');
     const credentials = parseAuthorization(header);
     if (!credentials) return new ApiError('INVALID_SIGNATURE');
-    const found = await merchantByApiKey(db, box, credentials.apiKey);
+    const found = await signers.get(credentials.apiKey);
     if (!found) return new ApiError('INVALID_SIGNATURE');
     claimed.set(request, { credentials, ...found });
     return undefined;
+  }
+
+  /**
+   * The merchant whose current secret signed the request, its random key spent; a refusal otherwise.
+   * A signer from memory that does not verify, or that the spending statement finds out of date,
+   * is read again from its row before the request is judged: so a new secret signs at once and an
+   * old one is refused at once, in every process.
+   */
+  async function verify(claim: { credentials: Credentials; signer: Signer; fromMemory: boolean }, signed: SignedRequest): Promise<Merchant> {
+    let { signer, fromMemory } = claim;
+    for (let reads = 0; reads < limits.signerReadsPerRequestMax; reads++) {
+      const matches = signatureMatchesAnyForm(signer.secretKey, claim.credentials, signed);
+      if (!matches && !fromMemory) throw new ApiError('INVALID_SIGNATURE');
+      const outcome = matches ? await spendRandomKey(db, signer, claim.credentials.randomKey) : 'stale';
+      if (outcome === 'spent') return signer.merchant;
+      if (outcome === 'replayed') throw new ApiError('REPLAYED_REQUEST');
+      const reread = await signers.reload(claim.credentials.apiKey);
+      if (!reread) throw new ApiError('INVALID_SIGNATURE');
+      signer = reread;
+      fromMemory = false;
+    }
+    throw new Error(`merchant ${signer.merchant.id}: its row changed under ${limits.signerReadsPerRequestMax} reads in a row`);
   }
 
   scope.addHook('preParsing', async (request, _reply, payload) => {
@@ -60,13 +89,7 @@ export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox,
     const claim = claimed.get(request);
     if (!claim) throw new ApiError('INVALID_SIGNATURE');
     const signed = { ...requestTarget(request, options.trustForwardedProto), rawBody: request.rawBody ?? Buffer.alloc(0) };
-    if (!signatureMatchesAnyForm(claim.secretKey, claim.credentials, signed)) throw new ApiError('INVALID_SIGNATURE');
-    const fresh = await db.query(
-      `insert into seen_random_keys (merchant_id, random_key) values ($1, $2) on conflict do nothing`,
-      [claim.merchant.id, claim.credentials.randomKey],
-    );
-    if (fresh.rowCount === 0) throw new ApiError('REPLAYED_REQUEST');
-    request.merchant = claim.merchant;
+    request.merchant = await verify(claim, signed);
     return payload;
   });
 }
@@ -87,10 +110,4 @@ function requestTarget(request: FastifyRequest, trustForwardedProto: boolean): {
   const fromConnection = (request.raw.socket as TLSSocket).encrypted ? 'https' : 'http';
   const scheme = typeof forwarded === 'string' && /^https?$/i.test(forwarded.trim()) ? forwarded.trim().toLowerCase() : fromConnection;
   return { path: request.url.split('?')[0], fullUrl: `${scheme}://${request.headers.host ?? ''}${request.url}` };
-}
-
-/** Forgets random keys older than the replay window; run periodically. */
-export async function forgetOldRandomKeys(db: Db): Promise<number> {
-  const result = await db.query(`delete from seen_random_keys where seen_at < now() - $1::int * interval '1 millisecond'`, [limits.replayWindowMs]);
-  return result.rowCount;
 }

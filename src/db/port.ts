@@ -7,8 +7,17 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name once per connection and reuse it (a PostgreSQL server
+   * then skips parsing and, once its plan is generic, planning): for the hot reads. One name, one
+   * constant text: a name given to two texts is a fault. PGlite, in process, ignores it.
+   */
+  prepareAs?: string;
+}
+
 export interface Queryable {
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /**
    * COPY `table (columns)` FROM `rows`: pieces in COPY's text format (src/db/copy-text.ts), taken one
    * at a time, so that a server can copy a piece while the next is made. Resolves to the number of
@@ -23,6 +32,12 @@ export type Tx = Queryable;
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * One statement in a transaction of its own whose commit does not wait for its WAL to reach disk
+   * (synchronous_commit off on a PostgreSQL server): only for a row that may be lost in the last
+   * moments before a crash (the replay keys: merchant-auth.ts says why that is safe). Absent: use query.
+   */
+  queryUnflushed?<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

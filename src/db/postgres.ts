@@ -4,7 +4,7 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { parse as parseArray } from 'postgres-array';
 import { limits } from '../limits.ts';
-import type { Db, QueryResult, Tx } from './port.ts';
+import type { Db, QueryOptions, QueryResult, Tx } from './port.ts';
 import { classifyDatabaseError } from './unavailable.ts';
 
 pg.types.setTypeParser(20, (value: string) => BigInt(value));
@@ -17,10 +17,10 @@ export interface PostgresOptions {
   schema?: string;
 }
 
-export async function openPostgres(options: PostgresOptions): Promise<Db> {
+function openPool(options: PostgresOptions, max: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
     statement_timeout: limits.databaseStatementTimeoutMs,
     connectionTimeoutMillis: limits.databaseConnectTimeoutMs,
@@ -31,9 +31,25 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   // has no listener of either: every client gets one of its own for its whole life. A query in
   // flight still rejects with the error; this only keeps the event from ending the process.
   pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Db> {
+  const pool = openPool(options, options.poolSize ?? 10);
+  // Connections of their own whose sessions run with synchronous_commit off (see Db.queryUnflushed),
+  // so no statement of the main pool ever commits without its flush. The SET is queued on a new
+  // connection before the statement that opened it (pg runs a client's queries in order); were it
+  // to fail, the session would keep flushing, the safe side. pg opens these connections only when
+  // the first such statement comes: a process that never asks (a worker) has none.
+  const unflushedPool = openPool(options, Math.min(options.poolSize ?? 10, limits.databaseUnflushedConnectionsMax));
+  unflushedPool.on('connect', (client) => {
+    client.query('set synchronous_commit = off').catch(() => undefined);
+  });
   const wrap = (client: pg.Pool | pg.PoolClient): Tx => ({
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]).catch(classifyDatabaseError);
+    async query<Row>(sql: string, params: readonly unknown[] = [], queryOptions?: QueryOptions): Promise<QueryResult<Row>> {
+      const values = params as unknown[];
+      const config = queryOptions?.prepareAs ? { name: queryOptions.prepareAs, text: sql, values } : { text: sql, values };
+      const result = await client.query(config).catch(classifyDatabaseError);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
   });
@@ -64,6 +80,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   return {
     kind: 'postgres',
     query: outer.query,
+    queryUnflushed: wrap(unflushedPool).query,
     async transaction(work) {
       const client = await pool.connect().catch(classifyDatabaseError);
       // A checked-out client has no listener of the pool's: without this one, a connection cut under
@@ -88,7 +105,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         client.release(lost);
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), unflushedPool.end()]);
+    },
     poolStats: () => ({ max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

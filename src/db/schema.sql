@@ -358,7 +358,6 @@ create table seen_random_keys (
   merchant_id bigint not null,
   random_key text not null,
   seen_at timestamp with time zone not null default now(),
-  constraint seen_random_keys_merchant_id_fkey FOREIGN KEY (merchant_id) REFERENCES merchants(id),
   constraint seen_random_keys_pkey PRIMARY KEY (merchant_id, random_key)
 );
 CREATE INDEX seen_random_keys_seen_at ON seen_random_keys USING btree (seen_at);

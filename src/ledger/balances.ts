@@ -20,13 +20,21 @@ export interface MerchantBalance {
   reserved: bigint;
 }
 
+/**
+ * A merchant's two accounts per currency, found by the accounts' identity index (kind, owner, …):
+ * the conditions spell its expressions, so the read stays a few index entries however many
+ * accounts (wallet members', other merchants') the table holds.
+ */
 export async function merchantBalances(db: Queryable, merchantId: bigint): Promise<MerchantBalance[]> {
   const result = await db.query<{ currency: string; available: bigint; reserved: bigint }>(
     `select currency,
        coalesce(sum(balance) filter (where kind = 'available'), 0)::int8 as available,
        coalesce(sum(balance) filter (where kind = 'reserved'), 0)::int8 as reserved
-     from accounts where merchant_id = $1 group by currency order by currency`,
+     from accounts
+     where kind = any('{available,reserved}'::text[]) and coalesce(merchant_id, 0) = $1 and coalesce(member_id, '') = ''
+     group by currency order by currency`,
     [merchantId],
+    { prepareAs: 'merchant-balances' },
   );
   return result.rows;
 }

@@ -84,11 +84,24 @@ function fromRow(row: MerchantRow): Merchant {
   };
 }
 
-/** The merchant behind an API key with its unsealed secret, for signature checks. */
-export async function merchantByApiKey(db: Queryable, box: SecretBox, apiKey: string): Promise<{ merchant: Merchant; secretKey: string } | undefined> {
-  const result = await db.query<MerchantRow>('select * from merchants where api_key = $1', [apiKey]);
+/**
+ * A merchant as a signature check needs it: with its unsealed secret and the version of its row
+ * they were read at (PostgreSQL's xmin, which every UPDATE of the row changes), so that a copy kept
+ * in memory can be confirmed current by the statement that spends the request's random key.
+ */
+export interface Signer {
+  merchant: Merchant;
+  secretKey: string;
+  version: string;
+}
+
+/** The merchant behind an API key, as a signature check needs it (signer-cache.ts keeps them). */
+export async function signerByApiKey(db: Queryable, box: SecretBox, apiKey: string): Promise<Signer | undefined> {
+  const result = await db.query<MerchantRow & { version: string }>('select xmin::text as version, * from merchants where api_key = $1', [apiKey], {
+    prepareAs: 'merchant-signer-by-api-key',
+  });
   const row = result.rows[0];
-  return row ? { merchant: fromRow(row), secretKey: box.open(row.secret_key_sealed) } : undefined;
+  return row ? { merchant: fromRow(row), secretKey: box.open(row.secret_key_sealed), version: row.version } : undefined;
 }
 
 export async function merchantById(db: Queryable, id: bigint): Promise<Merchant | undefined> {

@@ -57,7 +57,7 @@ export interface ItemRecord {
   returnedAt: Date | null;
 }
 
-interface BatchRow {
+export interface BatchRow {
   id: string;
   merchant_id: bigint;
   external_id: string;
@@ -78,7 +78,7 @@ interface BatchRow {
   canceled_at: Date | null;
 }
 
-interface ItemRow {
+export interface ItemRow {
   id: bigint;
   batch_id: string;
   seq: number;
@@ -99,14 +99,14 @@ interface ItemRow {
   currency: string;
 }
 
-const batchColumns = `id, merchant_id, external_id, conversation_id, purpose, status, currency, item_count, valid_count, open_count,
+export const batchColumns = `id, merchant_id, external_id, conversation_id, purpose, status, currency, item_count, valid_count, open_count,
   total_amount, total_commission_planned, total_successful_amount, total_commission_amount,
   received_at, authorized_at, completed_at, canceled_at`;
 
-const itemColumns = `i.id, i.batch_id, i.seq, i.reference_code, i.item_external_id, i.recipient_type, i.recipient_info, i.recipient_name,
+export const itemColumns = `i.id, i.batch_id, i.seq, i.reference_code, i.item_external_id, i.recipient_type, i.recipient_info, i.recipient_name,
   i.description, i.status, i.error_codes, i.amount, i.amount_sent, i.commission, i.currency, i.bank_reason, i.returned_amount, i.returned_at`;
 
-function batchFromRow(row: BatchRow): BatchRecord {
+export function batchFromRow(row: BatchRow): BatchRecord {
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -129,7 +129,7 @@ function batchFromRow(row: BatchRow): BatchRecord {
   };
 }
 
-function itemFromRow(row: ItemRow): ItemRecord {
+export function itemFromRow(row: ItemRow): ItemRecord {
   return {
     id: row.id,
     batchId: row.batch_id,
@@ -186,7 +186,7 @@ export interface ItemsPage extends ItemSelection {
   size: number;
 }
 
-const filterSql: Record<ItemFilter, string> = {
+export const filterSql: Record<ItemFilter, string> = {
   VALID: `and i.status <> 'INVALID'`,
   INVALID: `and i.status = 'INVALID'`,
 };
@@ -236,27 +236,39 @@ export async function merchantItemsPage(db: Queryable, merchantId: bigint, batch
  * PROCESSING, the rest. One statement, so every figure comes from one snapshot.
  */
 export async function itemStatusCounts(db: Queryable, batchId: string): Promise<Record<ItemStatus, number>> {
-  const result = await db.query<{
-    status: BatchStatus;
-    item_count: number;
-    valid_count: number;
-    open_count: number;
-    success_count: number;
-    refunded_count: number;
-    refund_failed_count: number;
-    queued: number;
-  }>(
+  const result = await db.query<StatusCountsRow>(
     `select b.status, b.item_count, b.valid_count, b.open_count, b.success_count, b.refunded_count, b.refund_failed_count,
-       (select coalesce(sum(q.n), 0)::int
-        from work_chunks c,
-          lateral (select count(*) as n from items i
-                   where i.batch_id = c.batch_id and i.seq between c.seq_from and c.seq_to and i.status = 'QUEUED') q
-        where c.batch_id = b.id and c.done_at is null and c.handed_over_at is not null) as queued
+       ${queuedItemsSql('b.id')} as queued
      from batches b where b.id = $1`,
     [batchId],
   );
+  return statusCountsOf(result.rows[0]);
+}
+
+/** What statusCountsOf reads: the batch's counters and the QUEUED items of its handed-over chunks. */
+export interface StatusCountsRow {
+  status: BatchStatus;
+  item_count: number;
+  valid_count: number;
+  open_count: number;
+  success_count: number;
+  refunded_count: number;
+  refund_failed_count: number;
+  queued: number;
+}
+
+/** The QUEUED items of the batch named by `batchId` (an SQL expression), as an int. */
+export function queuedItemsSql(batchId: string): string {
+  return `(select coalesce(sum(q.n), 0)::int
+        from work_chunks c,
+          lateral (select count(*) as n from items i
+                   where i.batch_id = c.batch_id and i.seq between c.seq_from and c.seq_to and i.status = 'QUEUED') q
+        where c.batch_id = ${batchId} and c.done_at is null and c.handed_over_at is not null)`;
+}
+
+/** The per-status counts itemStatusCounts describes, from one row of counters (all zero without one). */
+export function statusCountsOf(row: StatusCountsRow | undefined): Record<ItemStatus, number> {
   const counts = Object.fromEntries(itemStatuses.map((status) => [status, 0])) as Record<ItemStatus, number>;
-  const row = result.rows[0];
   if (!row) return counts;
   counts.INVALID = row.item_count - row.valid_count;
   if (row.status === 'INIT' || row.status === 'INSUFFICIENT_BALANCE') counts.INIT = row.valid_count;
@@ -277,6 +289,7 @@ export async function findMerchantItem(db: Queryable, merchantId: bigint, refere
     `select ${itemColumns} from items i join batches b on b.id = i.batch_id
      where i.reference_code = $1 and b.merchant_id = $2`,
     [referenceCode, merchantId],
+    { prepareAs: 'merchant-item-by-reference' },
   );
   return result.rows[0] ? itemFromRow(result.rows[0]) : undefined;
 }

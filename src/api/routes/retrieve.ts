@@ -1,4 +1,4 @@
-import { findMerchantBatch, itemStatusCounts, itemTotal, merchantItemsPage } from '../../payouts/read-batch.ts';
+import { retrieveBatchPage } from '../../payouts/batch-page.ts';
 import { limits } from '../../limits.ts';
 import { paths, RetrieveRequest, RetrieveResponse } from '../../wire/contract.ts';
 import { success } from '../envelope.ts';
@@ -37,19 +37,13 @@ export function retrieveRoute(app: ApiServer, deps: Deps): void {
         throw new ApiError('INVALID_REQUEST', 'requestId or externalMassPayoutId is required');
       }
       const merchant = merchantOf(request);
-      const batch = await findMerchantBatch(deps.db, merchant.id, { requestId, externalId: externalMassPayoutId });
-      if (!batch) throw new ApiError('MASS_PAYOUT_NOT_FOUND');
-      const selection = { filter: itemType, statuses: itemStatuses };
-      const [items, counts, total] = await Promise.all([
-        merchantItemsPage(deps.db, merchant.id, batch.id, { page, size, ...selection }),
-        itemStatusCounts(deps.db, batch.id),
-        itemTotal(deps.db, batch, selection),
-      ]);
+      const found = await retrieveBatchPage(deps.db, merchant.id, { requestId, externalId: externalMassPayoutId }, { page, size, filter: itemType, statuses: itemStatuses });
+      if (!found) throw new ApiError('MASS_PAYOUT_NOT_FOUND');
       const locale = localeOf(request);
-      const paging = { page, size, total };
+      const paging = { page, size, total: found.total };
       return success(request, {
-        massPayout: massPayoutView(batch, counts, merchant.statusVocabulary),
-        massPayoutItems: { items: items.map((item) => payoutItemView(item, locale)), ...paging },
+        massPayout: massPayoutView(found.batch, found.counts, merchant.statusVocabulary),
+        massPayoutItems: { items: found.items.map((item) => payoutItemView(item, locale)), ...paging },
         ...paging,
       });
     },
