@@ -1,15 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseMinor } from '../src/money.ts';
-import { commissionFor } from '../src/payouts/commission.ts';
-import { expectStatus, expectSuccess } from './client.ts';
+import { expectSuccess } from './client.ts';
 import { deploy } from './deployment.ts';
 import { generateBatch } from './items.ts';
 import { loadAverage } from './load.ts';
 import type { SettleCase } from './options.ts';
 import { startChild, stopChild, usageOf, waitForLine, type ProcessUsage } from './processes.ts';
-import { waitFinal } from './settle.ts';
+import { benchCommission, checkBatchTotals, checkBooksAndAudit, waitFinal } from './settle.ts';
 
 /**
  * The ISO 20022 bank rail's figure: one batch of `size` IBAN items (MASSPAYOUT_BANK_RAIL=iso20022)
@@ -43,7 +41,6 @@ export interface IsoRun {
   load1: number;
 }
 
-const commission = { fixed: '1.50', rate: '0.01' };
 /**
  * The rail's settings for the run: a file is cut as soon as 10,000 transactions wait (the default)
  * or after 1 s (10 s by default, which would measure the clock); the engine reads its inbox and the
@@ -85,7 +82,7 @@ export async function isoRun(options: { isoCase: SettleCase; size: number; run: 
   try {
     await waitForLine(simulator, /bank simulator: reading/, 30_000);
     const { client } = deployment;
-    const merchant = await client.createMerchant(commission);
+    const merchant = await client.createMerchant(benchCommission);
     await client.deposit(merchant, '1000000000');
     const batch = generateBatch(options.size, { recipients: 'iban', settled: true });
     const body = Buffer.from(JSON.stringify({ externalId: `bench-iso-${options.run}`, purpose: 'SALARY', items: batch.items }));
@@ -104,23 +101,12 @@ export async function isoRun(options: { isoCase: SettleCase; size: number; run: 
     const simulatorAfter: ProcessUsage = await usageOf(simulator);
     const settleMs = Date.parse(final.completedDate) - authStart;
 
-    const terms = { fixedMinor: parseMinor(commission.fixed)!, rateE8: 1_000_000n };
-    const expectedCommission = batch.paidAmountsMinor.reduce((sum, amount) => sum + commissionFor(amount, terms), 0n);
-    if (final.massPayoutStatus !== 'COMPLETED') throw new Error(`the batch ended ${final.massPayoutStatus}, expected COMPLETED`);
-    if (parseMinor(final.totalSuccessfulAmount) !== batch.paidAmountMinor) throw new Error(`paid ${final.totalSuccessfulAmount}, expected ${batch.paidAmountMinor} minor units`);
-    if (parseMinor(final.totalCommissionAmount) !== expectedCommission) throw new Error(`charged ${final.totalCommissionAmount}, expected ${expectedCommission} minor units`);
+    checkBatchTotals(final, batch, 'the batch');
     const rejected = await readdir(path.join(inboxDir, 'rejected')).catch(() => [] as string[]);
     if (rejected.length > 0) throw new Error(`the engine rejected inbox files: ${rejected.join(', ')}`);
     const filesOut = (await readdir(outboxDir)).filter((name) => /^pain\.001\..+\.xml$/.test(name)).length;
     const filesIn = (await readdir(path.join(inboxDir, 'processed'))).length;
-    const trial = expectStatus(await client.admin('GET', '/admin/v1/ledger/trial-balance'), 200, 'trial balance').json;
-    if (trial.balanced !== true) throw new Error(`the books do not balance: ${JSON.stringify(trial)}`);
-    let auditVerified: boolean | 'skipped' = 'skipped';
-    if (options.verify) {
-      const verdict = expectStatus(await client.admin('GET', '/admin/v1/audit/verify'), 200, 'audit verify').json;
-      if (verdict.ok !== true) throw new Error(`the audit chain does not verify: ${JSON.stringify(verdict)}`);
-      auditVerified = true;
-    }
+    const auditVerified = await checkBooksAndAudit(client, options.verify);
     return {
       figure: 'iso20022',
       case: c.label,

@@ -3,7 +3,7 @@ import { parseMinor } from '../src/money.ts';
 import { commissionFor } from '../src/payouts/commission.ts';
 import { expectStatus, expectSuccess, type MerchantKeys, type ServiceClient } from './client.ts';
 import { deploy } from './deployment.ts';
-import { benchMembers, generateBatch } from './items.ts';
+import { benchMembers, generateBatch, type GeneratedBatch } from './items.ts';
 import { loadAverage } from './load.ts';
 import type { SettleCase } from './options.ts';
 import { waitForLine, type ProcessUsage } from './processes.ts';
@@ -45,7 +45,8 @@ export interface SettleRun {
 }
 
 const memberCount = 200;
-const commission = { fixed: '1.50', rate: '0.01' };
+/** The merchants' commission in every settlement figure: 1.50 + 1 %. */
+export const benchCommission = { fixed: '1.50', rate: '0.01' };
 /**
  * How the run learns that the batch is done, without slowing it down: retrieve counts the batch's
  * items by status (a scan of the batch, ~0.25 s of database time at 100,000 items on a busy machine:
@@ -101,7 +102,7 @@ export async function settleRun(options: {
     const shares = Array.from({ length: c.merchants }, (_, i) => Math.floor(options.size / c.merchants) + (i < options.size % c.merchants ? 1 : 0));
     const batches: { merchant: MerchantKeys; batch: ReturnType<typeof generateBatch>; requestId: string }[] = [];
     for (const [i, share] of shares.entries()) {
-      const merchant = await client.createMerchant(commission);
+      const merchant = await client.createMerchant(benchCommission);
       await client.deposit(merchant, '1000000000');
       if (receiver) {
         const endpoint = expectStatus(await client.admin('POST', `/admin/v1/merchants/${merchant.merchantId}/webhooks`, { url: receiver.url }), 201, 'webhook endpoint').json;
@@ -128,25 +129,8 @@ export async function settleRun(options: {
     const settleMs = Math.max(...finals.map((final) => Date.parse(final.completedDate))) - authStart;
     const webhooks = receiver ? await awaitDeliveries(receiver, batches.length, deadline, Math.max(...finals.map((final) => Date.parse(final.completedDate)))) : undefined;
 
-    // What each batch must show: Σ amount and Σ commission of exactly the items that should be paid.
-    const terms = { fixedMinor: parseMinor(commission.fixed)!, rateE8: 1_000_000n };
-    finals.forEach((final, i) => {
-      const { batch } = batches[i];
-      const expectedCommission = batch.paidAmountsMinor.reduce((sum, amount) => sum + commissionFor(amount, terms), 0n);
-      const paid = parseMinor(final.totalSuccessfulAmount);
-      const charged = parseMinor(final.totalCommissionAmount);
-      if (final.massPayoutStatus !== 'COMPLETED') throw new Error(`batch ${i} ended ${final.massPayoutStatus}, expected COMPLETED`);
-      if (paid !== batch.paidAmountMinor) throw new Error(`batch ${i} paid ${paid} minor units, expected ${batch.paidAmountMinor}`);
-      if (charged !== expectedCommission) throw new Error(`batch ${i} charged ${charged} minor units of commission, expected ${expectedCommission}`);
-    });
-    const trial = expectStatus(await client.admin('GET', '/admin/v1/ledger/trial-balance'), 200, 'trial balance').json;
-    if (trial.balanced !== true) throw new Error(`the books do not balance: ${JSON.stringify(trial)}`);
-    let auditVerified: boolean | 'skipped' = 'skipped';
-    if (options.verify) {
-      const verdict = expectStatus(await client.admin('GET', '/admin/v1/audit/verify'), 200, 'audit verify').json;
-      if (verdict.ok !== true) throw new Error(`the audit chain does not verify: ${JSON.stringify(verdict)}`);
-      auditVerified = true;
-    }
+    finals.forEach((final, i) => checkBatchTotals(final, batches[i].batch, `batch ${i}`));
+    const auditVerified = await checkBooksAndAudit(client, options.verify);
     const validItems = batches.reduce((sum, { batch }) => sum + batch.valid, 0);
     if (webhooks && webhooks.items !== validItems) throw new Error(`webhooks: ${webhooks.items} items arrived in items.settled, expected ${validItems}`);
 
@@ -208,6 +192,30 @@ export async function registerMembers(client: ServiceClient, members: ReturnType
       ),
     );
   }
+}
+
+/**
+ * What a finished batch must show, or the run fails: COMPLETED, and a paid total and commission that
+ * are exactly those of the items that should be paid (`label` names the batch in the error).
+ */
+export function checkBatchTotals(final: FinalBatch, batch: Pick<GeneratedBatch, 'paidAmountMinor' | 'paidAmountsMinor'>, label: string): void {
+  const terms = { fixedMinor: parseMinor(benchCommission.fixed)!, rateE8: 1_000_000n };
+  const expectedCommission = batch.paidAmountsMinor.reduce((sum, amount) => sum + commissionFor(amount, terms), 0n);
+  const paid = parseMinor(final.totalSuccessfulAmount);
+  const charged = parseMinor(final.totalCommissionAmount);
+  if (final.massPayoutStatus !== 'COMPLETED') throw new Error(`${label} ended ${final.massPayoutStatus}, expected COMPLETED`);
+  if (paid !== batch.paidAmountMinor) throw new Error(`${label} paid ${paid} minor units, expected ${batch.paidAmountMinor}`);
+  if (charged !== expectedCommission) throw new Error(`${label} charged ${charged} minor units of commission, expected ${expectedCommission}`);
+}
+
+/** The books balance (trial balance) and, with `verify`, the audit chain verifies, or the run fails. */
+export async function checkBooksAndAudit(client: ServiceClient, verify: boolean): Promise<boolean | 'skipped'> {
+  const trial = expectStatus(await client.admin('GET', '/admin/v1/ledger/trial-balance'), 200, 'trial balance').json;
+  if (trial.balanced !== true) throw new Error(`the books do not balance: ${JSON.stringify(trial)}`);
+  if (!verify) return 'skipped';
+  const verdict = expectStatus(await client.admin('GET', '/admin/v1/audit/verify'), 200, 'audit verify').json;
+  if (verdict.ok !== true) throw new Error(`the audit chain does not verify: ${JSON.stringify(verdict)}`);
+  return true;
 }
 
 export interface FinalBatch {

@@ -83,7 +83,8 @@ export async function claimChunkAt(db: Queryable, options: ClaimOptions & { batc
   return claimed.rows[0] && withItems(db, claimed.rows[0]);
 }
 
-interface ItemRow {
+/** An items row as read for processing: claimedItemColumns, mapped by claimedItemOf. */
+export interface ClaimedItemRow {
   id: bigint;
   seq: number;
   reference_code: string;
@@ -98,13 +99,35 @@ interface ItemRow {
   attempts: number;
 }
 
+/** The items columns a ClaimedItemRow is read from. */
+export const claimedItemColumns = 'id, seq, reference_code, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, status, attempts';
+
+/** The one mapping of an items row to the item its processing gets. */
+export function claimedItemOf(batchId: string, row: ClaimedItemRow): ClaimedItem {
+  return {
+    id: row.id,
+    batchId,
+    seq: row.seq,
+    referenceCode: row.reference_code,
+    recipientType: row.recipient_type,
+    recipientInfo: row.recipient_info,
+    recipientName: row.recipient_name,
+    description: row.description,
+    amount: row.amount,
+    commission: row.commission,
+    currency: row.currency,
+    status: row.status,
+    attempts: row.attempts,
+  };
+}
+
 /**
  * The chunk's items with work to do now: PROCESSING (never sent), and QUEUED whose status check is
  * due. One range scan of the (batch_id, seq) index; final items and INVALID ones are passed over.
  */
 async function withItems(db: Queryable, chunk: ChunkRow): Promise<ClaimedChunk> {
-  const found = await db.query<ItemRow>(
-    `select id, seq, reference_code, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, status, attempts
+  const found = await db.query<ClaimedItemRow>(
+    `select ${claimedItemColumns}
      from items
      where batch_id = $1 and seq between $2 and $3
        and (status = 'PROCESSING' or (status = 'QUEUED' and next_attempt_at <= now()))
@@ -117,20 +140,6 @@ async function withItems(db: Queryable, chunk: ChunkRow): Promise<ClaimedChunk> 
     seqFrom: chunk.seq_from,
     seqTo: chunk.seq_to,
     claimedBy: chunk.claimed_by,
-    items: found.rows.map((row) => ({
-      id: row.id,
-      batchId: chunk.batch_id,
-      seq: row.seq,
-      referenceCode: row.reference_code,
-      recipientType: row.recipient_type,
-      recipientInfo: row.recipient_info,
-      recipientName: row.recipient_name,
-      description: row.description,
-      amount: row.amount,
-      commission: row.commission,
-      currency: row.currency,
-      status: row.status,
-      attempts: row.attempts,
-    })),
+    items: found.rows.map((row) => claimedItemOf(chunk.batch_id, row)),
   };
 }

@@ -3,27 +3,15 @@ import type { Db } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { logBatchChange, type InfoLogger } from '../observability/batch-log.ts';
 import { itemsSettled } from '../observability/metrics.ts';
-import type { ClaimedItem } from '../queue/claim.ts';
+import { claimedItemColumns, claimedItemOf, type ClaimedItemRow } from '../queue/claim.ts';
 import { referenceCodeOf } from '../rails/iso20022/end-to-end-id.ts';
 import type { Rail } from '../rails/rail.ts';
 import { loadBatchRefs } from './batch-refs.ts';
 import { settleBatch } from './settle-batch.ts';
 import type { ItemResult } from './settlement-plan.ts';
 
-interface WaitingItem {
-  id: bigint;
-  batch_id: string;
-  seq: number;
-  reference_code: string;
-  recipient_type: ClaimedItem['recipientType'];
-  recipient_info: string;
-  recipient_name: string | null;
-  description: string | null;
-  amount: bigint;
-  commission: bigint;
-  currency: ClaimedItem['currency'];
-  attempts: number;
-}
+/** A QUEUED item a report concerns, with its batch. */
+type WaitingItem = ClaimedItemRow & { batch_id: string };
 
 /**
  * Settles the items whose bank transactions a report has just made final, without waiting for their
@@ -40,7 +28,7 @@ export async function settleReported(db: Db, bank: Rail, endToEndIds: readonly s
   for (let at = 0; at < endToEndIds.length; at += limits.bankSettleItemsPerTx) {
     const codes = endToEndIds.slice(at, at + limits.bankSettleItemsPerTx).map(referenceCodeOf);
     const waiting = await db.query<WaitingItem>(
-      `select id, batch_id, seq, reference_code, recipient_type, recipient_info, recipient_name, description, amount, commission, currency, attempts
+      `select batch_id, ${claimedItemColumns}
        from items where reference_code = any($1::uuid[]) and status = 'QUEUED' and recipient_type = 'IBAN'
        order by batch_id, seq`,
       [codes],
@@ -61,7 +49,7 @@ export async function settleReported(db: Db, bank: Rail, endToEndIds: readonly s
       rows.forEach((row, i) => {
         const outcome = outcomes[i];
         // Only what is final: a pending one keeps its scheduled check, untouched.
-        if (outcome !== 'UNKNOWN' && outcome.kind !== 'AMBIGUOUS') results.push({ item: claimedItemOf(row), rail: bank.name, outcome });
+        if (outcome !== 'UNKNOWN' && outcome.kind !== 'AMBIGUOUS') results.push({ item: claimedItemOf(row.batch_id, row), rail: bank.name, outcome });
       });
       if (results.length === 0) continue;
       const report = await settleBatch(db, options.actor, batch, results, options.log);
@@ -73,22 +61,4 @@ export async function settleReported(db: Db, bank: Rail, endToEndIds: readonly s
     }
   }
   return settled;
-}
-
-function claimedItemOf(row: WaitingItem): ClaimedItem {
-  return {
-    id: row.id,
-    batchId: row.batch_id,
-    seq: row.seq,
-    referenceCode: row.reference_code,
-    recipientType: row.recipient_type,
-    recipientInfo: row.recipient_info,
-    recipientName: row.recipient_name,
-    description: row.description,
-    amount: row.amount,
-    commission: row.commission,
-    currency: row.currency,
-    status: 'QUEUED',
-    attempts: row.attempts,
-  };
 }
