@@ -1,58 +1,25 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sftpFolders } from '../src/rails/iso20022/sftp-folders.ts';
 import type { FileFolders } from '../src/rails/iso20022/transport.ts';
-import { freePort } from './support/process.ts';
-import { waitFor } from './support/wait.ts';
+import { sshdMissing, sshdPath, startSshd, type TestSshd } from './support/sshd.ts';
 
-/**
- * The SFTP transport against a real OpenSSH server started here: its own host key and authorized
- * key in a temp dir, listening on 127.0.0.1 only, on a free port (`.ci/run` installs openssh-server).
- */
-const sshd = '/usr/sbin/sshd';
-const user = process.env.USER || 'root';
-
-describe.skipIf(!existsSync(sshd))(`the bank rail over SFTP (a real OpenSSH server; needs ${sshd}, Debian's openssh-server, which .ci/run installs)`, () => {
+/** The SFTP transport against a real OpenSSH server started here (test/support/sshd.ts). */
+describe.skipIf(sshdMissing)(`the bank rail over SFTP (a real OpenSSH server; needs ${sshdPath}, Debian's openssh-server, which .ci/run installs)`, () => {
+  let sshd: TestSshd;
   let dir: string;
-  let server: ChildProcess;
   let folders: FileFolders;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'masspayout-sftp-'));
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'client_key')]);
-    await writeFile(path.join(dir, 'authorized_keys'), await readFile(path.join(dir, 'client_key.pub')));
-    await mkdir('/run/sshd', { recursive: true });
-    const port = await freePort();
-    const config = [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${path.join(dir, 'host_key')}`,
-      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'StrictModes no',
-      'UsePAM no',
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      'Subsystem sftp internal-sftp',
-    ].join('\n');
-    await writeFile(path.join(dir, 'sshd_config'), config + '\n');
-    server = spawn(sshd, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    server.stderr!.on('data', (chunk) => (log += chunk));
-    await waitFor(async () => log.includes('Server listening') || undefined, 30_000, () => `sshd did not start: ${log}`, 50);
-    folders = await sftpFolders({ url: `sftp://${user}@127.0.0.1:${port}`, privateKeyFile: path.join(dir, 'client_key') });
+    sshd = await startSshd();
+    dir = sshd.dir;
+    folders = await sftpFolders({ url: sshd.url, privateKeyFile: sshd.privateKeyFile });
   }, 60_000);
 
   afterAll(async () => {
     await folders?.close();
-    server?.kill('SIGTERM');
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await sshd?.stop();
   });
 
   it('writes a file once under its name (never over it), lists, reads and moves files on the server', async () => {

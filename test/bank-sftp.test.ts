@@ -1,0 +1,99 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBankSimulator } from '../src/bank-simulator/simulator.ts';
+import { createRails } from '../src/rails/index.ts';
+import { endToEndIdOf } from '../src/rails/iso20022/end-to-end-id.ts';
+import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
+import { settleReported } from '../src/workers/settle-reported.ts';
+import { bankFolders, outboxFiles } from './support/bank-files.ts';
+import { schemaErrors } from './support/iso20022-xsd.ts';
+import { ibanItem } from './support/items.ts';
+import { balanceOf, retrieveBatch, startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
+import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
+import { sshdMissing, sshdPath, startSshd, type TestSshd } from './support/sshd.ts';
+
+/**
+ * A payout through the ISO 20022 bank rail whose files travel over SFTP: the engine (workers and the
+ * file rail's rounds, in this process) reaches its outbox and inbox only through a real OpenSSH
+ * server started here (MASSPAYOUT_ISO20022_SFTP_URL and its key), and the bank simulator plays the
+ * bank on the server's side, answering in the same folders.
+ */
+describe.skipIf(sshdMissing)(`a payout over SFTP (a real OpenSSH server; needs ${sshdPath}, Debian's openssh-server, which .ci/run installs)`, () => {
+  let sshd: TestSshd;
+  let service: TestService;
+  let workers: TestWorkers;
+  let files: FileRailLoop;
+  let folders: Awaited<ReturnType<typeof bankFolders>>;
+  const logs: string[] = [];
+  const simulator = new AbortController();
+  let simulated: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    service = await startTestService();
+    folders = await bankFolders({ transport: { kind: 'sftp', url: sshd.url, privateKeyFile: sshd.privateKeyFile } });
+    // The folders are paths on the server (this machine's, under the server's temp dir).
+    folders.config.outboxDir = path.join(sshd.dir, 'outbox');
+    folders.config.inboxDir = path.join(sshd.dir, 'inbox');
+    const rails = createRails(service.db, testSandbox, folders.config);
+    workers = startTestWorkers(service, { rails });
+    const log = (line: string) => logs.push(line);
+    files = startFileRail(service.db, folders.config, { actor: 'worker:test/bank-sftp', log, settleReported: (ids) => settleReported(service.db, rails.bank, ids, { actor: 'worker:test/bank-sftp', log }) });
+    simulated = runBankSimulator({ outboxDir: folders.config.outboxDir, inboxDir: folders.config.inboxDir, pollMs: 50, log }, simulator.signal);
+  }, 180_000);
+
+  afterAll(async () => {
+    simulator.abort();
+    await simulated;
+    await workers?.stop();
+    await files?.stop();
+    await service?.close();
+    await folders?.remove();
+    await sshd?.stop();
+  });
+
+  it('pays the batch, refunds the item the bank rejects with its reason, and keeps the books and the audit chain', async () => {
+    const merchant = await service.createMerchant({ fixed: '1.00' });
+    await service.deposit(merchant, '1000');
+    const items = [
+      { ...ibanItem(11, '100.00'), itemExternalId: 'paid-1' },
+      { ...ibanItem(12, '50.00'), itemExternalId: 'paid-2' },
+      { ...ibanItem(99, '40.00'), itemExternalId: 'rejected' },
+    ];
+    const requestId = await submitBatch(service, merchant, items);
+    expect(await waitUntilFinal(service, merchant, requestId, 60_000)).toMatchObject({ massPayoutStatus: 'COMPLETED', totalSuccessfulAmount: 150, totalCommissionAmount: 2 });
+
+    const page = await retrieveBatch(service, merchant, requestId);
+    const byId = Object.fromEntries(page.massPayoutItems.items.map((item: any) => [item.itemExternalId, item]));
+    expect(byId['paid-1']).toMatchObject({ itemStatus: 'SUCCESS', bankReasonCode: null });
+    expect(byId['paid-2']).toMatchObject({ itemStatus: 'SUCCESS', bankReasonCode: null });
+    expect(byId.rejected).toMatchObject({ itemStatus: 'DEPOSIT_SUCCESS', errorMessages: ['The recipient account is closed'], bankReasonCode: 'AC04' });
+    // 1000 − (100 + 1) − (50 + 1); the rejected 40 + 1 is back.
+    expect(await balanceOf(service, merchant)).toEqual({ available: '848', reserved: '0' });
+
+    // One pain.001, on the server, valid against the official schema, with the three keys once each.
+    const written = await outboxFiles(folders.config.outboxDir);
+    expect(written).toHaveLength(1);
+    expect(schemaErrors('pain.001.001.09', written[0].xml)).toEqual([]);
+    expect(written[0].endToEndIds.sort()).toEqual(Object.values(byId).map((item: any) => endToEndIdOf(item.referenceCode)).sort());
+
+    // The engine reached its folders through the server alone (its transport is SFTP): the server
+    // accepted its key and served it SFTP sessions, and the reports it read are filed on the server.
+    const reports = (await readdir(path.join(folders.config.inboxDir, 'processed'))).sort();
+    expect(reports.some((name) => name.startsWith('pain.002.')) && reports.some((name) => name.startsWith('camt.054.'))).toBe(true);
+    expect(sshd.log()).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1/);
+    expect(sshd.log()).toMatch(/Starting session: subsystem 'sftp'/);
+    expect(logs.filter((line) => line.startsWith('ALERT') || line.includes('failed (tried again'))).toEqual([]);
+
+    const transactions = await service.db.query<{ status: string; reason_code: string | null }>('select status, reason_code from bank_file_transactions order by status');
+    expect(transactions.rows).toEqual([
+      { status: 'PAID', reason_code: null },
+      { status: 'PAID', reason_code: null },
+      { status: 'REJECTED', reason_code: 'AC04' },
+    ]);
+    await expectBooksBalanced(service.db);
+    const verified = await service.admin('GET', '/admin/v1/audit/verify');
+    expect(verified.json).toEqual({ ok: true });
+  }, 90_000);
+});
