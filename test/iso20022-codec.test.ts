@@ -132,3 +132,63 @@ describe('pain.002 and camt.054 (what the bank sends back)', () => {
     expect(refused(camt.replace('<Amt Ccy="TRY">0.01</Amt>', '<Amt Ccy="TRY">0.001</Amt>'))).toMatch(/is not an amount/);
   });
 });
+
+describe('the XML reader (one pass, checked as it parses)', () => {
+  const report = buildPain002({
+    version: 'pain.002.001.10',
+    msgId: 'B7',
+    createdAt: new Date('2026-12-01T10:00:00Z'),
+    originalMsgId: 'MP7',
+    originalMsgName: 'pain.001.001.09',
+    originalTxCount: 2,
+    groupStatus: 'PART',
+    transactions: [
+      { endToEndId: 'a'.repeat(32), pmtInfId: 'MP7-1', status: 'ACSC' },
+      { endToEndId: 'b'.repeat(32), pmtInfId: 'MP7-1', status: 'RJCT', reason: 'AC04' },
+    ],
+  });
+  const formatError = (xml: string) => {
+    try {
+      readIncomingMessage(xml);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof XmlFormatError)) throw error;
+      return error.message;
+    }
+  };
+
+  it('refuses the report cut short at every byte before its end tag, and reads it whole', () => {
+    const end = report.indexOf('</Document>') + '</Document>'.length;
+    const accepted = [];
+    for (let n = 0; n < end; n++) if (formatError(report.slice(0, n)) === undefined) accepted.push(n);
+    expect(accepted).toEqual([]);
+    expect(formatError(report)).toBeUndefined();
+    expect(readIncomingMessage(report)).toMatchObject({ transactions: [{ status: 'ACSC' }, { status: 'RJCT', reason: 'AC04' }] });
+  });
+
+  it('refuses what is not well-formed, even where a lenient parser reads something', () => {
+    const cases: [string, string, RegExp][] = [
+      ['mismatched end tag', report.replace('</TxSts>', '</TxStatus>'), /<\/TxStatus> closes <TxSts>/],
+      ['crossed elements', report.replace('<TxSts>ACSC</TxSts>', '<TxSts><Cd>ACSC</TxSts></Cd>'), /closes <Cd>/],
+      ['a second root', `${report}<Document/>`, /a second root element/],
+      ['text after the root', `${report}trailing`, /text after the root element/],
+      ['a DOCTYPE', report.replace('?>', '?><!DOCTYPE Document [<!ENTITY x "y">]>'), /DOCTYPE/],
+      ['an unknown entity', report.replace('<MsgId>B7', '<MsgId>B7&x;'), /&x; is not an entity/],
+      ['a bare ampersand', report.replace('<MsgId>B7', '<MsgId>B7 & co'), /starts no entity reference/],
+      ['an unquoted attribute', report.replace('xmlns="', 'xmlns=x "'), /is not quoted/],
+      ['an attribute twice', report.replace('<Document ', '<Document a="1" a="2" '), /attribute a twice/],
+    ];
+    for (const [what, xml, message] of cases) expect(formatError(xml), what).toMatch(message);
+  });
+
+  it('decodes entities and CDATA, keeps comments out, and reads a prefixed document by its prefix', () => {
+    const xml = report
+      .replace('<MsgId>B7</MsgId>', '<MsgId><![CDATA[B]]>&#55;<!-- a note --></MsgId>')
+      .replace('<OrgnlMsgId>MP7</OrgnlMsgId>', '<OrgnlMsgId>MP&#x37;</OrgnlMsgId>');
+    expect(readIncomingMessage(xml)).toMatchObject({ msgId: 'B7', originalMsgId: 'MP7' });
+    const prefixed = report.replace('<Document xmlns=', '<p:Document xmlns:p=').replace('</Document>', '</p:Document>').replace(/<(\/?)(?!p:|\?)([A-Za-z])/g, '<$1p:$2');
+    expect(readIncomingMessage(prefixed)).toEqual(readIncomingMessage(report));
+    // Declared for another prefix than the root's: no namespace of its own.
+    expect(formatError(prefixed.replace('xmlns:p=', 'xmlns:q='))).toMatch(/has no namespace/);
+  });
+});

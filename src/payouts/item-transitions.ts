@@ -156,7 +156,7 @@ export interface UncertainItem {
 
 /**
  * QUEUED stays QUEUED with its next status check due after `delayMs` (its chunk is then due at its
- * earliest check: finishChunk). One `item.rail_check_scheduled` event each (attempt and delay differ).
+ * earliest check: finishChunk). One `item.rail_check_scheduled` event each, with its attempt and delay.
  * Returns the items rescheduled (the others were settled by someone else).
  */
 export async function scheduleChecks<T extends UncertainItem>(tx: Tx, events: TransactionEvents, unresolved: readonly T[]): Promise<T[]> {
@@ -171,13 +171,18 @@ export async function scheduleChecks<T extends UncertainItem>(tx: Tx, events: Tr
   );
   const ids = new Set(moved.rows.map((row) => row.id));
   const done = unresolved.filter((u) => ids.has(u.item.id));
-  events.audit(
-    done.map(({ item, detail, delayMs }) => ({
-      action: 'item.rail_check_scheduled',
-      entity: `item:${item.referenceCode}`,
-      after: { status: move.to, attempts: item.attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs },
-    })),
-  );
+  // Grouped by what the events say besides the item: a chunk's first send to a file rail is one
+  // group, hashed as uniform events (the same rows as one-off events, ~10 µs less per item).
+  const groups = new Map<string, { attempts: number; detail: string; delayMs: number; entities: string[] }>();
+  for (const { item, detail, delayMs } of done) {
+    const key = JSON.stringify([item.attempts, detail, delayMs]);
+    const group = groups.get(key);
+    if (group) group.entities.push(`item:${item.referenceCode}`);
+    else groups.set(key, { attempts: item.attempts, detail, delayMs, entities: [`item:${item.referenceCode}`] });
+  }
+  for (const { attempts, detail, delayMs, entities } of groups.values()) {
+    events.auditUniform({ action: 'item.rail_check_scheduled', before: null, entities, after: { status: move.to, attempts: attempts + 1, outcome: 'AMBIGUOUS', detail, nextCheckInMs: delayMs } });
+  }
   return done;
 }
 

@@ -31,7 +31,7 @@ export interface Pain001File {
 }
 
 /** Max140Text: names and remittance lines longer than that are cut, never refused by the bank. */
-const text140 = (value: string) => [...value].slice(0, 140).join('');
+const text140 = (value: string) => (value.length <= 140 ? value : [...value].slice(0, 140).join(''));
 
 /** The sum of a list of amounts, the CtrlSum of a group or a payment block. */
 export function controlSum(transfers: readonly { amount: bigint }[]): bigint {
