@@ -44,10 +44,17 @@ export async function sftpFolders(options: { url: string; privateKeyFile: string
     }
   };
   const exists = (sftp: SftpClient, path: string) => sftp.exists(path).then((kind) => kind !== false);
+  // A folder another party creates at the same moment (the bank, another process) makes mkdir fail: it is there all the same.
+  const ensureDir = async (sftp: SftpClient, path: string) => {
+    if (await exists(sftp, path)) return;
+    await sftp.mkdir(path, true).catch(async (error) => {
+      if (!(await exists(sftp, path))) throw error;
+    });
+  };
   return {
     writeNew: (dir, name, content) =>
       run(async (sftp) => {
-        if (!(await exists(sftp, dir))) await sftp.mkdir(dir, true);
+        await ensureDir(sftp, dir);
         if (await exists(sftp, `${dir}/${name}`)) return 'exists';
         const temporary = `${dir}/.${name}.${randomBytes(4).toString('hex')}.part`;
         await sftp.put(Buffer.from(content, 'utf8'), temporary);
@@ -62,7 +69,7 @@ export async function sftpFolders(options: { url: string; privateKeyFile: string
       }),
     list: (dir) =>
       run(async (sftp) => {
-        if (!(await exists(sftp, dir))) await sftp.mkdir(dir, true);
+        await ensureDir(sftp, dir);
         const entries = await sftp.list(dir);
         return entries
           .filter((e) => e.type === '-' && !e.name.startsWith('.'))
@@ -72,7 +79,7 @@ export async function sftpFolders(options: { url: string; privateKeyFile: string
     read: (dir, name) => run(async (sftp) => (await sftp.get(`${dir}/${name}`)) as Buffer),
     moveInto: (dir, name, sub) =>
       run(async (sftp) => {
-        if (!(await exists(sftp, `${dir}/${sub}`))) await sftp.mkdir(`${dir}/${sub}`, true);
+        await ensureDir(sftp, `${dir}/${sub}`);
         for (let n = 0; n < 1000; n++) {
           const to = `${dir}/${sub}/${n === 0 ? name : `${name}.${n}`}`;
           if (await exists(sftp, to)) continue;
