@@ -127,11 +127,11 @@ export async function settleRun(options: {
     const finals = await Promise.all(batches.map(({ merchant, requestId }) => waitFinal(client, merchant, requestId, deadline, deployment.serve.tail)));
     const after = await deployment.usage();
     const settleMs = Math.max(...finals.map((final) => Date.parse(final.completedDate))) - authStart;
-    const webhooks = receiver ? await awaitDeliveries(receiver, batches.length, deadline, Math.max(...finals.map((final) => Date.parse(final.completedDate)))) : undefined;
+    const validItems = batches.reduce((sum, { batch }) => sum + batch.valid, 0);
+    const webhooks = receiver ? await awaitDeliveries(receiver, batches.length, validItems, deadline, Math.max(...finals.map((final) => Date.parse(final.completedDate)))) : undefined;
 
     finals.forEach((final, i) => checkBatchTotals(final, batches[i].batch, `batch ${i}`));
     const auditVerified = await checkBooksAndAudit(client, options.verify);
-    const validItems = batches.reduce((sum, { batch }) => sum + batch.valid, 0);
     if (webhooks && webhooks.items !== validItems) throw new Error(`webhooks: ${webhooks.items} items arrived in items.settled, expected ${validItems}`);
 
     return {
@@ -161,12 +161,16 @@ export async function settleRun(options: {
 }
 
 /**
- * Waits until every batch's mass_payout.completed has arrived (the last event of a batch), then a
- * moment for stragglers, and summarises the lags. Every item must have arrived in an items.settled.
+ * Waits until every batch's mass_payout.completed and every item's items.settled have arrived.
+ * Deliveries are independent (a consumer orders them by their sequence numbers), so the completion
+ * may overtake an items.settled still in flight or waiting for its retry: the run waits for both,
+ * up to its deadline, and the figure says how long after the last batch was final that was.
  */
-async function awaitDeliveries(receiver: BenchReceiver, batches: number, deadline: number, finalAt: number): Promise<NonNullable<SettleRun['webhooks']>> {
-  while ((receiver.types.get('mass_payout.completed') ?? 0) < batches) {
-    if (Date.now() > deadline) throw new Error(`webhooks: ${receiver.types.get('mass_payout.completed') ?? 0} of ${batches} mass_payout.completed arrived by the deadline`);
+async function awaitDeliveries(receiver: BenchReceiver, batches: number, validItems: number, deadline: number, finalAt: number): Promise<NonNullable<SettleRun['webhooks']>> {
+  while ((receiver.types.get('mass_payout.completed') ?? 0) < batches || receiver.items < validItems) {
+    if (Date.now() > deadline) {
+      throw new Error(`webhooks: by the deadline ${receiver.types.get('mass_payout.completed') ?? 0} of ${batches} mass_payout.completed and ${receiver.items} of ${validItems} items in items.settled arrived`);
+    }
     await sleep(50);
   }
   const lastArrival = Date.now();

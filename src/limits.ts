@@ -181,6 +181,8 @@ export const limits = {
   webhookEndpointsPerMerchantMax: 16,
   /** Items one mass_payout.items.settled carries at most (a chunk's settlement is 1,000 by default). */
   webhookItemsPerEventMax: 1_000,
+  /** Delivery rows per INSERT when a transaction writes its deliveries (6 parameters each, under PostgreSQL's 65,535). */
+  webhookDeliveriesPerInsertMax: 1_000,
   /** Default retry schedule, the wait before each attempt: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (≈ 3 days in all). */
   webhookRetryScheduleMs: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000] as readonly number[],
   /** MASSPAYOUT_WEBHOOK_RETRY_MS: at most this many attempts, each wait at most a week. */

@@ -20,3 +20,14 @@ it('src/db/schema.sql is exactly what the migrations produce (fix: npm run db:sc
   expect(dumped).toContain('create table work_chunks (');
   expect(dumped).toBe(committed);
 });
+
+it('webhook payloads are stored with lz4 where the server has it, and with its default where not', async () => {
+  const lz4 = await db.query(`create temp table lz4_probe (p text compression lz4)`).then(
+    () => true,
+    (error: { code?: string }) => (error.code === '0A000' ? false : Promise.reject(error)),
+  );
+  const column = await db.query<{ compression: string }>(
+    `select attcompression::text as compression from pg_attribute where attrelid = 'webhook_deliveries'::regclass and attname = 'payload'`,
+  );
+  expect(column.rows[0].compression).toBe(lz4 ? 'l' : '');
+});

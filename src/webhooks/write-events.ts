@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutboundEvent, OutboundWriter } from '../audit/transaction-events.ts';
 import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
+import { limits } from '../limits.ts';
 import { webhookChanges, type WebhookChange } from './changes.ts';
 import type { ItemEventMode } from './event-types.ts';
 import { plannedEvents, type BatchRow, type ItemRow, type PlannedEvent } from './payloads.ts';
@@ -49,24 +50,28 @@ async function writeForMerchant(tx: Tx, merchantId: bigint, changes: WebhookChan
   const next = await allocateSequences(tx, counts);
 
   const timestamp = new Date().toISOString();
-  const rows = { messageIds: [] as string[], endpointIds: [] as string[], batchIds: [] as string[], types: [] as string[], sequences: [] as string[], payloads: [] as string[] };
+  const rows: unknown[][] = [];
   for (const { endpoint, events } of perEndpoint) {
     for (const event of events) {
       const sequence = next.get(event.batchId)!;
       next.set(event.batchId, sequence + 1);
-      rows.messageIds.push(`msg_${randomUUID().replaceAll('-', '')}`);
-      rows.endpointIds.push(endpoint.id.toString());
-      rows.batchIds.push(event.batchId);
-      rows.types.push(event.type);
-      rows.sequences.push(sequence.toString());
-      rows.payloads.push(payloadOf(event, sequence, timestamp));
+      rows.push([`msg_${randomUUID().replaceAll('-', '')}`, endpoint.id, event.batchId, event.type, sequence, payloadOf(event, sequence, timestamp)]);
     }
   }
-  await tx.query(
-    `insert into webhook_deliveries (message_id, endpoint_id, batch_id, event_type, sequence, payload)
-     select * from unnest($1::text[], $2::int8[], $3::uuid[], $4::text[], $5::int8[], $6::text[])`,
-    [textArrayLiteral(rows.messageIds), rows.endpointIds, textArrayLiteral(rows.batchIds), textArrayLiteral(rows.types), rows.sequences, rows.payloads],
-  );
+  await insertDeliveries(tx, rows);
+}
+
+/**
+ * One INSERT per limits.webhookDeliveriesPerInsertMax rows, every value its own parameter: a
+ * grouped payload (~300 KB of JSON) goes to the server as it is, where an array parameter would
+ * have the driver escape each of its quotes first.
+ */
+async function insertDeliveries(tx: Tx, rows: readonly unknown[][]): Promise<void> {
+  for (let start = 0; start < rows.length; start += limits.webhookDeliveriesPerInsertMax) {
+    const slice = rows.slice(start, start + limits.webhookDeliveriesPerInsertMax);
+    const values = slice.map((_, r) => `($${r * 6 + 1}, $${r * 6 + 2}::int8, $${r * 6 + 3}::uuid, $${r * 6 + 4}, $${r * 6 + 5}::int8, $${r * 6 + 6})`);
+    await tx.query(`insert into webhook_deliveries (message_id, endpoint_id, batch_id, event_type, sequence, payload) values ${values.join(', ')}`, slice.flat());
+  }
 }
 
 /** The exact body: `{"type", "timestamp", "data"}`, data with the batch's sequence number. */
