@@ -62,56 +62,60 @@ async function runBlock(index: number): Promise<{ code: number | null; stdout: s
     });
   });
   cleanups.push(() => endGroup(child.pid!, port));
+  // A block that keeps its files outside the data dir says where: removed last, once its processes are gone.
+  const keptIn = /^this run's files are in (\S+)$/m.exec(stdout)?.[1];
+  if (keptIn) cleanups.unshift(() => rm(keptIn, { recursive: true, force: true }));
 
   return { code, stdout, stderr, output: `exit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}` };
 }
 
-it('runs the README walkthrough as printed, from a fresh data dir to a completed payroll', async () => {
-  const { code, stdout, stderr, output } = await runBlock(0);
-  expect(code, output).toBe(0);
-  for (const line of [
-    'examples/payroll.csv:19 (P-2026-01-018): The IBAN is invalid',
-    'examples/payroll.csv:20 (P-2026-01-019): recipientName is required for IBAN payouts',
-    'examples/payroll.csv:21 (P-2026-01-020): The amount must be greater than zero with at most two fraction digits',
-    'examples/payroll.csv:22 (P-2026-01-021): All items of a mass payout must share one currency',
-  ]) {
-    expect(stderr, output).toContain(line);
-  }
-  for (const line of [
-    'COMPLETED: 21/21 items final, 16 paid, 1 failed, 4 invalid, paid 497,576.50 of 527,826.50 TRY',
-    'P-2026-01-014,IBAN,TR740001207381249311532899,Ece Güneş,30250,TRY,Ocak 2026 maaşı,DEPOSIT_SUCCESS,',
-    'TRY: 252,399.50 available, 0.00 reserved',
-    'the ledger balances (0.00 TRY)',
-    'the audit trail is intact',
-  ]) {
-    expect(stdout, output).toContain(line);
-  }
-  expect(stdout.match(/\tSUCCESS\t/g), output).toHaveLength(16);
-  // auth after submit, and the batch's audit trail ending with the batch turning COMPLETED.
-  expect(stdout, output).toMatch(/^batch [0-9a-f-]{36} is authorised: /m);
-  expect(stdout, output).toMatch(/^\d+,[^,]+,worker:[^,]+,batch\.status,batch:[0-9a-f-]{36},.*COMPLETED/m);
-}, 300_000);
+/** What both blocks end with: the same payroll, final, paid, its books and audit trail checked. */
+const payrollDone = [
+  'COMPLETED: 21/21 items final, 16 paid, 1 failed, 4 invalid, paid 497,576.50 of 527,826.50 TRY',
+  'P-2026-01-014,IBAN,TR740001207381249311532899,Ece Güneş,30250,TRY,Ocak 2026 maaşı,DEPOSIT_SUCCESS,',
+  'TRY: 252,399.50 available, 0.00 reserved',
+  'the ledger balances (0.00 TRY)',
+  'the audit trail is intact',
+];
 
-it('runs the README walkthrough through the bank simulator as printed: the payroll paid as ISO 20022 files', async () => {
-  const { code, stdout, output } = await runBlock(1);
-  const work = /^this run's files are in (\S+)$/m.exec(stdout)?.[1];
-  // Removed last, once the block's processes are gone (cleanups run from the end).
-  if (work) cleanups.unshift(() => rm(work, { recursive: true, force: true }));
-  expect(code, output).toBe(0);
-  for (const line of [
-    'COMPLETED: 21/21 items final, 16 paid, 1 failed, 4 invalid, paid 497,576.50 of 527,826.50 TRY',
-    'P-2026-01-014,IBAN,TR740001207381249311532899,Ece Güneş,30250,TRY,Ocak 2026 maaşı,DEPOSIT_SUCCESS,',
-    'TRY: 252,399.50 available, 0.00 reserved',
-    'the ledger balances (0.00 TRY)',
-    'the audit trail is intact',
-  ]) {
-    expect(stdout, output).toContain(line);
-  }
-  // The 14 valid IBAN payouts went out in pain.001 files the bank accepted, and its reports came back.
-  const out = [...stdout.matchAll(/^OUT ACCEPTED\s+pain\.001\.MP\w+\.xml {2}(\d+) tx/gm)].map((m) => Number(m[1]));
-  expect(out.reduce((a, b) => a + b, 0), output).toBe(14);
-  expect(stdout, output).toMatch(/^IN {2}PROCESSED pain\.002\.BNK\w+\.xml/m);
-  expect(stdout, output).toMatch(/^pain\.001\.MP\w+\.xml$/m);
+type BlockRun = Awaited<ReturnType<typeof runBlock>>;
+
+/** The walkthrough's blocks in README order, each with what it shows besides the finished payroll. */
+const blocks: Array<{ name: string; showsAlso(run: BlockRun): void }> = [
+  {
+    name: 'runs the README walkthrough as printed, from a fresh data dir to a completed payroll',
+    showsAlso({ stdout, stderr, output }) {
+      for (const line of [
+        'examples/payroll.csv:19 (P-2026-01-018): The IBAN is invalid',
+        'examples/payroll.csv:20 (P-2026-01-019): recipientName is required for IBAN payouts',
+        'examples/payroll.csv:21 (P-2026-01-020): The amount must be greater than zero with at most two fraction digits',
+        'examples/payroll.csv:22 (P-2026-01-021): All items of a mass payout must share one currency',
+      ]) {
+        expect(stderr, output).toContain(line);
+      }
+      expect(stdout.match(/\tSUCCESS\t/g), output).toHaveLength(16);
+      // auth after submit, and the batch's audit trail ending with the batch turning COMPLETED.
+      expect(stdout, output).toMatch(/^batch [0-9a-f-]{36} is authorised: /m);
+      expect(stdout, output).toMatch(/^\d+,[^,]+,worker:[^,]+,batch\.status,batch:[0-9a-f-]{36},.*COMPLETED/m);
+    },
+  },
+  {
+    name: 'runs the README walkthrough through the bank simulator as printed: the payroll paid as ISO 20022 files',
+    showsAlso({ stdout, output }) {
+      // The 14 valid IBAN payouts went out in pain.001 files the bank accepted, and its reports came back.
+      const out = [...stdout.matchAll(/^OUT ACCEPTED\s+pain\.001\.MP\w+\.xml {2}(\d+) tx/gm)].map((m) => Number(m[1]));
+      expect(out.reduce((a, b) => a + b, 0), output).toBe(14);
+      expect(stdout, output).toMatch(/^IN {2}PROCESSED pain\.002\.BNK\w+\.xml/m);
+      expect(stdout, output).toMatch(/^pain\.001\.MP\w+\.xml$/m);
+    },
+  },
+];
+
+it.each(blocks.map((block, index) => ({ ...block, index })))('$name', async ({ index, showsAlso }) => {
+  const run = await runBlock(index);
+  expect(run.code, run.output).toBe(0);
+  for (const line of payrollDone) expect(run.stdout, run.output).toContain(line);
+  showsAlso(run);
 }, 300_000);
 
 /** Ends every process the script started (the service among them) and waits until its port is free. */
