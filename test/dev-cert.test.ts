@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededDataDir } from './support/db.ts';
 import { ensureGone, stopGracefully } from './support/deployment.ts';
 import { type CliProcess, freePort, runCli } from './support/process.ts';
 
@@ -101,6 +102,7 @@ describe('masspayout dev-cert', () => {
 
   it('serve takes the pair; the official Node client trusting it by NODE_EXTRA_CA_CERTS pays over https; untrusted, it is refused', { timeout: 480_000 }, async () => {
     const adminToken = randomBytes(16).toString('hex');
+    await seededDataDir(dataDir);
     serve = runCli(['serve'], {
       MASSPAYOUT_DATA_DIR: dataDir,
       MASSPAYOUT_ADMIN_TOKEN: adminToken,

@@ -8,7 +8,7 @@ import { outboxQueue } from '../src/queue/rabbitmq/outbox-queue.ts';
 import { batchesAwaitingPromotion, promoteBatches } from '../src/queue/rabbitmq/promote-batches.ts';
 import { relayRound, type RelayOptions } from '../src/queue/rabbitmq/relay.ts';
 import { ibanItem } from './support/items.ts';
-import { installationDb } from './support/db.ts';
+import { installationDb, seededDataDir } from './support/db.ts';
 import { freePort, runCli } from './support/process.ts';
 import { submitBatch } from './support/processing.ts';
 import { startTestService, type TestService } from './support/service.ts';
@@ -203,6 +203,7 @@ describe('start-up with QUEUE_URL', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-no-broker-'));
     const database = await installationDb();
     try {
+      await seededDataDir(dataDir);
       // Nobody listens on a port the OS just handed out and took back.
       const brokerPort = await freePort();
       const cli = runCli(['serve'], {

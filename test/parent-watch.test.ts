@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { limits } from '../src/limits.ts';
+import { seededDataDir } from './support/db.ts';
 import { freePort } from './support/process.ts';
 import { waitUntil as waitUntilWithin } from './support/wait.ts';
 
@@ -62,6 +63,7 @@ describe('serve started by npm', () => {
   it('stops by itself when the npm process that started it is killed', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-npm-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    await seededDataDir(dataDir);
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

@@ -9,7 +9,7 @@ import { httpStatusOf } from '../src/api/errors.ts';
 import { errors } from '../src/errors.ts';
 import { batchMoves, itemMoves, steps } from '../src/payouts/transitions.ts';
 import { errorsTable, tableBegin, tableEnd } from '../scripts/errors-table.ts';
-import { installationDb } from './support/db.ts';
+import { installationDb, seededDataDir } from './support/db.ts';
 import { freePort, runCli } from './support/process.ts';
 import { startTestService } from './support/service.ts';
 
@@ -80,6 +80,8 @@ describe('README api section', () => {
     const database = await installationDb();
     cleanups.push(database.drop);
     Object.assign(env, database.env);
+    // The API example is the subject, not a first start (the walkthrough test has that): the run's migrated database.
+    await seededDataDir(env.MASSPAYOUT_DATA_DIR);
     const serve = runCli(['serve'], env);
     cleanups.push(async () => {
       serve.child.kill('SIGTERM');

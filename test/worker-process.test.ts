@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { authorizationHeader } from '../src/signing/iyzws.ts';
 import { httpRequest } from './support/http.ts';
 import { ibanItem, memberItem } from './support/items.ts';
-import { installationDb } from './support/db.ts';
+import { installationDb, seededDataDir } from './support/db.ts';
 import { type CliProcess, freePort, runCli } from './support/process.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -49,6 +49,8 @@ describe('masspayout worker', () => {
   it(`processes a batch submitted to the running service (${serverUrl ? 'two worker processes on PostgreSQL' : 'workers inside serve on PGlite'})`, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'masspayout-workers-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    // The workers are the subject, not a first start: the run's migrated database (on PGlite).
+    await seededDataDir(dataDir);
     const adminToken = randomBytes(16).toString('hex');
     const env: Record<string, string> = { MASSPAYOUT_DATA_DIR: dataDir, HOST: '127.0.0.1', MASSPAYOUT_ADMIN_TOKEN: adminToken, MASSPAYOUT_SANDBOX_SETTLE_MS: '300' };
     const database = await installationDb();

@@ -59,9 +59,10 @@ function withoutStatement(error: unknown): never {
 /**
  * Embedded PostgreSQL in this process. PGlite is a single session: its own mutex serialises a
  * transaction against every other query, so awaiting the outer handle inside `transaction` deadlocks.
+ * `loadDataDir` (a tar PGlite's dumpDataDir wrote) starts from that database instead of running initdb.
  */
-export async function openPglite(dataDir: string | undefined, options: { checkpointCheckMs?: number } = {}): Promise<Db> {
-  const pg = await PGlite.create({ dataDir, parsers: bigintParsers, startParams: [...PGlite.defaultStartParams, ...memoryParams, ...walParams] });
+export async function openPglite(dataDir: string | undefined, options: { checkpointCheckMs?: number; loadDataDir?: Blob } = {}): Promise<Db> {
+  const pg = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir, parsers: bigintParsers, startParams: [...PGlite.defaultStartParams, ...memoryParams, ...walParams] });
   const stopCheckpoints = scheduleCheckpoints(pg, options.checkpointCheckMs ?? limits.embeddedCheckpointCheckMs);
   const wrap = (q: { query: PGlite['query'] }): Tx => ({
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {

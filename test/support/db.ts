@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { inject } from 'vitest';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
@@ -18,7 +22,8 @@ import type { Db, Tx } from '../../src/db/port.ts';
 export async function freshDb(options: { upTo?: string } = {}): Promise<{ db: Db; schema?: string; drop(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const db = onceClosed(await openPglite(undefined));
+    // From the run's migrated template (an older schema for `upTo` is built by migrating, as before).
+    const db = onceClosed(await openPglite(undefined, { loadDataDir: options.upTo ? undefined : await templateDump() }));
     await migrate(db, options.upTo);
     return { db, drop: () => db.close() };
   }
@@ -74,6 +79,29 @@ export async function installationDb(options: { required?: boolean } = {}): Prom
       await schema.drop();
     },
   };
+}
+
+let dump: Promise<Blob> | undefined;
+/** The template's dump (test/support/pglite-template.ts), read once per test file's process. */
+function templateDump(): Promise<Blob | undefined> {
+  const template = inject('pgliteTemplate');
+  if (!template) return Promise.resolve(undefined);
+  return (dump ??= readFile(template.dump).then((bytes) => new Blob([bytes])));
+}
+
+/**
+ * On PGlite, `dataDir` gets a copy of the run's migrated, empty database: what a first start of
+ * `serve` would leave there, for tests whose subject is not that first start (it costs an initdb and
+ * every migration in the child). A start on it still runs migrate(), which finds nothing to do.
+ * Nothing on a server, where the installation's schema is its database, nor in a data dir that
+ * holds a database already.
+ */
+export async function seededDataDir(dataDir: string): Promise<void> {
+  const template = inject('pgliteTemplate');
+  const target = path.join(dataDir, 'pgdata');
+  // A data dir that holds a database already (a restart) keeps it.
+  if (process.env.DATABASE_URL || !template || existsSync(target)) return;
+  await cp(template.dataDir, target, { recursive: true });
 }
 
 async function freshSchema(url: string): Promise<{ name: string; drop(): Promise<void> }> {

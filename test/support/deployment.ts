@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { AdminClient } from '../../src/client/admin.ts';
 import { MassPayoutClient } from '../../src/client/client.ts';
 import { formatDecimal } from '../../src/money.ts';
+import { seededDataDir } from './db.ts';
 import { type CliProcess, freePort, runCli } from './process.ts';
 
 /**
@@ -16,7 +17,13 @@ export interface Served {
   admin: AdminClient;
 }
 
+/**
+ * `masspayout serve` on `env`. An embedded data dir without a database yet gets the run's migrated
+ * one (seededDataDir): these tests are about what a deployment does, not its first start, which
+ * startup.test.ts and the README walkthrough prove on empty data dirs.
+ */
 export async function startServe(env: Record<string, string>): Promise<Served> {
+  if (env.MASSPAYOUT_DATA_DIR && !env.DATABASE_URL) await seededDataDir(env.MASSPAYOUT_DATA_DIR);
   const port = await freePort();
   const cli = runCli(['serve'], { ...env, HOST: '127.0.0.1', PORT: String(port) });
   const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/, 120_000);
