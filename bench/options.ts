@@ -5,7 +5,7 @@
  *   --only ingest,settle,iso20022,webhooks,reads  which figures (ingest = init + auth of one batch; settle = auth → final;
  *                               iso20022 = auth → final through the ISO 20022 files and the bank simulator;
  *                               reads = signed retrieve / item / balance against one large batch: reads.ts)
- *   --sizes 10000,100000        batch sizes of the ingest figures
+ *   --sizes 100000,1000000      batch sizes of the ingest figures
  *   --db pglite,postgres        databases of the ingest figures
  *   --settle-size 100000        batch size of the settle figures
  *   --settle-cases …            settle setups, each <db>[:<n>w][:<k>m][:rmq][:lat<ms>] (see parseCase)
@@ -58,7 +58,7 @@ export interface BenchOptions {
 
 const defaults = {
   only: 'ingest,settle,iso20022,webhooks,reads',
-  sizes: '10000,100000',
+  sizes: '100000,1000000',
   db: 'pglite,postgres',
   settleSize: '100000',
   settleCases: 'pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50',

@@ -1,7 +1,13 @@
 /** Every limit of the system in one place, each named with its unit. Env overrides are read in config.ts. */
 export const limits = {
-  itemsPerBatchMax: 100_000,
-  requestBodyBytesMax: 64 * 1024 * 1024,
+  /** Items one init may carry: a marketplace's whole payout run, read and written as it arrives. */
+  itemsPerBatchMax: 1_000_000,
+  /** An init body: 1,000,000 items of ~500 bytes of JSON each. Streamed, so it costs time, not memory. */
+  requestBodyBytesMax: 512 * 1024 * 1024,
+  /** One item of an init body, as bytes of JSON: ~200 is usual, every field at its limit in \u escapes ~4,000. */
+  initItemBytesMax: 64 * 1024,
+  /** One top-level member of an init body other than its items (externalId, conversationId, …), as bytes of JSON. */
+  initMemberBytesMax: 64 * 1024,
   /** Bodies of everything but init are small; a tight limit keeps junk out early. */
   smallBodyBytesMax: 64 * 1024,
   itemExternalIdCharsMax: 64,
@@ -33,7 +39,7 @@ export const limits = {
   signerReadsPerRequestMax: 3,
   /** How often each server forgets random keys older than the replay window (one indexed delete). */
   randomKeyPurgeIntervalMs: 60_000,
-  /** A whole request (headers and body) must arrive within this: a 64 MiB body needs ≥ 0.6 MB/s. */
+  /** A whole request (headers and body) must arrive within this: a 512 MiB init needs ≥ 4.5 MB/s. */
   requestTimeoutMs: 120_000,
   /** Items per COPY statement of an init (each sent in pieces of 1,000 rows, made as the driver asks). */
   insertChunkRows: 20_000,
@@ -230,6 +236,12 @@ export const limits = {
   bodyBytesUnbudgetedMax: 64 * 1024,
   /** Bytes of larger bodies held at once across all connections, before their signatures are checked. */
   bodyBytesInFlightMax: 96 * 1024 * 1024,
+  /**
+   * What a streamed init takes of that budget on PostgreSQL, whatever its length: it holds no body,
+   * but its itemExternalIds (~70 bytes an item, ~70 MB at 1,000,000), a transaction and a pooled
+   * connection until its signature is checked. Three at a time per process; the next waits as a body does.
+   */
+  streamedInitBudgetBytes: 32 * 1024 * 1024,
   /** How long a large body waits for room in that budget before a 503 (its bytes unread meanwhile). */
   bodyBudgetWaitMs: 10_000,
   /** Open HTTP connections per process; past it a new connection is closed at once. */

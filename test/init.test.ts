@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { limits } from '../src/limits.ts';
 import { startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { ibanItem, ibanItems, identityItem, memberItem, phoneItem, trIban } from './support/items.ts';
 
@@ -347,5 +349,70 @@ describe('init storage', () => {
     expect(rows.rows[awkward.length]).toMatchObject({ item_external_id: 'bad\ttype', recipient_type: 'IB\tAN\\N', description: null, status: 'INVALID', error_codes: ['6103'] });
     expect(rows.rows[awkward.length + 1]).toMatchObject({ item_external_id: 'no name', recipient_name: null, description: '\\N', status: 'INVALID' });
     expect(rows.rows[awkward.length + 1].error_codes).toHaveLength(1);
+  });
+});
+
+// The body is read as it arrives: members in any order, items written before the signature is
+// known, and nothing committed unless it is right.
+describe('init streamed', () => {
+  /** More items than one COPY chunk, so the items are written while the body still arrives. */
+  const beyondOneChunk = limits.insertChunkRows + 500;
+
+  test('externalId, purpose and conversationId after the items: stored the same; the same request in another member order is a replay', async () => {
+    const items = [...ibanItems(3), { ...ibanItem(9), amount: { value: 0, currency: 'TRY' } }];
+    const last = `{"items":${JSON.stringify(items)},"purpose":"BONUS","conversationId":"conv-after","externalId":"members-after"}`;
+    const response = await init(undefined, { rawBody: last, query: '?locale=en' });
+    expect(response.status, response.text).toBe(200);
+    expect(response.json).toMatchObject({ conversationId: 'conv-after', invalidItems: [{ externalId: 'item-9', errorCode: '6111' }] });
+    expect(await storedBatch(response.json.requestId)).toMatchObject({ external_id: 'members-after', purpose: 'BONUS', conversation_id: 'conv-after', item_count: 4, valid_count: 3 });
+    const before = await counts();
+    const again = await init({ externalId: 'members-after', purpose: 'BONUS', items });
+    expect(again.json.requestId).toBe(response.json.requestId);
+    expect(await counts()).toEqual(before);
+  });
+
+  test('a batch stored under the fingerprint of before streaming is still recognised as its request', async () => {
+    const items = ibanItems(2);
+    const first = await init({ externalId: 'legacy-fingerprint', purpose: 'SALARY', items });
+    expect(first.status, first.text).toBe(200);
+    const legacy = createHash('sha256').update(JSON.stringify(['legacy-fingerprint', 'SALARY', items])).digest('hex');
+    await service.db.query('update batches set fingerprint = $2 where id = $1', [first.json.requestId, legacy]);
+    const again = await init({ locale: 'en', externalId: 'legacy-fingerprint', purpose: 'SALARY', items });
+    expect(again.status, again.text).toBe(200);
+    expect(again.json.requestId).toBe(first.json.requestId);
+    const other = await init({ externalId: 'legacy-fingerprint', purpose: 'SALARY', items: items.slice(1) });
+    expect(other.status).toBe(409);
+  });
+
+  test('invalid items without a currency before the first item that names one get the batch currency', async () => {
+    const noCurrency = { ...ibanItem(1), amount: { value: '5.00' } };
+    const response = await init({ externalId: 'currency-later', items: [noCurrency, ibanItem(2, '1.00', 'EUR'), { ...noCurrency, itemExternalId: 'item-3' }] });
+    expect(response.status, response.text).toBe(200);
+    expect((await storedItems(response.json.requestId)).map((row) => [row.status, row.currency])).toEqual([['INVALID', 'EUR'], ['INIT', 'EUR'], ['INVALID', 'EUR']]);
+    expect(await storedBatch(response.json.requestId)).toMatchObject({ currency: 'EUR', valid_count: 1 });
+  });
+
+  test(`${beyondOneChunk} items: stored in order with their totals; the same body with a wrong signature, broken at its end or a member too many stores nothing`, { timeout: 120_000 }, async () => {
+    const items = ibanItems(beyondOneChunk);
+    const body = JSON.stringify({ items, externalId: 'streamed-many' });
+    const before = await counts();
+    const wrong = await service.signed({ ...merchant, secretKey: 'not-the-secret' }, 'POST', initPath, undefined, { rawBody: body });
+    expect([wrong.status, wrong.json.errorCode]).toEqual([401, '1000']);
+    const broken = await init(undefined, { rawBody: body.slice(0, -1) });
+    expect([broken.status, broken.json.errorCode]).toEqual([400, '12']);
+    const extra = await init(undefined, { rawBody: body.slice(0, -1) + ',"callbackUrl":"http://x"}' });
+    expect([extra.status, extra.json.errorCode]).toEqual([400, '11']);
+    expect(await counts()).toEqual(before);
+
+    const response = await init(undefined, { rawBody: body });
+    expect(response.status, response.text).toBe(200);
+    const stored = await service.db.query<{ n: bigint; seqs: bigint; first: string; last: string; total: bigint }>(
+      `select count(*) as n, count(distinct seq) as seqs, min(item_external_id) filter (where seq = 0) as first,
+              min(item_external_id) filter (where seq = $2) as last, sum(amount)::int8 as total from items where batch_id = $1`,
+      [response.json.requestId, beyondOneChunk - 1],
+    );
+    const expectedTotal = items.reduce((sum, item) => sum + BigInt(Math.round(Number((item.amount as { value: string }).value) * 100)), 0n);
+    expect(stored.rows[0]).toEqual({ n: BigInt(beyondOneChunk), seqs: BigInt(beyondOneChunk), first: 'item-0', last: `item-${beyondOneChunk - 1}`, total: expectedTotal });
+    expect(await storedBatch(response.json.requestId)).toMatchObject({ item_count: beyondOneChunk, valid_count: beyondOneChunk, total_amount: expectedTotal });
   });
 });

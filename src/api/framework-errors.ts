@@ -15,11 +15,7 @@ export function toApiError(error: FastifyError | ApiError): ApiError {
   if (error instanceof ApiError) return error;
   if (isConnectionFault(error)) return new ApiError('DATABASE_UNAVAILABLE');
   if (characterStates.has(String((error as { code?: unknown }).code))) return new ApiError('INVALID_CHARACTERS');
-  if (error.validation) {
-    const first = error.validation[0];
-    const where = `${error.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
-    return new ApiError('INVALID_REQUEST', `${where} ${first?.message ?? 'is invalid'}`.slice(0, 200));
-  }
+  if (error.validation) return validationFailure(error.validation, error.validationContext ?? 'body');
   const byCode: Record<string, ApiErrorName> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -34,6 +30,12 @@ export function toApiError(error: FastifyError | ApiError): ApiError {
     return new ApiError('INVALID_REQUEST');
   }
   return new ApiError('SYSTEM_ERROR');
+}
+
+/** A schema's refusal of a request part, as INVALID_REQUEST naming the first problem. */
+export function validationFailure(problems: readonly { instancePath?: string; message?: string }[], context: string): ApiError {
+  const first = problems[0];
+  return new ApiError('INVALID_REQUEST', `${context}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.slice(0, 200));
 }
 
 /** Sends `error` in the failure envelope; a 503 or a 429 says when to come back. */

@@ -58,7 +58,7 @@ export function scanJsonText(raw: Buffer): JsonTextScan {
 }
 
 /** Whether any string in `value` (keys included) cannot be stored; `skip` names top-level keys left to their route. */
-function holdsUnstorableText(value: unknown, skip: ReadonlySet<string> = new Set()): boolean {
+export function holdsUnstorableText(value: unknown, skip: ReadonlySet<string> = new Set()): boolean {
   if (typeof value === 'string') return !isStorableText(value);
   if (Array.isArray(value)) return value.some((v) => holdsUnstorableText(v));
   if (value && typeof value === 'object') {

@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Db } from '../db/port.ts';
+import type { Db, Queryable } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { Merchant, Signer } from '../merchants/merchants.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
@@ -8,7 +8,9 @@ import { SignerCache } from '../merchants/signer-cache.ts';
 import { type Credentials, parseAuthorization } from '../signing/iyzws.ts';
 import { type SignedRequest, signatureMatchesAnyForm } from '../signing/signed-forms.ts';
 import { ApiError } from './errors.ts';
+import { readSmallBody, streamsItsBody } from './raw-body.ts';
 import { spendRandomKey } from './replay-keys.ts';
+import { StreamedSignature } from './streamed-signature.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,9 +27,11 @@ export function merchantOf(request: FastifyRequest): Merchant {
 /**
  * IYZWSv2 on every route of the scope, in two steps. On arrival, before a byte of the body is read:
  * the header must be there and well formed and name a merchant — so a stranger cannot make the
- * server buffer an init body (up to MASSPAYOUT_BODY_BYTES_MAX, 64 MiB). Once the raw body is read
+ * server read an init body (up to MASSPAYOUT_BODY_BYTES_MAX, 512 MiB). Once the raw body is read
  * and before it is parsed: the signature over it (in one of the forms of signed-forms.ts), then the
- * replay check — so an unsigned request never gets as far as the JSON parser. Every refusal past a
+ * replay check — so an unsigned request never gets as far as the JSON parser. A route that streams
+ * its body (init) is parsed as it arrives instead: its signature is checked over the same bytes as
+ * they pass (streamed-signature.ts), and decides before anything the route wrote is committed. Every refusal past a
  * missing header is the same code, so a caller learns nothing about which part was wrong.
  *
  * A refusal decided on arrival waits for the body when the body is declared small (at most
@@ -83,12 +87,43 @@ export function requireSignature(scope: FastifyInstance, db: Db, box: SecretBox,
     throw new Error(`merchant ${signer.merchant.id}: its row changed under ${limits.signerReadsPerRequestMax} reads in a row`);
   }
 
+  /**
+   * A streamed body is hashed as it passes, with one secret: so it is the current one, read from the
+   * merchant's row. Its random key is spent once the body has ended (StreamedSignature.confirm),
+   * through `via`, the route's transaction when one is open; a row changed meanwhile is read again,
+   * and a secret changed meanwhile refuses the request, since its bytes are gone.
+   */
+  async function streamed(claim: { credentials: Credentials; signer: Signer; fromMemory: boolean }, target: { path: string; fullUrl: string }): Promise<StreamedSignature> {
+    let signer = claim.fromMemory ? await signers.reload(claim.credentials.apiKey) : claim.signer;
+    if (!signer) throw new ApiError('INVALID_SIGNATURE');
+    const hashedWith = signer.secretKey;
+    const spend = async (via: Queryable | undefined): Promise<boolean> => {
+      for (let reads = 0; reads < limits.signerReadsPerRequestMax; reads++) {
+        const outcome = await spendRandomKey(via ?? db, signer!, claim.credentials.randomKey);
+        if (outcome !== 'stale') return outcome === 'spent';
+        signer = await signers.reload(claim.credentials.apiKey);
+        if (!signer || signer.secretKey !== hashedWith) throw new ApiError('INVALID_SIGNATURE');
+      }
+      throw new Error(`merchant ${signer!.merchant.id}: its row changed under ${limits.signerReadsPerRequestMax} reads in a row`);
+    };
+    return new StreamedSignature(signer.merchant, signer.secretKey, claim.credentials, target, spend);
+  }
+
   scope.addHook('preParsing', async (request, _reply, payload) => {
     const refusal = refused.get(request);
-    if (refusal) throw refusal;
+    if (refusal) {
+      // A route that streams its body has not read it yet: a small one is, so the refusal can echo it.
+      if (streamsItsBody(request)) request.rawBody = await readSmallBody(payload);
+      throw refusal;
+    }
     const claim = claimed.get(request);
     if (!claim) throw new ApiError('INVALID_SIGNATURE');
-    const signed = { ...requestTarget(request, options.trustForwardedProto), rawBody: request.rawBody ?? Buffer.alloc(0) };
+    const target = requestTarget(request, options.trustForwardedProto);
+    if (streamsItsBody(request)) {
+      request.streamedSignature = await streamed(claim, target);
+      return payload;
+    }
+    const signed = { ...target, rawBody: request.rawBody ?? Buffer.alloc(0) };
     request.merchant = await verify(claim, signed);
     return payload;
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { limits } from '../limits.ts';
 import { ApiError } from './errors.ts';
 
@@ -32,9 +32,7 @@ export function limitMerchantRate(scope: FastifyInstance, rate: RateLimit): void
   const buckets = new Map<bigint, Bucket>();
   const fullAfterMs = (rate.burst / rate.perSecond) * 1000;
   let swept = Date.now();
-  scope.addHook('preValidation', async (request) => {
-    const merchantId = request.merchant?.id;
-    if (merchantId === undefined) return;
+  const take = (merchantId: bigint, request: FastifyRequest) => {
     const now = Date.now();
     if (now - swept > fullAfterMs && buckets.size > limits.rateLimitBucketsMax) {
       for (const [id, bucket] of buckets) if (now - bucket.at > fullAfterMs) buckets.delete(id);
@@ -49,5 +47,16 @@ export function limitMerchantRate(scope: FastifyInstance, rate: RateLimit): void
       throw new ApiError('RATE_LIMITED');
     }
     bucket.tokens -= 1;
+  };
+  scope.addHook('preValidation', async (request) => {
+    // A streamed body (init) is verified only once it has been read: counted then.
+    const streamed = request.streamedSignature;
+    if (streamed && request.merchant === undefined) {
+      streamed.afterVerified.push(() => take(streamed.claimed.id, request));
+      return;
+    }
+    const merchantId = request.merchant?.id;
+    if (merchantId === undefined) return;
+    take(merchantId, request);
   });
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { limits } from '../limits.ts';
 import { type BodyBudget, reserveBody } from './body-budget.ts';
 import { ApiError } from './errors.ts';
@@ -12,7 +12,26 @@ declare module 'fastify' {
      * Once the body has parsed, only its first rawBodyHeadBytes are kept (all that localeOf reads).
      */
     rawBody?: Buffer;
+    /** On a route that streams its body (init): the body's bytes, unread, for the route to read as they arrive. */
+    bodyStream?: AsyncIterable<Buffer>;
   }
+}
+
+/** A route's config says `streamedBody: true` when its handler reads the body itself, as it arrives. */
+export function streamsItsBody(request: FastifyRequest): boolean {
+  return (request.routeOptions.config as { streamedBody?: boolean } | undefined)?.streamedBody === true;
+}
+
+/** A body declared at most limits.smallBodyBytesMax, read whole (refused past it). */
+export async function readSmallBody(payload: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload) {
+    size += chunk.length;
+    if (size > limits.smallBodyBytesMax) throw new ApiError('BODY_TOO_LARGE');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /** What localeOf (locale.ts) looks at for `"locale"` in a body. */
@@ -21,13 +40,20 @@ const rawBodyHeadBytes = 4096;
 /**
  * Reads every body into a buffer before anything else looks at it (GET bodies too: the Node
  * client signs `{}` on GET), enforcing the route's body limit, then parses JSON from that buffer.
+ * A route that streams its body (streamsItsBody) gets it unread instead, once it has taken
+ * `streamedBudgetBytes(declared length)` of the budget; it enforces the limit as it reads.
  */
-export function captureRawBodies(app: FastifyInstance, budget: BodyBudget): void {
+export function captureRawBodies(app: FastifyInstance, budget: BodyBudget, streamedBudgetBytes: (declared: number | undefined) => number): void {
   app.addHook('preParsing', async (request, reply, payload) => {
     const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024;
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) throw new ApiError('BODY_TOO_LARGE');
     const free = limits.bodyBytesUnbudgetedMax;
+    if (streamsItsBody(request)) {
+      const bytes = streamedBudgetBytes(Number.isSafeInteger(declared) ? declared : undefined);
+      if (bytes > free) await reserveBody(budget, reply, bytes);
+      return payload;
+    }
     // A declared length is reserved whole before a byte is read; a body of unknown length reserves
     // in steps as it grows, and is refused at once when the budget has no room.
     let reserved = Number.isSafeInteger(declared) && declared > free ? declared : free;
@@ -60,7 +86,11 @@ export function captureRawBodies(app: FastifyInstance, budget: BodyBudget): void
   });
 
   app.removeAllContentTypeParsers();
-  const parseJson = (request: { rawBody?: Buffer; bodyEscapesSuspect?: boolean }, _payload: unknown, done: (error: Error | null, body?: unknown) => void) => {
+  const parseJson = (request: FastifyRequest, payload: AsyncIterable<Buffer>, done: (error: Error | null, body?: unknown) => void) => {
+    if (streamsItsBody(request)) {
+      request.bodyStream = payload;
+      return done(null, undefined);
+    }
     const raw = request.rawBody;
     if (!raw || raw.length === 0) return done(null, undefined);
     const scan = scanJsonText(raw);

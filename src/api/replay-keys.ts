@@ -1,4 +1,4 @@
-import type { Db } from '../db/port.ts';
+import type { Db, Queryable } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { Signer } from '../merchants/merchants.ts';
 
@@ -32,7 +32,8 @@ const spendSql = `with signer as (select id from merchants where id = $1 and xmi
      spent as (insert into seen_random_keys (merchant_id, random_key) select id, $2 from signer on conflict do nothing returning 1)
 select exists (select 1 from signer) as current, exists (select 1 from spent) as spent`;
 
-export async function spendRandomKey(db: Db, signer: Signer, randomKey: string): Promise<RandomKeyOutcome> {
+/** `db`: the pool, or the transaction of a streamed init (the key then commits with what it wrote). */
+export async function spendRandomKey(db: Queryable & Pick<Db, 'queryUnflushed'>, signer: Signer, randomKey: string): Promise<RandomKeyOutcome> {
   const params = [signer.merchant.id, randomKey, signer.version];
   const options = { prepareAs: 'spend-random-key' };
   const result = db.queryUnflushed

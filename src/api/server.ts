@@ -113,7 +113,11 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
   // The UI's assets ship inside @fastify/swagger-ui: /docs works with no network access.
   await app.register(swaggerUi, { routePrefix: '/docs', theme: { title: 'masspayout API' }, uiConfig: { docExpansion: 'list' } });
-  captureRawBodies(app, new BodyBudget(limits.bodyBytesInFlightMax));
+  // A streamed init holds its rows as COPY text on PGlite until it is settled (~0.7 of its body), and
+  // on a server only what limits.streamedInitBudgetBytes says.
+  const streamedBudgetBytes = (declared: number | undefined) =>
+    deps.db.kind === 'pglite' ? (declared ?? deps.config.requestBodyBytesMax) : Math.min(declared ?? Number.POSITIVE_INFINITY, limits.streamedInitBudgetBytes);
+  captureRawBodies(app, new BodyBudget(limits.bodyBytesInFlightMax), streamedBudgetBytes);
 
   healthRoutes(app, { db: deps.db, brokerConnected: deps.brokerConnected });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

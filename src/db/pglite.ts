@@ -76,7 +76,9 @@ export async function openPglite(dataDir: string | undefined, options: { checkpo
   const wrapTransaction = (q: { query: PGlite['query'] }): Tx => ({
     ...wrap(q),
     async copyFrom(table, columns, rows) {
-      const blob = new Blob(Array.from(rows, (piece) => piece as Uint8Array<ArrayBuffer>));
+      const pieces: Uint8Array<ArrayBuffer>[] = [];
+      for await (const piece of rows) pieces.push(piece as Uint8Array<ArrayBuffer>);
+      const blob = new Blob(pieces);
       const result = await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob }).catch(withoutStatement);
       return result.affectedRows ?? 0;
     },

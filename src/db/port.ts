@@ -20,11 +20,12 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /**
    * COPY `table (columns)` FROM `rows`: pieces in COPY's text format (src/db/copy-text.ts), taken one
-   * at a time, so that a server can copy a piece while the next is made. Resolves to the number of
+   * at a time, so that a server can copy a piece while the next is made (or arrives: `rows` may be
+   * asynchronous, as the items of a streamed init are). Resolves to the number of
    * rows copied. Only a transaction handle of either adapter has it; a wrapper that passes queries
    * through (tests) may not, and callers then fall back to an INSERT.
    */
-  copyFrom?(table: string, columns: readonly string[], rows: Iterable<Buffer>): Promise<number>;
+  copyFrom?(table: string, columns: readonly string[], rows: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<number>;
 }
 
 /** A transaction handle. Domain code receives it and never reaches for the outer pool inside it. */

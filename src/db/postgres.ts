@@ -60,7 +60,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     async copyFrom(table, columns, rows) {
       const stream = client.query(copyFromStdin(`copy ${table} (${columns.join(', ')}) from stdin`));
       try {
-        for (const piece of rows) {
+        for await (const piece of rows) {
           // once() rejects if the stream fails first (the server refused a row): no wait for ever.
           if (!stream.write(piece)) await once(stream, 'drain');
         }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, type Hmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * IYZWSv2, the one implementation shared by the server's verification and the SDK's signing:
@@ -15,7 +15,12 @@ export interface Credentials {
 }
 
 export function computeSignature(secretKey: string, randomKey: string, path: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secretKey).update(randomKey + path).update(rawBody).digest('hex');
+  return signatureHmac(secretKey, randomKey, path).update(rawBody).digest('hex');
+}
+
+/** The HMAC of a signature before its body: feed it the body as it arrives, then compare with digestMatches. */
+export function signatureHmac(secretKey: string, randomKey: string, path: string): Hmac {
+  return createHmac('sha256', secretKey).update(randomKey + path);
 }
 
 export function authorizationHeader(apiKey: string, secretKey: string, randomKey: string, path: string, rawBody: Buffer | string): string {
@@ -39,7 +44,11 @@ export function parseAuthorization(header: string): Credentials | undefined {
 
 /** Constant-time comparison of the presented signature with the one the secret key yields. */
 export function signatureMatches(secretKey: string, credentials: Credentials, path: string, rawBody: Buffer): boolean {
-  const expected = Buffer.from(computeSignature(secretKey, credentials.randomKey, path, rawBody), 'hex');
+  return digestMatches(credentials, signatureHmac(secretKey, credentials.randomKey, path).update(rawBody).digest());
+}
+
+/** Constant-time comparison of the presented signature with an HMAC digest. */
+export function digestMatches(credentials: Credentials, expected: Buffer): boolean {
   const presented = Buffer.from(credentials.signature, 'hex');
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
