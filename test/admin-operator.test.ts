@@ -106,17 +106,34 @@ describe('operator endpoints', () => {
 
   it('audit verify: ok, then the altered event is named, then ok again once it is restored', async () => {
     expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toEqual({ ok: true });
-    // Alter one stored event of the batch in the middle of its merchant's chain: a payout's amount.
+    // Alter one stored event of the batch in the middle of its merchant's chain: the amount of a settlement's payouts.
     const target = await service.db.query<{ id: bigint; after: unknown }>(
-      `select id, after from audit_events where request_id = $1 and action = 'ledger.transfer' and after->>'kind' = 'payout' order by id limit 1`,
+      `select id, after from audit_events where request_id = $1 and action = 'ledger.transfers' and after->'kinds' ? 'payout' order by id limit 1`,
       [requestId],
     );
     const { id, after } = target.rows[0];
-    await service.db.query(`update audit_events set after = jsonb_set(after, '{amount}', '"1"') where id = $1`, [id]);
+    await service.db.query(`update audit_events set after = jsonb_set(after, '{kinds,payout,amount}', '"1"') where id = $1`, [id]);
     try {
       expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toEqual({ ok: false, firstBrokenEventId: id.toString() });
     } finally {
       await service.db.query('update audit_events set after = $2::jsonb where id = $1', [id, JSON.stringify(after)]);
+    }
+    expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toEqual({ ok: true });
+  });
+
+  it('audit verify: a ledger transfer altered under its set event is named by that event', async () => {
+    const target = await service.db.query<{ id: bigint; ids: string }>(
+      `select id, after->>'ids' as ids from audit_events where request_id = $1 and action = 'ledger.transfers' and after->'kinds' ? 'payout' order by id limit 1`,
+      [requestId],
+    );
+    const { id, ids } = target.rows[0];
+    const transferId = BigInt(ids.split(/[-,]/)[0]);
+    const before = await service.db.query<{ amount: bigint }>('select amount from ledger_transfers where id = $1', [transferId]);
+    await service.db.query('update ledger_transfers set amount = amount + 1 where id = $1', [transferId]);
+    try {
+      expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toEqual({ ok: false, firstBrokenEventId: id.toString() });
+    } finally {
+      await service.db.query('update ledger_transfers set amount = $2 where id = $1', [transferId, before.rows[0].amount]);
     }
     expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toEqual({ ok: true });
   });

@@ -4,6 +4,7 @@ import { verifyAudit } from '../src/audit/verify.ts';
 import { authorizeFromApi } from '../src/payouts/approvals.ts';
 import { tableQueue } from '../src/queue/table-queue.ts';
 import { httpRequest } from './support/http.ts';
+import { itemStories, movesOf } from './support/item-stories.ts';
 import { onAuditTables, recordingDb } from './support/recording-db.ts';
 import { auditCount, batchState, heldBy, ibanItem, initBatch, memberItem, reservesOf } from './support/payout-fixtures.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
@@ -54,16 +55,13 @@ describe('POST /v1/mass/payout/auth', () => {
     await expectBooksBalanced(service.db);
   });
 
-  it('records an item.status event per moved item and the batch transitions, on a verifiable chain', async () => {
+  it('records the move of every valid item (one set-level event naming them) and the batch transitions, on a verifiable chain', async () => {
     const merchant = await service.createMerchant(commission);
     await service.deposit(merchant, '1000');
     const requestId = await initBatch(service, merchant, mixedItems);
     expect((await auth(merchant, requestId)).status).toBe(200);
 
-    const items = await service.db.query<{ reference_code: string }>(
-      `select reference_code from items where batch_id = $1 and status = 'PROCESSING'`,
-      [requestId],
-    );
+    const items = await service.db.query<{ reference_code: string; status: string }>(`select reference_code, status from items where batch_id = $1`, [requestId]);
     const actor = `merchant:${merchant.apiKey}`;
     const events = (action: string) =>
       service.db.query<{ entity: string; actor: string; before: unknown; after: unknown }>(
@@ -74,11 +72,17 @@ describe('POST /v1/mass/payout/auth', () => {
       { entity: `batch:${requestId}`, actor, before: { status: 'INIT' }, after: { status: 'IN_PROGRESS' } },
       { entity: `batch:${requestId}`, actor, before: { status: 'IN_PROGRESS' }, after: { status: 'PUBLISHED_TO_QUEUE' } },
     ]);
-    // Item events are written in no particular order within the auth: compare them as sets.
-    const byEntity = (a: { entity: string }, b: { entity: string }) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0);
-    expect((await events('item.status')).rows.sort(byEntity)).toEqual(
-      items.rows.map((item) => ({ entity: `item:${item.reference_code}`, actor, before: { status: 'INIT' }, after: { status: 'PROCESSING' } })).sort(byEntity),
-    );
+    // One event names the three valid items (seqs 0, 2, 3), none of the two invalid ones.
+    expect((await events('items.status')).rows).toEqual([
+      { entity: 'items:0-3', actor, before: { status: 'INIT' }, after: { status: 'PROCESSING', items: { from: 0, to: 3, count: 3, seqs: '0,2-3' } } },
+    ]);
+    expect((await events('item.status')).rows).toEqual([]);
+    const stories = await itemStories(service.db, requestId);
+    for (const item of items.rows) {
+      const expected = item.status === 'PROCESSING' ? [{ actor, action: 'item.status', before: { status: 'INIT' }, after: { status: 'PROCESSING' } }] : [];
+      expect(stories.get(item.reference_code), item.reference_code).toEqual(expected);
+    }
+    expect(items.rows.filter((item) => item.status === 'PROCESSING')).toHaveLength(3);
     const reserve = await service.db.query<{ n: number }>(
       `select count(*)::int as n from audit_events where request_id = $1 and action = 'ledger.transfer' and after->>'kind' = 'reserve' and after->>'amount' = $2`,
       [requestId, mixedReserveMinor.toString()],
@@ -97,11 +101,12 @@ describe('POST /v1/mass/payout/auth', () => {
     // 2,000 × (10.00 + 1.50 + 0.10) = 23,200.00
     expect(await reservesOf(service.db, requestId)).toEqual([2_320_000n]);
     expect((await batchState(service.db, requestId)).items).toEqual({ PROCESSING: 2000 });
-    const itemEvents = await service.db.query<{ n: number }>(
-      `select count(distinct entity)::int as n from audit_events where request_id = $1 and action = 'item.status'`,
-      [requestId],
-    );
-    expect(itemEvents.rows[0].n).toBe(2000);
+    const stories = await itemStories(service.db, requestId);
+    expect(stories.size).toBe(2000);
+    for (const [code, story] of stories) expect(movesOf(story), code).toEqual(['INIT→PROCESSING']);
+    // The 2,000 moves are one set-level event: the audit rows of auth do not grow with the batch.
+    const setEvents = await service.db.query<{ n: number }>(`select count(*)::int as n from audit_events where request_id = $1 and action = 'items.status'`, [requestId]);
+    expect(setEvents.rows[0].n).toBe(1);
     expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
     await expectBooksBalanced(service.db);
   });
@@ -234,11 +239,10 @@ describe('POST /v1/mass/payout/auth', () => {
     const state = await batchState(service.db, requestId);
     expect(state.status).toBe('PUBLISHED_TO_QUEUE');
     expect(state.items).toEqual({ PROCESSING: 3, INVALID: 2 });
-    const moves = await service.db.query<{ n: number }>(
-      `select count(*)::int as n from audit_events where request_id = $1 and action = 'item.status'`,
-      [requestId],
-    );
-    expect(moves.rows[0].n).toBe(3);
+    const moves = await service.db.query<{ n: number }>(`select count(*)::int as n from audit_events where request_id = $1 and action in ('item.status', 'items.status')`, [requestId]);
+    expect(moves.rows[0].n).toBe(1);
+    const stories = await itemStories(service.db, requestId);
+    expect([...stories.values()].map(movesOf).sort()).toEqual([[], [], ['INIT→PROCESSING'], ['INIT→PROCESSING'], ['INIT→PROCESSING']]);
     expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
     await expectBooksBalanced(service.db);
   });

@@ -8,6 +8,7 @@ import { endToEndIdOf } from '../src/rails/iso20022/end-to-end-id.ts';
 import { buildPain002 } from '../src/rails/iso20022/pain002.ts';
 import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
 import { settleReported } from '../src/workers/settle-reported.ts';
+import { itemStories } from './support/item-stories.ts';
 import { bankFolders, outboxFiles } from './support/bank-files.ts';
 import { operatorSession } from './support/console-http.ts';
 import { waitFor } from './support/wait.ts';
@@ -145,11 +146,11 @@ describe('the ISO 20022 bank rail through files', () => {
     const event = await service.db.query<{ after: any }>(`select after from audit_events where action = 'item.returned' and entity = $1`, [`item:${byId.returned.referenceCode}`]);
     expect(event.rows.map((r) => r.after)).toEqual([{ status: 'SUCCESS', returnedAmount: '2500', returnedOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), bankReason: 'AC06' }]);
     // Settled by the reports as they were applied, not by a status check (those wait limits.bankItemCheckMs).
-    const settledBy = await service.db.query<{ entity: string; actor: string }>(
-      `select entity, actor from audit_events where action = 'item.status' and entity = any($1::text[]) and after->>'status' in ('SUCCESS', 'FAILED') order by entity`,
-      [[byId.paid.referenceCode, byId.rejected.referenceCode].map((code) => `item:${code}`)],
+    const stories = await itemStories(service.db, requestId);
+    const settledBy = [byId.paid.referenceCode, byId.rejected.referenceCode].map((code) =>
+      stories.get(code)!.filter((step) => step.action === 'item.status' && ['SUCCESS', 'FAILED'].includes(step.after.status)).map((step) => step.actor),
     );
-    expect(settledBy.rows.map((r) => r.actor)).toEqual(['worker:test/bank-files', 'worker:test/bank-files']);
+    expect(settledBy).toEqual([['worker:test/bank-files'], ['worker:test/bank-files']]);
     await expectOneTransactionPerKey();
     await expectBooksBalanced(service.db);
     await auditVerifies();

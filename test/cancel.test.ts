@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../src/audit/verify.ts';
 import { httpRequest } from './support/http.ts';
+import { itemStories } from './support/item-stories.ts';
 import { auditCount, batchState, heldBy, ibanItem, initBatch, reservesOf } from './support/payout-fixtures.ts';
 import { expectBooksBalanced, startTestService, type SignedOptions, type TestMerchant, type TestService } from './support/service.ts';
 
@@ -35,22 +36,21 @@ describe('POST /v1/mass/payout/cancel/{requestId}', () => {
     expect(state.openCount).toBe(0);
     expect(state.items).toEqual({ MASS_PAYOUT_CANCELED: 2, INVALID: 1 });
 
-    const codes = await service.db.query<{ reference_code: string }>(
-      `select reference_code from items where batch_id = $1 and status = 'MASS_PAYOUT_CANCELED'`,
-      [requestId],
-    );
+    const codes = await service.db.query<{ reference_code: string; status: string }>(`select reference_code, status from items where batch_id = $1`, [requestId]);
     const events = await service.db.query<{ action: string; entity: string; before: unknown; after: unknown }>(
-      `select action, entity, before, after from audit_events where request_id = $1 and action in ('batch.status', 'item.status') order by seq`,
+      `select action, entity, before, after from audit_events where request_id = $1 and action in ('batch.status', 'item.status', 'items.status') order by seq`,
       [requestId],
     );
-    // The batch event first; the item events in no particular order, so compared as sets.
-    const byEntity = (a: { entity: string }, b: { entity: string }) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0);
-    expect(events.rows[0]).toEqual({ action: 'batch.status', entity: `batch:${requestId}`, before: { status: 'INIT' }, after: { status: 'CANCELED' } });
-    expect(events.rows.slice(1).sort(byEntity)).toEqual(
-      codes.rows
-        .map((row) => ({ action: 'item.status', entity: `item:${row.reference_code}`, before: { status: 'INIT' }, after: { status: 'MASS_PAYOUT_CANCELED' } }))
-        .sort(byEntity),
-    );
+    // The batch event, then one set-level event naming the two valid items (seqs 0 and 1), not the invalid one.
+    expect(events.rows).toEqual([
+      { action: 'batch.status', entity: `batch:${requestId}`, before: { status: 'INIT' }, after: { status: 'CANCELED' } },
+      { action: 'items.status', entity: 'items:0-1', before: { status: 'INIT' }, after: { status: 'MASS_PAYOUT_CANCELED', items: { from: 0, to: 1, count: 2, seqs: '0-1' } } },
+    ]);
+    const stories = await itemStories(service.db, requestId);
+    for (const row of codes.rows) {
+      const expected = row.status === 'MASS_PAYOUT_CANCELED' ? [{ actor: `merchant:${merchant.apiKey}`, action: 'item.status', before: { status: 'INIT' }, after: { status: 'MASS_PAYOUT_CANCELED' } }] : [];
+      expect(stories.get(row.reference_code), row.reference_code).toEqual(expected);
+    }
     expect(await verifyAudit(service.db)).toMatchObject({ ok: true });
     expect(await heldBy(service.db, merchant)).toEqual({ available: 10_000n, reserved: 0n });
     await expectBooksBalanced(service.db);

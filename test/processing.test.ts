@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itemHistory } from '../src/payouts/item-history.ts';
+import { itemStories, movesOf } from './support/item-stories.ts';
 import { identityItem, ibanItem, memberItem, phoneItem, identityNumber } from './support/items.ts';
 import { balanceOf, registerMember, retrieveBatch, startTestWorkers, submitBatch, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
@@ -99,11 +101,23 @@ describe('processing after auth (table queue, sandbox bank, wallet)', () => {
     // The audit trail tells each item's story in order, and the chain verifies.
     const audit = await service.admin('GET', `/admin/v1/audit?requestId=${requestId}`);
     expect(audit.status, audit.text).toBe(200);
-    const storyOf = (referenceCode: string) =>
-      audit.json.events.filter((e: any) => e.entity === `item:${referenceCode}` && e.action === 'item.status').map((e: any) => `${e.before.status}→${e.after.status}`);
+    // Each item's moves are set-level events naming its seq (listed here as stored), its own events by its entity.
+    expect(audit.json.events.filter((e: any) => e.action === 'item.status')).toEqual([]);
+    const stories = await itemStories(service.db, requestId);
+    const storyOf = (referenceCode: string) => movesOf(stories.get(referenceCode));
+    const listedSets = audit.json.events.filter((e: any) => e.action === 'items.status');
+    expect(listedSets.length).toBeGreaterThan(0);
+    expect(listedSets.every((e: any) => e.entity === `items:${e.after.items.from}-${e.after.items.to}`)).toBe(true);
     expect(storyOf(byId['iban-closed-99'].referenceCode)).toEqual(['INIT→PROCESSING', 'PROCESSING→QUEUED', 'QUEUED→FAILED', 'FAILED→DEPOSIT_SUCCESS']);
     expect(storyOf(byId['iban-ambiguous-98'].referenceCode)).toEqual(['INIT→PROCESSING', 'PROCESSING→QUEUED', 'QUEUED→SUCCESS']);
     expect(audit.json.events.some((e: any) => e.entity === `item:${byId['iban-ambiguous-98'].referenceCode}` && e.action === 'item.rail_check_scheduled')).toBe(true);
+    // The item history (console item page) tells the same story as the raw trail, item by item.
+    const rows = await service.db.query<{ id: bigint; seq: number; reference_code: string }>('select id, seq, reference_code from items where batch_id = $1', [requestId]);
+    for (const row of rows.rows) {
+      const history = await itemHistory(service.db, { id: row.id, batchId: requestId, referenceCode: row.reference_code, seq: row.seq });
+      expect(history.events.map(({ actor, action, before, after }) => ({ actor, action, before, after })), row.reference_code).toEqual(stories.get(row.reference_code));
+      expect(movesOf(history.events as any).length, row.reference_code).toBeGreaterThan(0);
+    }
     expect(audit.json.events.at(-1)).toMatchObject({ action: 'batch.status', after: { status: 'COMPLETED', totalSuccessfulAmount: '47050', totalCommissionAmount: '1071' } });
     expect((await service.admin('GET', '/admin/v1/audit/verify')).json).toEqual({ ok: true });
 

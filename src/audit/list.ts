@@ -44,3 +44,13 @@ export async function listEntityEvents(db: Queryable, query: { requestId: string
   );
   return found.rows;
 }
+
+/** Events of one action in id order, one page of at most `limit` after `afterId` (a whole-trail check of one kind of event). */
+export async function listActionEvents(db: Queryable, query: { action: string; afterId: bigint; limit: number }): Promise<ListedEvent[]> {
+  const found = await db.query<ListedEvent>('select id, at, actor, action, entity, before, after, hash from audit_events where action = $1 and id > $2 order by id limit $3', [
+    query.action,
+    query.afterId,
+    query.limit,
+  ]);
+  return found.rows;
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditInput } from '../audit/append.ts';
 import type { TransactionEvents } from '../audit/transaction-events.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
@@ -155,4 +156,53 @@ export function transferEvents(posted: readonly PostedTransfer[]): AuditInput[] 
       itemId: t.itemId === null ? null : t.itemId.toString(),
     },
   }));
+}
+
+/** The action of one audit event that stands for many transfers posted together (transferSetEvent). */
+export const transferSetAction = 'ledger.transfers';
+
+/**
+ * One audit event for the transfers a settlement posts (two per paid item: they were 2 of the ~5
+ * audit rows a settled item wrote). It names them by id (ranges: `12-2011`), totals them per kind,
+ * and carries the SHA-256 of their rows as stored, one line each in id order
+ * (`id kind debit credit amount currency itemId`, tab-separated, itemId empty when none): the chain
+ * hashes the digest, so the rows the event stands for can be checked against it (transferDigest).
+ */
+export function transferSetEvent(posted: readonly PostedTransfer[]): AuditInput[] {
+  if (posted.length === 0) return [];
+  const sorted = [...posted].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const kinds: Record<string, { count: number; amount: string }> = {};
+  for (const t of sorted) {
+    const kind = (kinds[t.kind] ??= { count: 0, amount: '0' });
+    kind.count += 1;
+    kind.amount = (BigInt(kind.amount) + t.amount).toString();
+  }
+  const first = sorted[0].id;
+  const last = sorted[sorted.length - 1].id;
+  return [
+    {
+      action: transferSetAction,
+      entity: `transfers:${first}-${last}`,
+      after: { count: sorted.length, currency: sorted[0].currency, ids: idRanges(sorted.map((t) => t.id)), kinds, digest: transferDigest(sorted) },
+    },
+  ];
+}
+
+/** SHA-256 (hex) of transfers in id order, one tab-separated line each: what transferSetEvent hashes. */
+export function transferDigest(sortedById: readonly PostedTransfer[]): string {
+  const hash = createHash('sha256');
+  for (const t of sortedById) hash.update(`${t.id}\t${t.kind}\t${t.debitAccountId}\t${t.creditAccountId}\t${t.amount}\t${t.currency}\t${t.itemId ?? ''}\n`);
+  return hash.digest('hex');
+}
+
+/** Sorted distinct ids as ranges: `1-3,5`. */
+function idRanges(sorted: readonly bigint[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1n) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }

@@ -4,7 +4,7 @@ import type { Db, Tx } from '../db/port.ts';
 import { reserveBatchFunds } from '../ledger/reserve.ts';
 import type { BatchQueue } from './batch-queue.ts';
 import { moveBatch } from './batch-transitions.ts';
-import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
+import { moveAllBatchItems, pendingItems } from './item-transitions.ts';
 import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
 import { writeWebhookEvents } from '../webhooks/write-events.ts';
@@ -83,11 +83,9 @@ export async function authorizeLocked(tx: Tx, queue: BatchQueue, batch: LockedBa
   }
 
   if (!(await moveBatch(tx, events, batch, 'authorize', batch.status))) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
-  const pending = await batchItemsIn(tx, batch.id, 'INIT');
-  // The reserve was taken from the batch's totals; the items moved must be exactly what it covers.
-  if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
-  if (pending.amountWithCommission !== needed) throw new Error(`batch ${batch.id}: items hold ${pending.amountWithCommission}, reserved ${needed}`);
-  moveAllBatchItems(tx, events, batch, 'authorize', pending);
+  const pending = await pendingItems(tx, batch);
+  // The reserve was taken from the batch's totals; the items moved must be exactly what it covers (checked by the move).
+  moveAllBatchItems(tx, events, batch, 'authorize', pending, needed);
   await queue.enqueueAuthorized(tx, events, { id: batch.id, merchantId: batch.merchantId, itemCount: batch.itemCount, validCount: pending.count });
   return { ok: true, authorizedNow: true };
 }

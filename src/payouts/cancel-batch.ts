@@ -2,7 +2,7 @@ import type { Actor } from '../audit/append.ts';
 import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { moveBatch } from './batch-transitions.ts';
-import { batchItemsIn, moveAllBatchItems } from './item-transitions.ts';
+import { moveAllBatchItems, pendingItems } from './item-transitions.ts';
 import { lockMerchantBatch, type LockedBatch } from './lock-batch.ts';
 import type { BatchStatus } from './statuses.ts';
 import { writeWebhookEvents } from '../webhooks/write-events.ts';
@@ -61,8 +61,7 @@ export async function cancelLocked(tx: Tx, batch: LockedBatch, events: Transacti
   if (step.next === 'refuse') return { ok: false, code: step.code };
 
   if (!(await moveBatch(tx, events, batch, 'cancel', batch.status))) throw new Error(`batch ${batch.id} left ${batch.status} while locked`);
-  const pending = await batchItemsIn(tx, batch.id, 'INIT');
-  if (pending.count !== batch.validCount) throw new Error(`batch ${batch.id}: ${pending.count} INIT items, expected ${batch.validCount}`);
-  moveAllBatchItems(tx, events, batch, 'cancel', pending);
+  const pending = await pendingItems(tx, batch);
+  moveAllBatchItems(tx, events, batch, 'cancel', pending, batch.totalAmount + batch.totalCommissionPlanned);
   return { ok: true, canceledNow: true };
 }

@@ -2,7 +2,7 @@ import type { Actor } from '../audit/append.ts';
 import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
-import { applyTransfers, lockAccounts, recordTransfers, transferEvents, type PlannedTransfer, type PostedTransfer } from '../ledger/transfers.ts';
+import { applyTransfers, lockAccounts, recordTransfers, transferSetEvent, type PlannedTransfer, type PostedTransfer } from '../ledger/transfers.ts';
 import { advanceBatch, lockBatchRow } from '../payouts/batch-transitions.ts';
 import { payItems, refundItems, scheduleChecks } from '../payouts/item-transitions.ts';
 import type { BatchRef } from './batch-refs.ts';
@@ -57,7 +57,7 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     // These items were QUEUED a moment ago: a payout already in the ledger would mean the item's
     // state and the books disagree. Fail the transaction rather than settle on top of that.
     if (payouts.length !== planned.length) throw new Error(`batch ${batch.id}: posted ${payouts.length} of ${planned.length} payout transfers`);
-    events.audit(transferEvents(payouts));
+    events.audit(transferSetEvent(payouts));
     const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
 
     // Then the rows shared with every other writer of this merchant, held to the commit.
@@ -115,7 +115,7 @@ async function refundRejected(tx: Tx, events: TransactionEvents, batch: BatchRef
     const releases: PostedTransfer[] = await recordTransfers(tx, planned);
     if (releases.length !== planned.length) throw new Error(`posted ${releases.length} of ${planned.length} release transfers`);
     await applyTransfers(tx, releases);
-    events.audit(transferEvents(releases));
+    events.audit(transferSetEvent(releases));
     await tx.query('release savepoint refund');
     return { done, failed: [] };
   } catch (error) {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Queryable } from '../../src/db/port.ts';
+import { itemStories } from './item-stories.ts';
 import { waitFor } from './wait.ts';
 
 /** What a settled batch paid, in minor units: the merchant's balance must be deposit − paid − commission. */
@@ -106,16 +107,13 @@ export async function expectSettledExactlyOnce(db: Queryable, requestId: string)
   expect(batch.total_commission_amount).toBe(commission);
   expect(batch.status).toBe(paid > 0n ? 'COMPLETED' : 'FAIL');
 
-  const story = await db.query<{ entity: string; queued: number; finals: number }>(
-    `select entity,
-       count(*) filter (where after->>'status' = 'QUEUED' and before->>'status' = 'PROCESSING')::int as queued,
-       count(*) filter (where after->>'status' in ('SUCCESS', 'DEPOSIT_SUCCESS', 'DEPOSIT_FAIL'))::int as finals
-     from audit_events where request_id = $1 and action = 'item.status' and entity like 'item:%' group by entity`,
-    [requestId],
-  );
-  const storyOf = new Map(story.rows.map((row) => [row.entity, row]));
+  const stories = await itemStories(db, requestId);
   for (const item of items.rows) {
-    expect(storyOf.get(`item:${item.reference_code}`), `audit story of ${item.reference_code}`).toMatchObject({ queued: 1, finals: 1 });
+    const steps = (stories.get(item.reference_code) ?? []).filter((step) => step.action === 'item.status');
+    const queued = steps.filter((step) => step.before.status === 'PROCESSING' && step.after.status === 'QUEUED').length;
+    const finals = steps.filter((step) => ['SUCCESS', 'DEPOSIT_SUCCESS', 'DEPOSIT_FAIL'].includes(step.after.status)).length;
+    expect({ queued, finals }, `audit story of ${item.reference_code}`).toEqual({ queued: 1, finals: 1 });
+    expect(steps.at(-1)?.after.status, `last audited move of ${item.reference_code}`).toBe(item.status);
   }
   const batchFinals = await db.query<{ n: number }>(
     `select count(*)::int as n from audit_events where request_id = $1 and action = 'batch.status' and after->>'status' in ('COMPLETED', 'FAIL')`,

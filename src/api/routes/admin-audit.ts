@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { listAuditEvents } from '../../audit/list.ts';
-import { verifyAudit } from '../../audit/verify.ts';
+import { verifyAuditAndTransfers } from '../../ledger/verify-transfer-sets.ts';
 import { PagingQuery, pagingOf } from '../admin-paging.ts';
 import { responses } from '../../wire/schemas.ts';
 import type { ApiServer, Deps } from '../deps.ts';
@@ -60,9 +60,9 @@ export function adminAuditRoutes(app: ApiServer, deps: Deps): void {
 
   app.get(
     '/admin/v1/audit/verify',
-    { schema: { tags: ['admin'], summary: 'Recompute every hash chain', security: [{ adminToken: [] }], response: responses(Verdict) } },
+    { schema: { tags: ['admin'], summary: 'Recompute every hash chain, and check the transfers each ledger.transfers event stands for', security: [{ adminToken: [] }], response: responses(Verdict) } },
     async () => {
-      const verdict = await verifyAudit(deps.db);
+      const verdict = await verifyAuditAndTransfers(deps.db);
       return verdict.ok ? { ok: true } : { ok: false, firstBrokenEventId: verdict.firstBrokenEventId };
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { listAuditEvents } from '../../../audit/list.ts';
-import { verifyAudit } from '../../../audit/verify.ts';
+import { verifyAuditAndTransfers } from '../../../ledger/verify-transfer-sets.ts';
 import { trialBalance } from '../../../ledger/balances.ts';
 import { limits } from '../../../limits.ts';
 import { formatDecimal } from '../../../money.ts';
@@ -30,7 +30,7 @@ export function bookPages(scope: FastifyInstance, deps: Deps): void {
       <tbody>${trial.currencies.map((c) => html`<tr><td>${c.currency}</td><td class="num">${formatDecimal(c.total)}</td></tr>`)}</tbody></table>`;
   });
 
-  const auditBody = async (request: FastifyRequest, verdict?: Awaited<ReturnType<typeof verifyAudit>>) => {
+  const auditBody = async (request: FastifyRequest, verdict?: Awaited<ReturnType<typeof verifyAuditAndTransfers>>) => {
     const locale = request.console!.locale;
     const v = viewer(request);
     const recent = await deps.db.query<{ max: bigint | null }>('select max(id) as max from audit_events');
@@ -41,7 +41,7 @@ export function bookPages(scope: FastifyInstance, deps: Deps): void {
       ${eventsTable(locale, events.events.reverse())}`;
   };
   operatorPage('/console/audit', 'audit', (request) => auditBody(request));
-  operatorPage('/console/audit', 'audit', async (request) => auditBody(request, await verifyAudit(deps.db)), 'post');
+  operatorPage('/console/audit', 'audit', async (request) => auditBody(request, await verifyAuditAndTransfers(deps.db)), 'post');
 
   operatorPage('/console/chunks', 'chunks', async (request) => {
     const locale = request.console!.locale;
