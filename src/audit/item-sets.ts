@@ -28,7 +28,7 @@ export interface NamedItems {
   seqs: string;
 }
 
-/** Whether `seq` is among the ranges (seqRanges' text). */
+/** Whether `seq` is among the ranges of `after.items.seqs` (`0-499,501`). */
 export function rangesContain(ranges: string, seq: number): boolean {
   for (const part of ranges.split(',')) {
     const dash = part.indexOf('-');

@@ -34,6 +34,7 @@ create table audit_events (
   constraint audit_events_chain_id_seq_key UNIQUE (chain_id, seq),
   constraint audit_events_pkey PRIMARY KEY (id)
 );
+CREATE INDEX audit_events_item_sets ON audit_events USING btree (request_id, ((((after -> 'items'::text) ->> 'from'::text))::integer)) WHERE (action = 'items.status'::text);
 CREATE INDEX audit_events_request ON audit_events USING btree (request_id, id) WHERE (request_id IS NOT NULL);
 
 create table audit_heads (
