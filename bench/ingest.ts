@@ -38,7 +38,8 @@ export async function ingestRun(options: { db: 'pglite' | 'postgres'; size: numb
   try {
     const { client } = deployment;
     const merchant = await client.createMerchant({ fixed: '1.50', rate: '0.01' });
-    await client.deposit(merchant, '1000000000');
+    // The most one deposit may be: enough for 1,000,000 items with their commission.
+    await client.deposit(merchant, '100000000000');
     const batch = generateBatch(options.size);
     const body = Buffer.from(JSON.stringify({ externalId: `bench-${options.size}-${options.run}`, conversationId: 'bench', purpose: 'SALARY', items: batch.items }));
     batch.items.length = 0; // the body is what gets sent; let the objects go
