@@ -11,6 +11,7 @@ import { schemaErrors } from './support/iso20022-xsd.ts';
 import { ibanItem } from './support/items.ts';
 import { balanceOf, retrieveBatch, startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
+import { waitUntil } from './support/wait.ts';
 import { sshdMissing, sshdPath, startSshd, type TestSshd } from './support/sshd.ts';
 
 /**
@@ -80,8 +81,12 @@ describe.skipIf(sshdMissing)(`a payout over SFTP (a real OpenSSH server; needs $
 
     // The engine reached its folders through the server alone (its transport is SFTP): the server
     // accepted its key and served it SFTP sessions, and the reports it read are filed on the server.
-    const reports = (await readdir(path.join(folders.config.inboxDir, 'processed'))).sort();
-    expect(reports.some((name) => name.startsWith('pain.002.')) && reports.some((name) => name.startsWith('camt.054.'))).toBe(true);
+    // The batch is final once the pain.002 is applied; the camt.054 booking the debits may be filed a round later.
+    const processed = path.join(folders.config.inboxDir, 'processed');
+    await waitUntil(`a pain.002 and a camt.054 filed in ${processed}`, async () => {
+      const reports = await readdir(processed).catch(() => []);
+      return reports.some((name) => name.startsWith('pain.002.')) && reports.some((name) => name.startsWith('camt.054.'));
+    }, 30_000);
     expect(sshd.log()).toMatch(/Accepted publickey for \S+ from 127\.0\.0\.1/);
     expect(sshd.log()).toMatch(/Starting session: subsystem 'sftp'/);
     expect(logs.filter((line) => line.startsWith('ALERT') || line.includes('failed (tried again'))).toEqual([]);
