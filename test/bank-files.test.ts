@@ -2,19 +2,17 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBankSimulator } from '../src/bank-simulator/simulator.ts';
-import { createRails } from '../src/rails/index.ts';
 import { buildCamt054 } from '../src/rails/iso20022/camt054.ts';
 import { endToEndIdOf } from '../src/rails/iso20022/end-to-end-id.ts';
 import { buildPain002 } from '../src/rails/iso20022/pain002.ts';
-import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
-import { settleReported } from '../src/workers/settle-reported.ts';
+import type { FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
 import { itemStories } from './support/item-stories.ts';
-import { bankFolders, outboxFiles } from './support/bank-files.ts';
+import { bankFolders, outboxFiles, startFileRailEngine } from './support/bank-files.ts';
 import { operatorSession } from './support/console-http.ts';
 import { waitFor } from './support/wait.ts';
 import { ibanItem } from './support/items.ts';
 import { schemaErrors } from './support/iso20022-xsd.ts';
-import { balanceOf, retrieveBatch, startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
+import { balanceOf, retrieveBatch, submitBatch, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 
 /**
@@ -33,10 +31,8 @@ let simulated: Promise<void> | undefined;
 beforeAll(async () => {
   service = await startTestService();
   folders = await bankFolders();
-  const rails = createRails(service.db, testSandbox, folders.config);
-  workers = startTestWorkers(service, { rails });
   const log = (line: string) => logs.push(line);
-  files = startFileRail(service.db, folders.config, { actor: 'worker:test/bank-files', log, settleReported: (ids) => settleReported(service.db, rails.bank, ids, { actor: 'worker:test/bank-files', log }) });
+  ({ workers, files } = startFileRailEngine(service, folders.config, 'worker:test/bank-files', log));
 });
 afterAll(async () => {
   simulator.abort();

@@ -2,14 +2,12 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBankSimulator } from '../src/bank-simulator/simulator.ts';
-import { createRails } from '../src/rails/index.ts';
 import { endToEndIdOf } from '../src/rails/iso20022/end-to-end-id.ts';
-import { startFileRail, type FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
-import { settleReported } from '../src/workers/settle-reported.ts';
-import { bankFolders, outboxFiles } from './support/bank-files.ts';
+import type { FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
+import { bankFolders, outboxFiles, startFileRailEngine } from './support/bank-files.ts';
 import { schemaErrors } from './support/iso20022-xsd.ts';
 import { ibanItem } from './support/items.ts';
-import { balanceOf, retrieveBatch, startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWorkers } from './support/processing.ts';
+import { balanceOf, retrieveBatch, submitBatch, waitUntilFinal, type TestWorkers } from './support/processing.ts';
 import { expectBooksBalanced, startTestService, type TestService } from './support/service.ts';
 import { waitUntil } from './support/wait.ts';
 import { sshdMissing, sshdPath, startSshd, type TestSshd } from './support/sshd.ts';
@@ -37,10 +35,8 @@ describe.skipIf(sshdMissing)(`a payout over SFTP (a real OpenSSH server; needs $
     // The folders are paths on the server (this machine's, under the server's temp dir).
     folders.config.outboxDir = path.join(sshd.dir, 'outbox');
     folders.config.inboxDir = path.join(sshd.dir, 'inbox');
-    const rails = createRails(service.db, testSandbox, folders.config);
-    workers = startTestWorkers(service, { rails });
     const log = (line: string) => logs.push(line);
-    files = startFileRail(service.db, folders.config, { actor: 'worker:test/bank-sftp', log, settleReported: (ids) => settleReported(service.db, rails.bank, ids, { actor: 'worker:test/bank-sftp', log }) });
+    ({ workers, files } = startFileRailEngine(service, folders.config, 'worker:test/bank-sftp', log));
     simulated = runBankSimulator({ outboxDir: folders.config.outboxDir, inboxDir: folders.config.inboxDir, pollMs: 50, log }, simulator.signal);
   }, 180_000);
 
