@@ -25,6 +25,10 @@ export interface Deployment {
   client: ServiceClient;
   serve: Child;
   workers: Child[];
+  /** The run's database as the service has it (DATABASE_URL and MASSPAYOUT_DATA_DIR). */
+  databaseEnv: Record<string, string>;
+  /** CPU seconds of the run's PostgreSQL backends so far (RunDatabase.serverCpuSeconds). */
+  databaseCpuSeconds(): Promise<number>;
   usage(): Promise<{ serve: ProcessUsage; workers: ProcessUsage[]; databaseCpuSeconds: number }>;
   stop(): Promise<void>;
 }
@@ -74,6 +78,8 @@ export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
       client: new ServiceClient(url, adminToken, spec.timeoutMs),
       serve,
       workers,
+      databaseEnv: database.env,
+      databaseCpuSeconds: () => database.serverCpuSeconds(),
       async usage() {
         return { serve: await usageOf(serve), workers: await Promise.all(workers.map(usageOf)), databaseCpuSeconds: await database.serverCpuSeconds() };
       },

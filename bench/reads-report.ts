@@ -38,5 +38,26 @@ export function readsTable(runs: readonly ReadsRun[]): string {
         `${ms(median(p50))}${runsOf(p50, ms)} | ${ms(median(p99))}${runsOf(p99, ms)} | ${median(group.map((r) => r.loadCpuServeSeconds)).toFixed(1)} + ${median(group.map((r) => r.loadCpuDbSeconds)).toFixed(1)} |`,
     );
   }
+  const floors = [...groups.values()].filter((group) => group.every((r) => r.floor !== undefined));
+  if (floors.length > 0) {
+    lines.push(
+      '',
+      'The floor (one HMAC and one statement per request, the same rows, load generator and mix; serve stopped):',
+      '',
+      '| db | batch items | runs | retrieve p50 / p99 ms: engine | floor | mix requests/s: engine | floor | engine / floor | CPU s floor + pg |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const group of floors) {
+      const first = group[0];
+      const floor = group.map((r) => r.floor!);
+      const engineRate = median(group.map((r) => r.load.perSecond));
+      const floorRate = median(floor.map((f) => f.load.perSecond));
+      lines.push(
+        `| ${first.db} | ${int(first.batchItems)} | ${group.length} | ${ms(median(group.map((r) => r.sequential.retrieve.p50Ms)))} / ${ms(median(group.map((r) => r.sequential.retrieve.p99Ms)))} | ` +
+          `${ms(median(floor.map((f) => f.retrieve.p50Ms)))} / ${ms(median(floor.map((f) => f.retrieve.p99Ms)))} | ${int(engineRate)} | ${int(floorRate)}${runsOf(floor.map((f) => f.load.perSecond), int)} | ` +
+          `${(engineRate / floorRate).toFixed(2)} | ${median(floor.map((f) => f.cpuFloorSeconds)).toFixed(1)} + ${median(floor.map((f) => f.cpuDbSeconds)).toFixed(1)} |`,
+      );
+    }
+  }
   return lines.join('\n');
 }

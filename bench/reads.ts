@@ -1,8 +1,9 @@
 import { expectSuccess, type MerchantKeys, type ServiceClient } from './client.ts';
-import { deploy } from './deployment.ts';
+import { deploy, type Deployment } from './deployment.ts';
 import { generateBatch } from './items.ts';
 import { concurrent, sequential, type Latencies, type LoadFigure, type ReadKind } from './load-generator.ts';
 import { loadAverage } from './load.ts';
+import { freePort, startBenchScript, stopChild, usageOf, waitForLine } from './processes.ts';
 
 /**
  * Reads at scale: one batch of `batchItems` items (1,000,000 by default, in one init with the
@@ -16,6 +17,10 @@ import { loadAverage } from './load.ts';
  * each sequentially (p50 / p99), then a retrieve/balance mix from `clients` loops at once.
  * Serve runs without workers, with the per-merchant rate limit off (one merchant makes every
  * request; the limit would refuse the load, not measure it).
+ *
+ * On PostgreSQL the same retrieve and mix then go to the floor (reads-floor-server.ts: one HMAC and
+ * one statement per request over the same rows, nothing else), with serve stopped, so the report
+ * can say engine / floor: what this machine allows a signed read at all, with this load generator.
  */
 export interface ReadsRun {
   figure: 'reads';
@@ -30,6 +35,15 @@ export interface ReadsRun {
   loadCpuServeSeconds: number;
   loadCpuDbSeconds: number;
   load1: number;
+  floor?: FloorFigures;
+}
+
+/** The same reads against the floor server (PostgreSQL only). */
+export interface FloorFigures {
+  retrieve: Latencies;
+  load: LoadFigure;
+  cpuFloorSeconds: number;
+  cpuDbSeconds: number;
 }
 
 export interface ReadsOptions {
@@ -101,6 +115,7 @@ export async function readsRun(options: ReadsOptions): Promise<ReadsRun> {
     const before = await deployment.usage();
     const load = await concurrent(baseUrl, merchant, [kinds.retrieve, kinds.balance], options.clients, options.seconds, options.timeoutMs);
     const after = await deployment.usage();
+    const floor = options.db === 'postgres' ? await floorRun(deployment, merchant, requestId, kinds, options) : undefined;
     return {
       figure: 'reads',
       db: options.db,
@@ -113,9 +128,36 @@ export async function readsRun(options: ReadsOptions): Promise<ReadsRun> {
       loadCpuServeSeconds: after.serve.cpuSeconds - before.serve.cpuSeconds,
       loadCpuDbSeconds: after.databaseCpuSeconds - before.databaseCpuSeconds,
       load1,
+      floor,
     };
   } finally {
     await deployment.stop();
+  }
+}
+
+/** The retrieve (sequential) and the mix (concurrent) against the floor server, serve stopped so that it takes no core. */
+async function floorRun(deployment: Deployment, merchant: MerchantKeys, requestId: string, kinds: Record<'retrieve' | 'balance', ReadKind>, options: ReadsOptions): Promise<FloorFigures> {
+  await stopChild(deployment.serve);
+  const port = await freePort();
+  const floor = startBenchScript('floor', './reads-floor-server.ts', {
+    ...deployment.databaseEnv,
+    FLOOR_PORT: String(port),
+    FLOOR_API_KEY: merchant.apiKey,
+    FLOOR_SECRET_KEY: merchant.secretKey,
+    FLOOR_MERCHANT_ID: String(merchant.merchantId),
+    FLOOR_BATCH_ID: requestId,
+  });
+  try {
+    await waitForLine(floor, /floor listening/, 60_000);
+    const url = `http://127.0.0.1:${port}`;
+    await concurrent(url, merchant, [kinds.retrieve, kinds.balance], 8, 3, options.timeoutMs);
+    const retrieve = await sequential(url, merchant, kinds.retrieve, options.requests, options.timeoutMs);
+    const [floorBefore, dbBefore] = [await usageOf(floor), await deployment.databaseCpuSeconds()];
+    const load = await concurrent(url, merchant, [kinds.retrieve, kinds.balance], options.clients, options.seconds, options.timeoutMs);
+    const [floorAfter, dbAfter] = [await usageOf(floor), await deployment.databaseCpuSeconds()];
+    return { retrieve, load, cpuFloorSeconds: floorAfter.cpuSeconds - floorBefore.cpuSeconds, cpuDbSeconds: dbAfter - dbBefore };
+  } finally {
+    await stopChild(floor);
   }
 }
 

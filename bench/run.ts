@@ -165,6 +165,13 @@ async function main(): Promise<void> {
             `  seeded in ${result.seedSeconds.toFixed(0)} s; sequential p50 / p99: ${seq}; ${result.load.clients} clients: ${Math.round(result.load.perSecond).toLocaleString('en-US')} req/s, ` +
               `p50 ${result.load.p50Ms.toFixed(1)} ms, p99 ${result.load.p99Ms.toFixed(1)} ms (CPU serve ${result.loadCpuServeSeconds.toFixed(1)} s + pg ${result.loadCpuDbSeconds.toFixed(1)} s), load ${result.load1}`,
           );
+          if (result.floor) {
+            const f = result.floor;
+            console.log(
+              `  floor: retrieve ${f.retrieve.p50Ms.toFixed(2)} / ${f.retrieve.p99Ms.toFixed(2)} ms; ${f.load.clients} clients: ${Math.round(f.load.perSecond).toLocaleString('en-US')} req/s ` +
+                `(CPU floor ${f.cpuFloorSeconds.toFixed(1)} s + pg ${f.cpuDbSeconds.toFixed(1)} s); engine / floor ${(result.load.perSecond / f.load.perSecond).toFixed(2)}`,
+            );
+          }
         }
         await settleDown();
       }
