@@ -34,7 +34,7 @@ export class FingerprintHasher {
   private readonly items = createHash('sha256');
   private readonly legacyHash: Hash | undefined;
   private readonly legacyHead: string | undefined;
-  private pending: string[] = [];
+  private pending: unknown[] = [];
   private hashed = 0;
 
   /** `known`: externalId and purpose as they stood before the first item, when the body had them there. */
@@ -46,7 +46,7 @@ export class FingerprintHasher {
   }
 
   add(item: unknown): void {
-    this.pending.push(JSON.stringify(item) ?? 'null');
+    this.pending.push(item);
     if (this.pending.length >= itemsPerUpdate) this.flush();
   }
 
@@ -60,7 +60,10 @@ export class FingerprintHasher {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const text = (this.hashed === 0 ? '' : ',') + this.pending.join(',');
+    // An array's JSON is its items' JSON joined by commas (an undefined item as null) inside brackets:
+    // one stringify of the run, not one per item, and one UTF-8 encoding for both hashes.
+    const json = JSON.stringify(this.pending);
+    const text = Buffer.from(this.hashed === 0 ? json.slice(1, -1) : ',' + json.slice(1, -1), 'utf8');
     this.items.update(text);
     this.legacyHash?.update(text);
     this.hashed += this.pending.length;

@@ -24,8 +24,8 @@ export interface StreamedInitInput {
   actor: Actor;
   /** Items past this many are counted, not validated or written. */
   itemsPerBatchMax: number;
-  /** The items in submission order, as they arrive. */
-  items: AsyncIterable<unknown>;
+  /** The items in submission order, as they arrive: each array those one body chunk completed. */
+  items: AsyncIterable<unknown[]>;
   /**
    * Called once every item was read: the batch's fields when the request may be stored, or it
    * throws (a wrong signature, a malformed body, too many items), and nothing is committed.
@@ -61,15 +61,33 @@ class Intake {
   amount = 0n;
   commission = 0n;
 
-  constructor(private readonly merchant: Merchant) {}
+  constructor(
+    private readonly merchant: Merchant,
+    private readonly itemsMax: number,
+  ) {}
+
+  /** The batch's limit is reached: later items are only counted. */
+  get full(): boolean {
+    return this.taken >= this.itemsMax;
+  }
+
+  /** Validates the items and adds their rows to `text`, counting those past the batch's limit; returns how many were taken. */
+  takeAll(raws: readonly unknown[], text: CopyText): number {
+    const before = this.taken;
+    for (const raw of raws) {
+      if (this.full) this.read += 1;
+      else text.add(this.take(raw));
+    }
+    return this.taken - before;
+  }
 
   /** The batch's currency: the first valid one an item named, TRY when none did. */
   get currency(): Currency {
     return this.context.currency ?? 'TRY';
   }
 
-  /** Validates the next item; calls back with what its row needs. */
-  take<T>(raw: unknown, row: (seq: number, checked: ReturnType<typeof validateItem>, commission: bigint, currency: Currency) => T): T {
+  /** Validates the next item; its COPY line. */
+  private take(raw: unknown): string {
     const seq = this.taken++;
     this.read += 1;
     const checked = validateItem(raw, this.context);
@@ -83,7 +101,7 @@ class Intake {
       this.invalid.push({ externalId: checked.item.itemExternalId, reasons: checked.reasons });
       if (checked.item.currency === null && this.context.currency === undefined) this.provisional.push(seq);
     }
-    return row(seq, checked, fee, this.currency);
+    return copyLine(this.batchId, seq, checked, fee, this.currency);
   }
 }
 
@@ -105,15 +123,15 @@ class Intake {
  * send, so there every row waits as COPY text until the request is settled.
  */
 export async function initBatchStreamed(db: Db, input: StreamedInitInput): Promise<StreamedInitResult> {
-  const intake = new Intake(input.merchant);
-  const items = input.items[Symbol.asyncIterator]();
+  const intake = new Intake(input.merchant, input.itemsPerBatchMax);
+  const feed = new ItemFeed(input.items[Symbol.asyncIterator]());
   try {
-    const first = await spoolChunk(intake, input, items);
+    const first = await spoolChunk(intake, feed);
     let outcome: InitBatchOutcome;
     if (first.ended || db.kind === 'pglite') {
       const chunks = [first.pieces];
       for (let chunk = first; !chunk.ended; ) {
-        chunk = await spoolChunk(intake, input, items);
+        chunk = await spoolChunk(intake, feed);
         chunks.push(chunk.pieces);
       }
       const settled = await input.settle(intake.read, undefined);
@@ -127,10 +145,11 @@ export async function initBatchStreamed(db: Db, input: StreamedInitInput): Promi
       outcome = await db.transaction(async (tx) => {
         let copied = await copyRows(tx, first.pieces);
         for (;;) {
-          const next = await items.next();
-          if (next.done) break;
-          if (intake.taken >= input.itemsPerBatchMax) intake.read += 1;
-          else copied += await copyRows(tx, copyPieces(intake, chunkOf(intake, input.itemsPerBatchMax, next.value, items)));
+          const raws = await feed.next(limits.insertChunkRows);
+          if (raws === undefined) break;
+          const text = new CopyText();
+          const taken = intake.takeAll(raws, text);
+          if (taken > 0) copied += await copyRows(tx, chunkPieces(intake, feed, text, limits.insertChunkRows - taken));
         }
         if (copied !== intake.taken) throw new Error(`inserted ${copied} of ${intake.taken} items of batch ${intake.batchId}`);
         return finish(tx, intake, input, await input.settle(intake.read, tx));
@@ -156,54 +175,80 @@ async function copyRows(tx: Tx, pieces: Iterable<Buffer> | AsyncIterable<Buffer>
   return tx.copyFrom('items', itemColumns, pieces);
 }
 
+/**
+ * The items as the body hands them over, a body chunk's worth at a time, taken in runs of at most
+ * `max`: one await per body chunk, not per item (an await per item, through the generators an item
+ * passed, cost more CPU than validating it).
+ */
+class ItemFeed {
+  private batch: unknown[] = [];
+  private at = 0;
+
+  constructor(private readonly source: AsyncIterator<unknown[]>) {}
+
+  /** The next items, at most `max` of them; undefined once they have ended. */
+  async next(max: number): Promise<unknown[] | undefined> {
+    while (this.at >= this.batch.length) {
+      const next = await this.source.next();
+      if (next.done) return undefined;
+      this.batch = next.value;
+      this.at = 0;
+    }
+    const from = this.at;
+    this.at = Math.min(this.batch.length, from + max);
+    return from === 0 && this.at === this.batch.length ? this.batch : this.batch.slice(from, this.at);
+  }
+}
+
+/** COPY text in pieces of copyPieceRows rows (see init-batch.ts: small enough to die young). */
+class CopyText {
+  private lines: string[] = [];
+  private pieces: Buffer[] = [];
+
+  add(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length === copyPieceRows) this.cut();
+  }
+
+  /** The full pieces made so far, handed over once. */
+  full(): Buffer[] {
+    const pieces = this.pieces;
+    this.pieces = [];
+    return pieces;
+  }
+
+  /** Every piece, the last one short. */
+  all(): Buffer[] {
+    if (this.lines.length > 0) this.cut();
+    return this.full();
+  }
+
+  private cut(): void {
+    this.pieces.push(Buffer.from(this.lines.join(''), 'utf8'));
+    this.lines = [];
+  }
+}
+
 /** The next limits.insertChunkRows items as COPY text in memory; `ended` once the items have. Items past the batch's limit are only counted. */
-async function spoolChunk(intake: Intake, input: StreamedInitInput, items: AsyncIterator<unknown>): Promise<{ pieces: Buffer[]; ended: boolean }> {
-  const pieces: Buffer[] = [];
-  let lines: string[] = [];
-  let taken = 0;
-  let ended = false;
-  while (taken < limits.insertChunkRows) {
-    const next = await items.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    if (intake.taken >= input.itemsPerBatchMax) {
-      intake.read += 1;
-      continue;
-    }
-    lines.push(intake.take(next.value, (seq, checked, fee, currency) => copyLine(intake.batchId, seq, checked, fee, currency)));
-    taken += 1;
-    if (lines.length === copyPieceRows) {
-      pieces.push(Buffer.from(lines.join(''), 'utf8'));
-      lines = [];
-    }
+async function spoolChunk(intake: Intake, feed: ItemFeed): Promise<{ pieces: Buffer[]; ended: boolean }> {
+  const text = new CopyText();
+  for (let room = limits.insertChunkRows; room > 0; ) {
+    const raws = await feed.next(room);
+    if (raws === undefined) return { pieces: text.all(), ended: true };
+    room -= intake.takeAll(raws, text);
   }
-  if (lines.length > 0) pieces.push(Buffer.from(lines.join(''), 'utf8'));
-  return { pieces, ended };
+  return { pieces: text.all(), ended: false };
 }
 
-/** The next items of one chunk, `first` included: at most limits.insertChunkRows, and none past the batch's limit. */
-async function* chunkOf(intake: Intake, itemsMax: number, first: unknown, items: AsyncIterator<unknown>): AsyncGenerator<unknown> {
-  yield first;
-  for (let n = 1; n < limits.insertChunkRows && intake.taken < itemsMax; n++) {
-    const next = await items.next();
-    if (next.done) return;
-    yield next.value;
+/** One chunk's COPY text, its first rows already in `text`, `room` more rows at most (none past the batch's limit), each piece as the driver asks for it. */
+async function* chunkPieces(intake: Intake, feed: ItemFeed, text: CopyText, room: number): AsyncGenerator<Buffer> {
+  while (room > 0 && !intake.full) {
+    yield* text.full();
+    const raws = await feed.next(room);
+    if (raws === undefined) break;
+    room -= intake.takeAll(raws, text);
   }
-}
-
-/** A chunk's items as COPY text, copyPieceRows rows per piece, each made as the driver asks for it. */
-async function* copyPieces(intake: Intake, chunk: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  let lines: string[] = [];
-  for await (const raw of chunk) {
-    lines.push(intake.take(raw, (seq, checked, fee, currency) => copyLine(intake.batchId, seq, checked, fee, currency)));
-    if (lines.length === copyPieceRows) {
-      yield Buffer.from(lines.join(''), 'utf8');
-      lines = [];
-    }
-  }
-  if (lines.length > 0) yield Buffer.from(lines.join(''), 'utf8');
+  yield* text.all();
 }
 
 /** After the items: the batch row (or the batch already there), the currency of provisional rows, the audit event. */

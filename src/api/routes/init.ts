@@ -59,13 +59,14 @@ async function initStreamed(request: FastifyRequest, deps: Deps) {
   const merchant = signature.claimed;
   const reader = new InitBodyReader();
   let hasher: FingerprintHasher | undefined;
-  async function* items(): AsyncGenerator<unknown> {
+  // A body chunk's items are handed over together: one await per chunk, not per item.
+  async function* items(): AsyncGenerator<unknown[]> {
     for await (const chunk of streamedBody(request, deps.config.requestBodyBytesMax)) {
-      for (const item of reader.push(chunk)) {
-        hasher ??= new FingerprintHasher(knownBeforeItems(reader.membersBeforeItems));
-        hasher.add(item);
-        yield item;
-      }
+      const completed = reader.push(chunk);
+      if (completed.length === 0) continue;
+      hasher ??= new FingerprintHasher(knownBeforeItems(reader.membersBeforeItems));
+      for (const item of completed) hasher.add(item);
+      yield completed;
     }
   }
   const { outcome, invalid } = await initBatchStreamed(deps.db, {
