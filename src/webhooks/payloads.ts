@@ -35,11 +35,25 @@ export interface EndpointSubscription {
   itemEvents: ItemEventMode;
 }
 
-/** One event for one endpoint, before its sequence number is known. */
+/**
+ * One event for one endpoint, before its sequence number is known: its data as JSON without the
+ * closing brace (`{"requestId":…,"items":[…]`), so the body is finished by appending the sequence
+ * (payloadOf) instead of serialising a 1,000-item group again.
+ */
 export interface PlannedEvent {
   type: WebhookEventType | typeof itemsSettledType;
   batchId: string;
-  data: Record<string, unknown>;
+  openData: string;
+}
+
+/** The exact body: `{"type", "timestamp", "data"}`, data with the batch's sequence number last. */
+export function payloadOf(event: PlannedEvent, sequence: number, timestamp: string): string {
+  return `{"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(timestamp)},"data":${event.openData},"sequence":${sequence}}}`;
+}
+
+/** `{"a":1}` → `{"a":1`: the object still open for more members. */
+function opened(data: Record<string, unknown>): string {
+  return JSON.stringify(data).slice(0, -1);
 }
 
 function batchRef(batch: BatchRow) {
@@ -79,32 +93,40 @@ export function itemData(item: ItemRow, type: WebhookEventType): Record<string, 
   };
 }
 
+/** Where an item's JSON (itemData) is kept for a change of that type: one item may change twice in a transaction. */
+export function itemKey(type: string, referenceCode: string): string {
+  return `${type} ${referenceCode}`;
+}
+
 /**
  * The events one endpoint is sent for a transaction's changes (pure): the batch events it
  * subscribes to, and its item outcomes either grouped (one mass_payout.items.settled per batch per
  * limits.webhookItemsPerEventMax items; returns stay one event each: a return is news of its own,
- * days after the settlement) or one event per item.
+ * days after the settlement) or one event per item. `itemJson` holds each item's JSON (itemData)
+ * by itemKey, serialised once for every endpoint; `batches` must hold the batches as the changes
+ * left them for batch changes, and at least their fixed fields (id, external id, conversation id,
+ * currency) for item changes.
  */
-export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>, items: ReadonlyMap<string, ItemRow>): PlannedEvent[] {
+export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>, itemJson: ReadonlyMap<string, string>): PlannedEvent[] {
   const wanted = new Set(endpoint.events);
   const planned: PlannedEvent[] = [];
-  const grouped = new Map<string, Record<string, unknown>[]>();
+  const grouped = new Map<string, string[]>();
   for (const change of changes) {
     if (!wanted.has(change.type)) continue;
     const batch = batches.get(change.batchId);
     if (!batch) throw new Error(`webhooks: batch ${change.batchId} of a change is not there`);
     if (change.kind === 'batch') {
-      planned.push({ type: change.type, batchId: batch.id, data: batchData(batch, change.status) });
+      planned.push({ type: change.type, batchId: batch.id, openData: opened(batchData(batch, change.status)) });
       continue;
     }
     for (const code of change.referenceCodes) {
-      const item = items.get(code);
-      if (!item) throw new Error(`webhooks: item ${code} of a change is not there`);
+      const json = itemJson.get(itemKey(change.type, code));
+      if (json === undefined) throw new Error(`webhooks: item ${code} of a change is not there`);
       if (endpoint.itemEvents === 'each' || change.type === 'mass_payout.item.returned') {
-        planned.push({ type: change.type, batchId: batch.id, data: { ...batchRef(batch), item: itemData(item, change.type) } });
+        planned.push({ type: change.type, batchId: batch.id, openData: `${opened(batchRef(batch))},"item":${json}` });
       } else {
         const list = grouped.get(batch.id) ?? [];
-        list.push(itemData(item, change.type));
+        list.push(json);
         grouped.set(batch.id, list);
       }
     }
@@ -112,8 +134,9 @@ export function plannedEvents(endpoint: EndpointSubscription, changes: readonly 
   const settled: PlannedEvent[] = [];
   for (const [batchId, list] of grouped) {
     const batch = batches.get(batchId)!;
+    const head = opened({ ...batchRef(batch), currency: batch.currency });
     for (let i = 0; i < list.length; i += limits.webhookItemsPerEventMax) {
-      settled.push({ type: itemsSettledType, batchId, data: { ...batchRef(batch), currency: batch.currency, items: list.slice(i, i + limits.webhookItemsPerEventMax) } });
+      settled.push({ type: itemsSettledType, batchId, openData: `${head},"items":[${list.slice(i, i + limits.webhookItemsPerEventMax).join(',')}]` });
     }
   }
   // Item outcomes before the batch's own change (completed after its last items), as webhookChanges orders them.

@@ -16,7 +16,7 @@ import {
   type RejectedItem,
   type SettlementAccounts,
 } from './settlement-plan.ts';
-import { writeWebhookEvents } from '../webhooks/write-events.ts';
+import { WebhookOutbox } from '../webhooks/write-events.ts';
 
 export interface SettleReport {
   paid: number;
@@ -48,7 +48,8 @@ export interface SettleReport {
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
   const settled = await db.transaction(async (tx) => {
-    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, writeWebhookEvents);
+    const outbox = new WebhookOutbox();
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, outbox.write);
 
     const paid = await payItems(tx, events, batch, sorted.paid);
     const accounts = await settlementAccounts(tx, batch, paid);
@@ -59,6 +60,8 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     if (payouts.length !== planned.length) throw new Error(`batch ${batch.id}: posted ${payouts.length} of ${planned.length} payout transfers`);
     events.audit(transferSetEvent(payouts));
     const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
+    // The paid items' webhook payloads, read and serialised while nobody waits for this transaction.
+    await outbox.prepare(tx, events.outbound);
 
     // Then the rows shared with every other writer of this merchant, held to the commit.
     const was = await lockBatchRow(tx, batch.id);
