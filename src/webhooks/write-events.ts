@@ -15,6 +15,7 @@ import { itemData, itemKey, payloadOf, plannedEvents, type BatchRow, type ItemRo
  * Costs nothing for a change no endpoint can hear of (a hand-over, a publish): no statement at all;
  * one indexed read of the merchant's active endpoints otherwise, and, when there are some, one read
  * of the batches, one of the items, one upsert of the batches' sequence numbers and one INSERT.
+ * This is the one-step form; a settlement uses WebhookOutbox's two steps.
  */
 export const writeWebhookEvents: OutboundWriter = (tx: Tx, events: readonly OutboundEvent[]) => new WebhookOutbox().write(tx, events);
 

@@ -43,7 +43,8 @@ export interface SettleReport {
  * settlement contends for (the items' own rows, the new transfers), then the batch row, the
  * accounts (all at once, ascending ids), and the merchant's audit head last, once, when the
  * transaction's events are written. The shared ones serialise the settlements of one merchant, so
- * they are taken as late as possible, after everything that can be done without them.
+ * they are taken as late as possible, after everything that can be done without them, the paid
+ * items' webhook payloads included (WebhookOutbox.prepare).
  */
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
