@@ -4,6 +4,7 @@ import { limits } from '../limits.ts';
 import { logBatchChange, type InfoLogger } from '../observability/batch-log.ts';
 import { itemsSettled } from '../observability/metrics.ts';
 import { claimedItemColumns, claimedItemOf, type ClaimedItemRow } from '../queue/claim.ts';
+import type { ReportedFinal } from '../rails/iso20022/apply-report.ts';
 import { referenceCodeOf } from '../rails/iso20022/end-to-end-id.ts';
 import type { Rail } from '../rails/rail.ts';
 import { loadBatchRefs } from './batch-refs.ts';
@@ -15,18 +16,20 @@ type WaitingItem = ClaimedItemRow & { batch_id: string };
 
 /**
  * Settles the items whose bank transactions a report has just made final, without waiting for their
- * next status check: each item still QUEUED is asked about through the rail (the same answer a
- * status check would get) and settled exactly as a worker settles a chunk (settle-batch.ts: guarded
+ * next status check: each item still QUEUED is settled on the outcome the report's own transaction
+ * committed (the same answer a status check would get, since a final transaction never changes;
+ * not read again), exactly as a worker settles a chunk (settle-batch.ts: guarded
  * transitions, ledger postings, batch counters, audit events), a transaction per
  * limits.bankSettleItemsPerTx items of one batch. A worker settling the same item at the same moment
  * is harmless: the guarded UPDATEs let one of the two move it. An item left QUEUED here (a crash, a
  * failed transaction) is settled by its status check, which stays scheduled. Returns how many were
  * settled.
  */
-export async function settleReported(db: Db, bank: Rail, endToEndIds: readonly string[], options: { actor: Actor; log: (line: string) => void; logger?: InfoLogger }): Promise<number> {
+export async function settleReported(db: Db, bank: Rail, finals: readonly ReportedFinal[], options: { actor: Actor; log: (line: string) => void; logger?: InfoLogger }): Promise<number> {
   let settled = 0;
-  for (let at = 0; at < endToEndIds.length; at += limits.bankSettleItemsPerTx) {
-    const codes = endToEndIds.slice(at, at + limits.bankSettleItemsPerTx).map(referenceCodeOf);
+  for (let at = 0; at < finals.length; at += limits.bankSettleItemsPerTx) {
+    const outcomeByCode = new Map(finals.slice(at, at + limits.bankSettleItemsPerTx).map((f) => [referenceCodeOf(f.endToEndId), f.outcome]));
+    const codes = [...outcomeByCode.keys()];
     const waiting = await db.query<WaitingItem>(
       `select batch_id, ${claimedItemColumns}
        from items where reference_code = any($1::uuid[]) and status = 'QUEUED' and recipient_type = 'IBAN'
@@ -43,15 +46,7 @@ export async function settleReported(db: Db, bank: Rail, endToEndIds: readonly s
     for (const [batchId, rows] of byBatch) {
       const batch = refs.get(batchId);
       if (!batch) throw new Error(`item of batch ${batchId}, which does not exist`);
-      // All at once: the rail reads them in a few statements (its batcher), not one per item.
-      const outcomes = await Promise.all(rows.map((row) => bank.status(row.reference_code)));
-      const results: ItemResult[] = [];
-      rows.forEach((row, i) => {
-        const outcome = outcomes[i];
-        // Only what is final: a pending one keeps its scheduled check, untouched.
-        if (outcome !== 'UNKNOWN' && outcome.kind !== 'AMBIGUOUS') results.push({ item: claimedItemOf(row.batch_id, row), rail: bank.name, outcome });
-      });
-      if (results.length === 0) continue;
+      const results: ItemResult[] = rows.map((row) => ({ item: claimedItemOf(row.batch_id, row), rail: bank.name, outcome: outcomeByCode.get(row.reference_code)! }));
       const report = await settleBatch(db, options.actor, batch, results, options.log);
       itemsSettled.inc({ status: 'SUCCESS' }, report.paid);
       itemsSettled.inc({ status: 'DEPOSIT_SUCCESS' }, report.refunded);

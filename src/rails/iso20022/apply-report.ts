@@ -1,6 +1,8 @@
 import { textArrayLiteral } from '../../db/array-literal.ts';
 import type { Tx } from '../../db/port.ts';
+import type { RailOutcome } from '../rail.ts';
 import type { Notification } from './camt054.ts';
+import { finalOutcomeOf } from './file-rail.ts';
 import type { IsoStatus, StatusReport } from './pain002.ts';
 import type { IncomingMessage } from './read-message.ts';
 
@@ -35,11 +37,17 @@ export interface Applied {
   changed: number;
   returns: number;
   exceptions: number;
-  /** The transactions this message made final (PAID, REJECTED): their items can be settled now. */
-  finalIds: string[];
+  /** The transactions this message made final (PAID, REJECTED), with what the rail answers for them from now on: their items can be settled now. */
+  finals: ReportedFinal[];
 }
 
-type Result = { changed: { id: string; final: boolean }[]; returns: number };
+/** A transaction a report made final, and the rail's outcome for it (the same a status check reads). */
+export interface ReportedFinal {
+  endToEndId: string;
+  outcome: RailOutcome;
+}
+
+type Result = { changed: { id: string; status: string; reasonCode: string | null }[]; returns: number };
 
 /** ACSC and ACCC settle a transaction, RJCT refuses it; every other status leaves it pending. */
 function classOf(status: IsoStatus): Change['status'] {
@@ -81,7 +89,8 @@ export async function applyMessage(tx: Tx, fileId: bigint, message: IncomingMess
       [fileId, textArrayLiteral(exceptions.map((e) => e.endToEndId ?? null)), textArrayLiteral(exceptions.map((e) => e.kind)), textArrayLiteral(exceptions.map((e) => e.detail))],
     );
   }
-  return { changed: result.changed.length, returns: result.returns, exceptions: exceptions.length, finalIds: result.changed.filter((c) => c.final).map((c) => c.id) };
+  const finals = result.changed.flatMap((c) => (c.status === 'PAID' || c.status === 'REJECTED' ? [{ endToEndId: c.id, outcome: finalOutcomeOf(c.status, c.reasonCode) }] : []));
+  return { changed: result.changed.length, returns: result.returns, exceptions: exceptions.length, finals };
 }
 
 async function applyStatusReport(tx: Tx, report: StatusReport, exceptions: Exception[]): Promise<Result> {
@@ -103,11 +112,11 @@ async function applyStatusReport(tx: Tx, report: StatusReport, exceptions: Excep
       return { changed: [], returns: 0 };
     }
     await tx.query(`update bank_files set state = 'REJECTED', reason = $2, updated_at = now() where id = $1 and state = 'SUBMITTED'`, [original.id, report.groupReason ?? 'RJCT']);
-    const parked = await tx.query<{ end_to_end_id: string }>(
-      `update bank_file_transactions set status = 'FILE_REJECTED', iso_status = 'RJCT', updated_at = now() where file_id = $1 and status in ('SUBMITTED', 'PENDING') returning end_to_end_id`,
+    const parked = await tx.query<{ end_to_end_id: string; status: string }>(
+      `update bank_file_transactions set status = 'FILE_REJECTED', iso_status = 'RJCT', updated_at = now() where file_id = $1 and status in ('SUBMITTED', 'PENDING') returning end_to_end_id, status`,
       [original.id],
     );
-    return { changed: parked.rows.map((row) => ({ id: row.end_to_end_id, final: false })), returns: 0 };
+    return { changed: parked.rows.map((row) => ({ id: row.end_to_end_id, status: row.status, reasonCode: null })), returns: 0 };
   }
   if (report.groupStatus !== undefined && original.state === 'SUBMITTED') {
     await tx.query(`update bank_files set state = 'ACCEPTED', updated_at = now() where id = $1 and state = 'SUBMITTED'`, [original.id]);
@@ -145,14 +154,14 @@ function transitionOf(row: KnownTransaction, to: Change['status'], exceptions: E
 /** `fileId`: a status report applies to its file's transactions alone (one re-issued meanwhile is another file's now). */
 async function applyChanges(tx: Tx, changes: Change[], fileId?: bigint): Promise<Result['changed']> {
   if (changes.length === 0) return [];
-  const applied = await tx.query<{ end_to_end_id: string; status: string }>(
+  const applied = await tx.query<{ end_to_end_id: string; status: string; reason_code: string | null }>(
     `update bank_file_transactions t set status = c.status, iso_status = c.iso, reason_code = c.reason, updated_at = now()
      from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as c(id, status, iso, reason)
      where t.end_to_end_id = c.id and t.status in ('SUBMITTED', 'PENDING') and ($5::int8 is null or t.file_id = $5)
-     returning t.end_to_end_id, t.status`,
+     returning t.end_to_end_id, t.status, t.reason_code`,
     [textArrayLiteral(changes.map((c) => c.id)), textArrayLiteral(changes.map((c) => c.status)), textArrayLiteral(changes.map((c) => c.isoStatus)), textArrayLiteral(changes.map((c) => c.reason)), fileId ?? null],
   );
-  return applied.rows.map((row) => ({ id: row.end_to_end_id, final: row.status === 'PAID' || row.status === 'REJECTED' }));
+  return applied.rows.map((row) => ({ id: row.end_to_end_id, status: row.status, reasonCode: row.reason_code }));
 }
 
 async function applyNotification(tx: Tx, notification: Notification, exceptions: Exception[]): Promise<Result> {

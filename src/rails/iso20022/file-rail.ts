@@ -46,12 +46,16 @@ export function fileRail(db: Queryable): Rail {
   };
 }
 
+/** What the rail answers for a final transaction; a report that makes it final hands this on to settle its item (apply-report.ts). */
+export function finalOutcomeOf(status: 'PAID' | 'REJECTED', reasonCode: string | null): RailOutcome {
+  return status === 'PAID' ? { kind: 'PAID' } : { kind: 'REJECTED', reason: rejectionReasonOf(reasonCode), bankReason: reasonCode ?? undefined };
+}
+
 function outcomeOf(row: TransactionRow): RailOutcome {
   switch (row.status) {
     case 'PAID':
-      return { kind: 'PAID' };
     case 'REJECTED':
-      return { kind: 'REJECTED', reason: rejectionReasonOf(row.reason_code), bankReason: row.reason_code ?? undefined };
+      return finalOutcomeOf(row.status, row.reason_code);
     // The report that makes it final settles the item at once (settle-reported.ts): the check is a fallback.
     case 'NEW':
       return { kind: 'AMBIGUOUS', detail: 'bank: submitted, waiting for the next file', retryAfterMs: limits.bankItemCheckMs };

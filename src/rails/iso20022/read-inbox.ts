@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/port.ts';
 import { limits } from '../../limits.ts';
-import { applyMessage, ReportRejected } from './apply-report.ts';
+import { applyMessage, ReportRejected, type ReportedFinal } from './apply-report.ts';
 import { readIncomingMessage, type IncomingMessage } from './read-message.ts';
 import type { FileFolders } from './transport.ts';
 import { XmlFormatError } from './xml.ts';
@@ -9,8 +9,8 @@ import { XmlFormatError } from './xml.ts';
 export interface InboxRound {
   processed: string[];
   rejected: string[];
-  /** EndToEndIds this round's reports made final (paid or rejected), for their items to be settled now. */
-  finalIds: string[];
+  /** The transactions this round's reports made final (paid or rejected), for their items to be settled now. */
+  finals: ReportedFinal[];
 }
 
 /**
@@ -23,14 +23,14 @@ export interface InboxRound {
  * tests' failpoint, between reading a report and applying it.
  */
 export async function readInbox(db: Db, folders: FileFolders, inboxDir: string, log: (line: string) => void, beforeApply?: () => void): Promise<InboxRound> {
-  const round: InboxRound = { processed: [], rejected: [], finalIds: [] };
+  const round: InboxRound = { processed: [], rejected: [], finals: [] };
   const files = (await folders.list(inboxDir)).slice(0, limits.bankInboxFilesPerRound);
   for (const { name, size } of files) {
     const outcome = await readOne(db, folders, inboxDir, name, size, beforeApply);
     if (outcome.ok) {
       await folders.moveInto(inboxDir, name, 'processed');
       round.processed.push(name);
-      round.finalIds.push(...outcome.finalIds);
+      for (const final of outcome.finals) round.finals.push(final);
     } else {
       await reject(db, folders, inboxDir, name, outcome, log);
       round.rejected.push(name);
@@ -39,7 +39,7 @@ export async function readInbox(db: Db, folders: FileFolders, inboxDir: string, 
   return round;
 }
 
-type Outcome = { ok: true; finalIds: string[] } | { ok: false; reason: string; message?: string; sha256?: string };
+type Outcome = { ok: true; finals: ReportedFinal[] } | { ok: false; reason: string; message?: string; sha256?: string };
 
 async function readOne(db: Db, folders: FileFolders, inboxDir: string, name: string, size: number, beforeApply?: () => void): Promise<Outcome> {
   if (size > limits.bankInboxFileBytesMax) return { ok: false, reason: `${size} bytes, more than the ${limits.bankInboxFileBytesMax} read` };
@@ -57,7 +57,7 @@ async function readOne(db: Db, folders: FileFolders, inboxDir: string, name: str
     return await db.transaction(async (tx) => {
       const seen = await tx.query<{ sha256: string }>(`select sha256 from bank_files where direction = 'IN' and msg_id = $1`, [message.msgId]);
       if (seen.rows[0]) {
-        if (seen.rows[0].sha256 === sha256) return { ok: true, finalIds: [] } as const; // applied before a crash took the move
+        if (seen.rows[0].sha256 === sha256) return { ok: true, finals: [] } as const; // applied before a crash took the move
         throw new ReportRejected(`message ${message.msgId} was applied already, from a file with other content`);
       }
       const file = await tx.query<{ id: bigint }>(
@@ -65,12 +65,12 @@ async function readOne(db: Db, folders: FileFolders, inboxDir: string, name: str
         [message.msgId, name, message.version, sha256, message.transactions.length],
       );
       const applied = await applyMessage(tx, file.rows[0].id, message);
-      return { ok: true, finalIds: applied.finalIds } as const;
+      return { ok: true, finals: applied.finals } as const;
     });
   } catch (error) {
     if (error instanceof ReportRejected) return { ok: false, reason: error.message, message: message.version, sha256 };
     // SQLSTATE 23505 on bank_files_msg_id: another process applied this very message a moment ago.
-    if ((error as { code?: unknown } | null)?.code === '23505') return { ok: true, finalIds: [] };
+    if ((error as { code?: unknown } | null)?.code === '23505') return { ok: true, finals: [] };
     throw error;
   }
 }

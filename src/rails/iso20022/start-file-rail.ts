@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Actor } from '../../audit/append.ts';
 import type { Db } from '../../db/port.ts';
+import type { ReportedFinal } from './apply-report.ts';
 import { applyDueReturns } from './apply-returns.ts';
 import type { Iso20022Config } from './iso20022-config.ts';
 import { readInbox } from './read-inbox.ts';
@@ -29,7 +30,7 @@ export interface FileRailHooks {
 export function startFileRail(
   db: Db,
   config: Iso20022Config,
-  options: { actor: Actor; log: (line: string) => void; settleReported?: (endToEndIds: string[]) => Promise<unknown>; hooks?: FileRailHooks },
+  options: { actor: Actor; log: (line: string) => void; settleReported?: (finals: ReportedFinal[]) => Promise<unknown>; hooks?: FileRailHooks },
 ): FileRailLoop {
   const { log } = options;
   const stopping = new AbortController();
@@ -46,9 +47,9 @@ export function startFileRail(
       while (!stopping.signal.aborted) {
         await step('cutting files', () => recordDueFiles(db, { intervalMs: config.fileIntervalMs, txsMax: config.fileTxsMax, painVersion: config.painVersion }));
         await step('writing files', () => writeRecordedFiles(db, folders, config.outboxDir, config.debtor, options.hooks?.afterFileRecorded));
-        let finalIds: string[] = [];
-        await step('reading the inbox', async () => (finalIds = (await readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied)).finalIds));
-        if (finalIds.length > 0 && options.settleReported) await step('settling reported items', () => options.settleReported!(finalIds));
+        let finals: ReportedFinal[] = [];
+        await step('reading the inbox', async () => (finals = (await readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied)).finals));
+        if (finals.length > 0 && options.settleReported) await step('settling reported items', () => options.settleReported!(finals));
         await step('posting returns', () => applyDueReturns(db, options.actor));
         await sleep(config.inboxPollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
