@@ -111,6 +111,31 @@ function backendCpu(postgresUrl: string, database: string): { total(): Promise<n
   };
 }
 
+/**
+ * How many of the items' row updates were HOT (the new version on the same page, no new index
+ * entries), as the server's statistics have them. A backend may hold back its last counts for up
+ * to 10 s, but reports them when it ends: read this once the service's processes have stopped (it
+ * waits for their backends to go). Undefined on PGlite, whose database lives inside serve.
+ */
+export async function itemUpdateCounts(databaseEnv: Record<string, string>): Promise<{ updates: number; hot: number } | undefined> {
+  if (!databaseEnv.DATABASE_URL) return undefined;
+  const client = new pg.Client({ connectionString: databaseEnv.DATABASE_URL });
+  await client.connect();
+  try {
+    for (let waited = 0; waited < 5_000; waited += 100) {
+      const others = await client.query(`select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+      if (others.rowCount === 0) break;
+      await sleep(100);
+    }
+    const { rows } = await client.query<{ updates: string; hot: string }>(
+      `select n_tup_upd as updates, n_tup_hot_upd as hot from pg_stat_user_tables where relid = 'items'::regclass`,
+    );
+    return rows[0] ? { updates: Number(rows[0].updates), hot: Number(rows[0].hot) } : undefined;
+  } finally {
+    await client.end();
+  }
+}
+
 async function adminQuery(postgresUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();

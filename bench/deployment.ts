@@ -30,6 +30,8 @@ export interface Deployment {
   /** CPU seconds of the run's PostgreSQL backends so far (RunDatabase.serverCpuSeconds). */
   databaseCpuSeconds(): Promise<number>;
   usage(): Promise<{ serve: ProcessUsage; workers: ProcessUsage[]; databaseCpuSeconds: number }>;
+  /** Stops serve and the workers, keeping the database (to read what they left). */
+  stopProcesses(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,8 +41,11 @@ export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
   const database: RunDatabase = await createRunDatabase(spec.db, spec.postgresUrl);
   const children: Child[] = [];
   const queue = spec.queueUrl ? runQueue(spec.queueUrl) : undefined;
-  const stop = async () => {
+  const stopProcesses = async () => {
     await Promise.all(children.map((child) => stopChild(child)));
+  };
+  const stop = async () => {
+    await stopProcesses();
     await database.drop();
     await queue?.drop().catch((error) => console.error(`bench: could not delete queue ${queue.name}: ${error.message}`));
   };
@@ -83,6 +88,7 @@ export async function deploy(spec: DeploymentSpec): Promise<Deployment> {
       async usage() {
         return { serve: await usageOf(serve), workers: await Promise.all(workers.map(usageOf)), databaseCpuSeconds: await database.serverCpuSeconds() };
       },
+      stopProcesses,
       stop,
     };
   } catch (error) {

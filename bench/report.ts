@@ -99,10 +99,19 @@ export function settleTable(runs: readonly SettleRun[]): string {
         ...(first.case.startsWith('postgres') ? [median(group.map((r) => r.databaseCpuSeconds))] : []),
       ].map((s) => s.toFixed(1)).join(' + '),
       `${verdict(group.every((r) => r.booksBalanced))} / ${group.every((r) => r.auditVerified === 'skipped') ? 'skipped' : verdict(group.every((r) => r.auditVerified === true))}`,
+      hotShare(group),
       group.map((r) => r.load1.toFixed(1)).join(', '),
     ];
   });
-  return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve (+ workers) (+ pg)', 'books / audit', 'load (1 min)'], rows);
+  return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve (+ workers) (+ pg)', 'books / audit', 'item updates HOT', 'load (1 min)'], rows);
+}
+
+/** The median share of the items' updates that were HOT, with the updates per item: `100 % of 2.9`. */
+function hotShare(group: readonly SettleRun[]): string {
+  const counted = group.flatMap((r) => (r.itemUpdates && r.itemUpdates.updates > 0 ? [{ ...r.itemUpdates, items: r.validItems }] : []));
+  if (counted.length === 0) return '–';
+  const share = median(counted.map((c) => (100 * c.hot) / c.updates));
+  return `${share.toFixed(0)} % of ${median(counted.map((c) => c.updates / c.items)).toFixed(1)}`;
 }
 
 export function isoTable(runs: readonly IsoRun[]): string {

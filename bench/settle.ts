@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseMinor } from '../src/money.ts';
 import { commissionFor } from '../src/payouts/commission.ts';
 import { expectStatus, expectSuccess, type MerchantKeys, type ServiceClient } from './client.ts';
+import { itemUpdateCounts } from './databases.ts';
 import { deploy } from './deployment.ts';
 import { benchMembers, generateBatch, type GeneratedBatch } from './items.ts';
 import { loadAverage } from './load.ts';
@@ -40,6 +41,8 @@ export interface SettleRun {
   workerCpuSeconds: number[];
   databaseCpuSeconds: number;
   load1: number;
+  /** The items' row updates and how many of them were HOT (PostgreSQL only). */
+  itemUpdates?: { updates: number; hot: number };
   /** With `webhooks`: one endpoint per merchant subscribed to every event, and how its deliveries went. */
   webhooks?: { deliveries: number; items: number; lagP50Ms: number; lagP99Ms: number; lastArrivalAfterFinalMs: number; repeats: number; badSignatures: number };
 }
@@ -133,6 +136,8 @@ export async function settleRun(options: {
     finals.forEach((final, i) => checkBatchTotals(final, batches[i].batch, `batch ${i}`));
     const auditVerified = await checkBooksAndAudit(client, options.verify);
     if (webhooks && webhooks.items !== validItems) throw new Error(`webhooks: ${webhooks.items} items arrived in items.settled, expected ${validItems}`);
+    await deployment.stopProcesses();
+    const itemUpdates = await itemUpdateCounts(deployment.databaseEnv);
 
     return {
       figure: 'settle',
@@ -152,6 +157,7 @@ export async function settleRun(options: {
       workerCpuSeconds: after.workers.map((w: ProcessUsage, i) => w.cpuSeconds - before.workers[i].cpuSeconds),
       databaseCpuSeconds: after.databaseCpuSeconds - before.databaseCpuSeconds,
       load1,
+      itemUpdates,
       webhooks,
     };
   } finally {

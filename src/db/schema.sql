@@ -264,7 +264,7 @@ create table items (
   constraint items_reference_code_key UNIQUE (reference_code),
   constraint items_returned_amount_check CHECK ((returned_amount > 0)),
   constraint items_status_check CHECK ((status = ANY (ARRAY['INVALID'::text, 'INIT'::text, 'MASS_PAYOUT_CANCELED'::text, 'PROCESSING'::text, 'QUEUED'::text, 'SUCCESS'::text, 'FAILED'::text, 'DEPOSIT_SUCCESS'::text, 'DEPOSIT_FAIL'::text])))
-) with (fillfactor=50);
+) with (fillfactor=30);
 
 create table ledger_transfers (
   id bigint generated always as identity not null,
