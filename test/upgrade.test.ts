@@ -93,6 +93,6 @@ describe('the items table after every migration', () => {
     expect(indexes.rows.length).toBeGreaterThan(0);
     for (const { indexdef } of indexes.rows) expect(indexdef).not.toMatch(/\b(status|attempts|next_attempt_at|updated_at|error_codes)\b/);
     const options = await db.query<{ reloptions: string[] | null }>(`select reloptions from pg_class where oid = 'items'::regclass`);
-    expect(options.rows[0].reloptions).toContain('fillfactor=50');
+    expect(options.rows[0].reloptions).toContain('fillfactor=30');
   });
 });
