@@ -10,14 +10,17 @@ import type { SettleRun } from './settle.ts';
 export const targets = {
   /** items/s of one init, by database (issue 2; issue 14 on PostgreSQL, at 100,000 and 1,000,000 items) */
   initItemsPerSecond: { postgres: 100_000, pglite: 30_000 } as Record<string, number>,
-  /** auth of a 100,000-item batch on PostgreSQL, ms */
-  auth100kMs: 2_000,
+  /** auth of one batch on PostgreSQL, ms: of 100,000 items, of 1,000,000 (issue 14) */
+  auth100kMs: 500,
+  auth1mMs: 5_000,
   /** peak RSS of serve through a 100,000-item init, MB */
   init100kPeakRssMB: 500,
   /** peak RSS of serve through a 1,000,000-item init on PostgreSQL (streamed), MB */
   init1mPeakRssMB: 400,
-  /** items/s settled end to end on PostgreSQL (issue 3) */
-  settleItemsPerSecond: 10_000,
+  /** items/s settled end to end on PostgreSQL (issue 14; issue 3 asked for 10,000) */
+  settleItemsPerSecond: 25_000,
+  /** IBAN items/s to final through the ISO 20022 rail and the bank simulator on PostgreSQL (issue 15) */
+  isoItemsPerSecond: 10_000,
   /** settle rate with a webhook endpoint subscribed to every event, as a share of the rate without */
   webhookSettleRatio: 0.9,
 };
@@ -55,7 +58,8 @@ export function ingestTable(runs: readonly IngestRun[]): string {
     const rss = group.map((r) => r.peakRssAfterInitMB);
     const rssAuth = group.map((r) => r.peakRssAfterAuthMB);
     const initTarget = targets.initItemsPerSecond[db];
-    const authTarget = db === 'postgres' && size >= 100_000 ? `≤ ${secs(targets.auth100kMs)} s: ${verdict(median(auth) <= targets.auth100kMs)}` : '–';
+    const authMaxMs = db !== 'postgres' ? undefined : size >= 1_000_000 ? targets.auth1mMs : size >= 100_000 ? targets.auth100kMs : undefined;
+    const authTarget = authMaxMs === undefined ? '–' : `≤ ${secs(authMaxMs)} s: ${verdict(median(auth) <= authMaxMs)}`;
     const rssMax = size >= 1_000_000 && db === 'postgres' ? targets.init1mPeakRssMB : size >= 100_000 && size < 1_000_000 ? targets.init100kPeakRssMB : undefined;
     const rssTarget = rssMax === undefined ? '–' : `≤ ${rssMax}: ${verdict(median(rss) <= rssMax)}`;
     return [
@@ -128,7 +132,7 @@ export function isoTable(runs: readonly IsoRun[]): string {
       String(group.length),
       `${secs(median(ms))}${runsOf(ms, secs)}`,
       `${int(median(rate))}${runsOf(rate, int)}`,
-      onPostgres ? `≥ ${int(targets.settleItemsPerSecond)}: ${verdict(median(rate) >= targets.settleItemsPerSecond)}` : '–',
+      onPostgres ? `≥ ${int(targets.isoItemsPerSecond)}: ${verdict(median(rate) >= targets.isoItemsPerSecond)}` : '–',
       `${first.filesOut} + ${first.filesIn}`,
       `${median(files).toFixed(1)}${runsOf(files, (n) => n.toFixed(1))}`,
       int(median(group.map((r) => r.servePeakRssMB))),
