@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { AdminClient } from '../client/admin.ts';
-import { MassPayoutClient } from '../client/client.ts';
+import type { AdminClient } from '../client/admin.ts';
+import type { MassPayoutClient } from '../client/client.ts';
 import type { Locale } from '../client/types.ts';
 import { parseMinor } from '../money.ts';
 import { CliFailure } from './output.ts';
@@ -88,10 +88,15 @@ export function withAdminOptions(command: Command): Command {
   );
 }
 
-export function merchantClient(options: MerchantOptions): MassPayoutClient {
+/**
+ * The clients are loaded by the command that calls, not with this file: every start builds the whole
+ * command tree from here, and `--version`, `--help` or a mistyped flag need no HTTP client or signing.
+ */
+export async function merchantClient(options: MerchantOptions): Promise<MassPayoutClient> {
   if (!options.apiKey || !options.secretKey) {
     throw new CliFailure('CLI_CREDENTIALS_MISSING');
   }
+  const { MassPayoutClient } = await import('../client/client.ts');
   return new MassPayoutClient({
     baseUrl: serviceUrl(options),
     apiKey: options.apiKey,
@@ -101,8 +106,10 @@ export function merchantClient(options: MerchantOptions): MassPayoutClient {
   });
 }
 
-export function adminClient(options: AdminOptions): AdminClient {
-  return new AdminClient({ baseUrl: serviceUrl(options), token: adminToken(options), locale: options.locale, timeoutMs: options.timeout * 1000 });
+export async function adminClient(options: AdminOptions): Promise<AdminClient> {
+  const token = adminToken(options);
+  const { AdminClient } = await import('../client/admin.ts');
+  return new AdminClient({ baseUrl: serviceUrl(options), token, locale: options.locale, timeoutMs: options.timeout * 1000 });
 }
 
 /**

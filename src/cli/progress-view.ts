@@ -1,7 +1,7 @@
-import { SingleBar } from 'cli-progress';
 import type { Locale } from '../errors.ts';
 import type { BatchProgress } from '../client/progress.ts';
 import { formatAmount } from './money.ts';
+import { loadSingleBar } from './single-bar.ts';
 
 /** One line for a progress snapshot: what `status` prints, and `status --watch` off a terminal. */
 export function progressLine(p: BatchProgress, locale: Locale): string {
@@ -21,6 +21,7 @@ export interface ProgressView {
  */
 export function progressView(stream: NodeJS.WriteStream, locale: Locale): ProgressView {
   if (stream.isTTY) {
+    const SingleBar = loadSingleBar();
     const bar = new SingleBar(
       {
         stream,

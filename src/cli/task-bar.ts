@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { loadSingleBar } from './single-bar.ts';
 
 /**
  * A progress bar for a step that may take more than a second (reading and checking a CSV, sending
@@ -19,6 +19,7 @@ export function taskBar(label: string, unit: string, total: number, stream: Node
   if (!stream.isTTY) return silent;
   const format =
     total > 0 ? `${label} {bar} {value}/{total} ${unit} | {duration_formatted}` : unit ? `${label} {value} ${unit} | {duration_formatted}` : `${label} | {duration_formatted}`;
+  const SingleBar = loadSingleBar();
   const bar = new SingleBar({ stream, format, hideCursor: true, gracefulExit: true, barsize: 30 }, undefined);
   bar.start(Math.max(total, 1), 0);
   return {

@@ -1,5 +1,6 @@
 import { type CsvError, parse } from 'csv-parse/sync';
 import type { InitItemInput } from './contract.ts';
+import { payoutColumns } from './payout-columns.ts';
 
 /**
  * Reads a payout CSV into init items, pure (bytes in, items out). The header names the columns; their
@@ -12,7 +13,6 @@ import type { InitItemInput } from './contract.ts';
  * currency column), so the caller refuses the whole file rather than guess. A well-formed line with
  * a bad value is not an error here: it becomes an item that the item validator judges.
  */
-export const payoutColumns = ['itemExternalId', 'recipientType', 'recipientInfo', 'recipientName', 'amount', 'currency', 'description'] as const;
 type Column = (typeof payoutColumns)[number];
 /** Columns a file may leave out: their fields are optional in the API (recipientName only for IBAN payouts). */
 const optionalColumns: ReadonlySet<Column> = new Set(['recipientName', 'description']);

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Command } from 'commander';
 import type { AuditEvent } from '../../client/admin.ts';
 import { type AdminOptions, adminClient, uuid, withAdminOptions } from '../options.ts';
@@ -16,7 +15,8 @@ export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit trail (operator)');
   withAdminOptions(audit.command('verify').description("recompute every merchant's audit chain (exit 1 when an event was altered)")).action(
     run(async (out, options: AdminOptions) => {
-      const result = await adminClient(options).verifyAudit();
+      const client = await adminClient(options);
+      const result = await client.verifyAudit();
       if (!result.ok) throw new CliFailure('CLI_AUDIT_BROKEN', `event ${result.firstBrokenEventId}`, { ok: false, firstBrokenEventId: result.firstBrokenEventId });
       if (out.json) return out.data(result);
       out.line('the audit trail is intact');
@@ -33,13 +33,16 @@ export function registerAuditCommands(program: Command): void {
     run(async (out, options: AdminOptions & { requestId?: string; csv?: boolean }) => {
       const format = options.csv ? 'csv' : out.json ? 'json' : 'text';
       const write = (text: string) => process.stdout.write(text);
+      // The CSV writer is loaded by the command that writes CSV, not by every start of the CLI.
+      const stringify = format === 'csv' ? (await import('csv-stringify/sync')).stringify : undefined;
       const bar = taskBar('listing', 'events', 0);
       let count = 0;
-      if (format === 'csv') write(stringify([csvColumns as unknown as string[]]));
+      if (stringify) write(stringify([csvColumns as unknown as string[]]));
       if (format === 'json') write('[');
       try {
-        for await (const event of adminClient(options).auditEvents(options.requestId ? { requestId: options.requestId } : {})) {
-          if (format === 'csv') write(csvLine(event));
+        const client = await adminClient(options);
+        for await (const event of client.auditEvents(options.requestId ? { requestId: options.requestId } : {})) {
+          if (stringify) write(csvLine(stringify, event));
           else if (format === 'json') write((count === 0 ? '\n' : ',\n') + JSON.stringify(event));
           else write(`${event.id}\t${event.at}\t${event.actor}\t${event.action}\t${event.entity}\n`);
           if (++count % 1000 === 0) bar.update(count);
@@ -53,6 +56,6 @@ export function registerAuditCommands(program: Command): void {
   );
 }
 
-function csvLine(event: AuditEvent): string {
+function csvLine(stringify: (rows: unknown[][]) => string, event: AuditEvent): string {
   return stringify([[event.id, event.at, event.actor, event.action, event.entity, JSON.stringify(event.before), JSON.stringify(event.after), event.hash]]);
 }

@@ -8,7 +8,8 @@ import { run } from '../output.ts';
 export function registerBalanceCommand(program: Command): void {
   withMerchantOptions(program.command('balance').description("show the merchant's available and reserved balance per currency")).action(
     run(async (out, options: MerchantOptions) => {
-      const response = await merchantClient(options).balance();
+      const client = await merchantClient(options);
+      const response = await client.balance();
       if (out.json) return out.data({ balance: jsonMoney(response.balance), balances: balancesJson(response.balances) });
       if (response.balances.length === 0) return out.line('no balance yet');
       for (const b of response.balances) {

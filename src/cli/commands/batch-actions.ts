@@ -18,7 +18,7 @@ export function registerBatchActionCommands(program: Command): void {
       .argument('<requestId>', 'the batch, as submit printed it', uuid),
   ).action(
     run(async (out, requestId: string, options: MerchantOptions) => {
-      const client = merchantClient(options);
+      const client = await merchantClient(options);
       await client.auth(requestId);
       const now = await client.progress(requestId);
       if (out.json) return out.data({ requestId, authorized: true, progress: progressJson(now) });
@@ -33,7 +33,7 @@ export function registerBatchActionCommands(program: Command): void {
       .argument('<requestId>', 'the batch, as submit printed it', uuid),
   ).action(
     run(async (out, requestId: string, options: MerchantOptions) => {
-      const client = merchantClient(options);
+      const client = await merchantClient(options);
       await client.cancel(requestId);
       const now = await client.progress(requestId);
       if (out.json) return out.data({ requestId, canceled: true, progress: progressJson(now) });
@@ -48,7 +48,8 @@ export function registerBatchActionCommands(program: Command): void {
       .argument('<referenceCode>', "the item's referenceCode", uuid),
   ).action(
     run(async (out, referenceCode: string, options: MerchantOptions) => {
-      const { item } = await merchantClient(options).item(referenceCode);
+      const client = await merchantClient(options);
+      const { item } = await client.item(referenceCode);
       if (out.json) return out.data(itemJson(item));
       const lines: [string, string | null][] = [
         ['itemExternalId', item.itemExternalId],

@@ -13,7 +13,8 @@ export function registerChunkCommands(program: Command): void {
       .option('--after-id <id>', 'the nextAfterId of the previous page'),
   ).action(
     run(async (out, options: AdminOptions & { limit: string; afterId?: string }) => {
-      const page = await adminClient(options).parkedChunks({ limit: Number(options.limit), afterId: options.afterId });
+      const client = await adminClient(options);
+      const page = await client.parkedChunks({ limit: Number(options.limit), afterId: options.afterId });
       if (out.json) return out.data(page);
       if (page.chunks.length === 0) out.line('no parked chunks');
       for (const c of page.chunks) {
@@ -24,7 +25,8 @@ export function registerChunkCommands(program: Command): void {
   );
   withAdminOptions(chunks.command('retry').description('make a parked chunk due again, its failure count reset').argument('<chunkId>', "the chunk's id (from `chunks parked`)")).action(
     run(async (out, chunkId: string, options: AdminOptions) => {
-      const retried = await adminClient(options).retryParkedChunk(chunkId);
+      const client = await adminClient(options);
+      const retried = await client.retryParkedChunk(chunkId);
       if (out.json) return out.data(retried);
       out.line(`chunk ${retried.id} is due again`);
     }),

@@ -2,10 +2,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { dataDirFromEnv } from '../../data-dir.ts';
 import { withJson } from '../options.ts';
 import { CliFailure, run, type Output } from '../output.ts';
-import { devCertificateNames, generateDevCertificate } from '../tls/dev-certificate.ts';
 
 /** The two files, beside the admin token and the embedded database of the same data dir. */
 export const devCertFileNames = { cert: 'dev-cert.pem', key: 'dev-key.pem' } as const;
@@ -27,6 +25,9 @@ export function registerDevCertCommand(program: Command): void {
       .option('--force', 'replace a certificate and key written before'),
   ).action(
     run(async (out, options: DevCertOptions) => {
+      // The certificate generator (selfsigned and its ~200 ASN.1 files) is loaded by this command
+      // alone: every other start of the CLI would pay for it.
+      const [{ dataDirFromEnv }, { devCertificateNames, generateDevCertificate }] = await Promise.all([import('../../data-dir.ts'), import('../tls/dev-certificate.ts')]);
       const dataDir = path.resolve(dataDirFromEnv(process.env));
       const certFile = path.join(dataDir, devCertFileNames.cert);
       const keyFile = path.join(dataDir, devCertFileNames.key);
@@ -49,7 +50,7 @@ export function registerDevCertCommand(program: Command): void {
           env: { MASSPAYOUT_TLS_CERT_FILE: certFile, MASSPAYOUT_TLS_KEY_FILE: keyFile },
         });
       } else {
-        printHowTo(out, { certFile, keyFile, validTo: certificate.validTo, fingerprint256: certificate.fingerprint256 });
+        printHowTo(out, { certFile, keyFile, names: [...devCertificateNames.ip, ...devCertificateNames.dns], validTo: certificate.validTo, fingerprint256: certificate.fingerprint256 });
       }
     }),
   );
@@ -60,11 +61,11 @@ function refuseExisting(error: NodeJS.ErrnoException): never {
   throw error;
 }
 
-function printHowTo(out: Output, written: { certFile: string; keyFile: string; validTo: Date; fingerprint256: string }): void {
+function printHowTo(out: Output, written: { certFile: string; keyFile: string; names: readonly string[]; validTo: Date; fingerprint256: string }): void {
   const { certFile, keyFile } = written;
   const port = process.env.PORT || '8080';
   const lines = [
-    `wrote a self-signed certificate for ${[...devCertificateNames.ip, ...devCertificateNames.dns].join(' and ')}, valid until ${written.validTo.toISOString().slice(0, 10)}`,
+    `wrote a self-signed certificate for ${written.names.join(' and ')}, valid until ${written.validTo.toISOString().slice(0, 10)}`,
     `  certificate: ${certFile}`,
     `  key:         ${keyFile} (mode 0600)`,
     `  SHA-256:     ${written.fingerprint256}`,

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
 import { MassPayoutError } from '../../client/errors.ts';
-import { exchange } from '../../client/http.ts';
 import { type ConnectionOptions, serviceUrl, seconds, withConnection } from '../options.ts';
 import { CliFailure, run } from '../output.ts';
 
@@ -24,6 +23,8 @@ export function registerHealthCommand(program: Command): void {
       .addOption(new Option('--wait <seconds>', 'keep asking (every 0.2 s) for up to this long').argParser(seconds)),
   ).action(
     run(async (out, options: ConnectionOptions & { wait?: number }) => {
+      // The HTTP client (node:http and node:https with it) is loaded by the commands that call out.
+      const { exchange } = await import('../../client/http.ts');
       const url = new URL('/readyz', serviceUrl(options));
       const deadline = Date.now() + (options.wait ?? 0) * 1000;
       for (;;) {

@@ -2,7 +2,6 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { PayoutItem } from '../../wire/contract.ts';
 import { type ItemStatus, itemStatuses } from '../../payouts/statuses.ts';
 import type { Locale } from '../../errors.ts';
-import { csvHeader, csvLines } from '../csv/write-items-csv.ts';
 import { itemJson } from '../json-views.ts';
 import { formatMoney } from '../money.ts';
 import { type MerchantOptions, merchantClient, uuid, withMerchantOptions } from '../options.ts';
@@ -43,12 +42,14 @@ export function registerItemsCommand(program: Command): void {
       .option('--csv', 'CSV with the submit columns first (send it again with masspayout submit)'),
   ).action(
     run(async (out, requestId: string, options: ItemsOptions) => {
-      const client = merchantClient(options);
+      const client = await merchantClient(options);
       const format = options.csv ? 'csv' : out.json ? 'json' : 'text';
+      // The CSV writer is loaded by the export that writes CSV, not by every start of the CLI.
+      const csv = format === 'csv' ? await import('../csv/write-items-csv.ts') : undefined;
       const write = (text: string) => process.stdout.write(text);
       const bar = lazyBar();
       let count = 0;
-      if (format === 'csv') write(csvHeader());
+      if (csv) write(csv.csvHeader());
       if (format === 'json') write('[');
       try {
         const selection = {
@@ -57,7 +58,7 @@ export function registerItemsCommand(program: Command): void {
           onPage: bar.update,
         };
         for await (const item of client.items(requestId, selection)) {
-          if (format === 'csv') write(csvLines([item]));
+          if (csv) write(csv.csvLines([item]));
           else if (format === 'json') write((count === 0 ? '\n' : ',\n') + JSON.stringify(itemJson(item)));
           else write(textLine(item, options.locale) + '\n');
           count++;

@@ -23,7 +23,8 @@ export function registerOperatorCommands(program: Command): void {
         ...(options.commissionFixed !== undefined ? { fixed: options.commissionFixed } : {}),
         ...(options.commissionRate !== undefined ? { rate: options.commissionRate } : {}),
       };
-      const created = await adminClient(options).createMerchant({
+      const client = await adminClient(options);
+      const created = await client.createMerchant({
         name: options.name,
         ...(Object.keys(commission).length ? { commission } : {}),
         ...(options.statusVocabulary ? { statusVocabulary: options.statusVocabulary } : {}),
@@ -46,7 +47,8 @@ export function registerOperatorCommands(program: Command): void {
       .addOption(statusVocabularyOption().makeOptionMandatory()),
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; statusVocabulary: StatusVocabulary }) => {
-      const updated = await adminClient(options).updateMerchant(options.merchant, { statusVocabulary: options.statusVocabulary });
+      const client = await adminClient(options);
+      const updated = await client.updateMerchant(options.merchant, { statusVocabulary: options.statusVocabulary });
       if (out.json) return out.data(updated);
       out.line(`merchant ${updated.merchantId} (${updated.name}): status vocabulary ${updated.statusVocabulary}`);
     }),
@@ -63,7 +65,8 @@ export function registerOperatorCommands(program: Command): void {
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; amount: string; currency: string; idempotencyKey?: string }) => {
       const key = options.idempotencyKey ?? randomUUID();
-      const result = await adminClient(options).deposit(options.merchant, { amount: options.amount, currency: options.currency }, key);
+      const client = await adminClient(options);
+      const result = await client.deposit(options.merchant, { amount: options.amount, currency: options.currency }, key);
       if (out.json) return out.data({ ...result, available: jsonMoney(result.available), balances: balancesJson(result.balances) });
       const deposited = formatMoney(options.amount, options.currency, options.locale);
       out.line(`deposited ${deposited} to merchant ${result.merchantId}; available: ${formatMoney(result.available, result.currency, options.locale)}`);
@@ -81,7 +84,8 @@ export function registerOperatorCommands(program: Command): void {
       .option('--identity-number <tckn>', 'Turkish identity number (11 digits)'),
   ).action(
     run(async (out, options: AdminOptions & { memberId: string; name: string; phone?: string; identityNumber?: string }) => {
-      const added = await adminClient(options).addMember({
+      const client = await adminClient(options);
+      const added = await client.addMember({
         memberId: options.memberId,
         name: options.name,
         ...(options.phone !== undefined ? { phone: options.phone } : {}),
@@ -95,7 +99,8 @@ export function registerOperatorCommands(program: Command): void {
   const ledger = program.command('ledger').description('the double-entry ledger (operator)');
   withAdminOptions(ledger.command('check').description('check that every currency balances to 0 (exit 1 when not)')).action(
     run(async (out, options: AdminOptions) => {
-      const trial = await adminClient(options).trialBalance();
+      const client = await adminClient(options);
+      const trial = await client.trialBalance();
       const currencies = trial.currencies.map((c) => ({ currency: c.currency, total: jsonMoney(c.total) }));
       const totals = trial.currencies.map((c) => formatMoney(c.total, c.currency, options.locale)).join(', ') || 'no money yet';
       if (!trial.balanced) throw new CliFailure('CLI_LEDGER_UNBALANCED', totals, { balanced: false, currencies });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { withJson } from '../options.ts';
-import { stopWithParent } from '../parent-watch.ts';
 import { CliFailure, run } from '../output.ts';
 
 /**
@@ -10,7 +9,7 @@ import { CliFailure, run } from '../output.ts';
 export function registerServiceCommands(program: Command): void {
   withJson(program.command('serve').description('run the HTTP API (and workers) on the configured database (env: PORT, HOST, MASSPAYOUT_DATA_DIR, DATABASE_URL, …)')).action(
     run(async (out) => {
-      const [{ configFromEnv }, { startService }] = await Promise.all([import('../../config.ts'), import('../../service.ts')]);
+      const [{ configFromEnv }, { startService }, { stopWithParent }] = await Promise.all([import('../../config.ts'), import('../../service.ts'), import('../parent-watch.ts')]);
       // With --json, the start-up lines go into the one JSON document; later ones (workers' alerts) to stderr.
       const lines: string[] = [];
       let sink = out.json ? (line: string) => void lines.push(line) : (line: string) => console.log(line);

@@ -24,7 +24,7 @@ export function registerStatusCommand(program: Command): void {
       .addOption(new Option('--max-wait <seconds>', 'with --watch: give up (exit 1) after this long').argParser(seconds).default(limits.waitTimeoutMs / 1000)),
   ).action(
     run(async (out, requestId: string, options: StatusOptions) => {
-      const client = merchantClient(options);
+      const client = await merchantClient(options);
       let final: BatchProgress;
       if (!options.watch) {
         final = await client.progress(requestId);

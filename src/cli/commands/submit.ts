@@ -3,10 +3,7 @@ import { errors } from '../../errors.ts';
 import type { MassPayoutClient } from '../../client/client.ts';
 import { MassPayoutError } from '../../client/errors.ts';
 import type { BatchProgress } from '../../client/progress.ts';
-import { configFromEnv } from '../../config.ts';
-import { checkRows, type BadLine } from '../csv/check-rows.ts';
-import { readPayoutCsv } from '../../wire/read-payout-csv.ts';
-import { readInputFile } from '../input-file.ts';
+import type { BadLine } from '../csv/check-rows.ts';
 import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
 import { CliFailure, type Localized, run } from '../output.ts';
 import { progressLine } from '../progress-view.ts';
@@ -39,6 +36,14 @@ export function registerSubmitCommand(program: Command): void {
       .option('--purpose <purpose>', 'SALARY, BONUS, SETTLEMENT, GOODS, SERVICES, CASHBACK, REBATES or DONATIONS'),
   ).action(
     run(async (out, file: string, options: SubmitOptions) => {
+      // Loaded here, not with the command tree: the settings, the CSV reader and the item validator
+      // are the larger part of the CLI, and only submit needs them.
+      const [{ configFromEnv }, { readInputFile }, { readPayoutCsv }, { checkRows }] = await Promise.all([
+        import('../../config.ts'),
+        import('../input-file.ts'),
+        import('../../wire/read-payout-csv.ts'),
+        import('../csv/check-rows.ts'),
+      ]);
       // The limits the service runs with by default, or as this environment sets them.
       const { itemsPerBatchMax: itemsMax, requestBodyBytesMax: bytesMax } = configFromEnv();
       const bytes = await readInputFile(file, bytesMax, 'MASSPAYOUT_BODY_BYTES_MAX');
@@ -87,7 +92,7 @@ export function registerSubmitCommand(program: Command): void {
         return;
       }
 
-      const client = merchantClient(options);
+      const client = await merchantClient(options);
       // Asked first, so that sending the same file again can say what it found rather than "created".
       const before = await findBatch(client, options.externalId);
       const items = rows.map((row) => row.item);

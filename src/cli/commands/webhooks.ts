@@ -40,7 +40,8 @@ export function registerWebhookCommands(program: Command): void {
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; endpoint: string; events?: string; itemEvents: 'grouped' | 'each' }) => {
       const events = options.events?.split(',').map((e) => e.trim()).filter(Boolean);
-      const created = await adminClient(options).addWebhook(options.merchant, { url: options.endpoint, itemEvents: options.itemEvents, ...(events ? { events } : {}) });
+      const client = await adminClient(options);
+      const created = await client.addWebhook(options.merchant, { url: options.endpoint, itemEvents: options.itemEvents, ...(events ? { events } : {}) });
       if (out.json) return out.data(created);
       showEndpoint(out, created);
       out.line(`secret: ${created.secret}`);
@@ -50,7 +51,8 @@ export function registerWebhookCommands(program: Command): void {
 
   withMerchant(webhook.command('list').description("the merchant's endpoints")).action(
     run(async (out, options: AdminOptions & { merchant: string }) => {
-      const { endpoints } = await adminClient(options).webhooks(options.merchant);
+      const client = await adminClient(options);
+      const { endpoints } = await client.webhooks(options.merchant);
       if (out.json) return out.data({ endpoints });
       if (endpoints.length === 0) out.line(`merchant ${options.merchant} has no webhook endpoint`);
       for (const e of endpoints) showEndpoint(out, e);
@@ -63,7 +65,7 @@ export function registerWebhookCommands(program: Command): void {
   ] as const) {
     withMerchant(webhook.command(name).description(description).requiredOption('--id <webhookId>', "the endpoint's id")).action(
       run(async (out, options: AdminOptions & { merchant: string; id: string }) => {
-        const client = adminClient(options);
+        const client = await adminClient(options);
         const endpoint = name === 'disable' ? await client.disableWebhook(options.merchant, options.id) : await client.enableWebhook(options.merchant, options.id);
         if (out.json) return out.data(endpoint);
         showEndpoint(out, endpoint);
@@ -73,7 +75,8 @@ export function registerWebhookCommands(program: Command): void {
 
   withMerchant(webhook.command('delete').description('delete an endpoint with its deliveries').requiredOption('--id <webhookId>', "the endpoint's id")).action(
     run(async (out, options: AdminOptions & { merchant: string; id: string }) => {
-      const deleted = await adminClient(options).deleteWebhook(options.merchant, options.id);
+      const client = await adminClient(options);
+      const deleted = await client.deleteWebhook(options.merchant, options.id);
       if (out.json) return out.data(deleted);
       out.line(`webhook ${deleted.id} deleted`);
     }),
@@ -81,7 +84,8 @@ export function registerWebhookCommands(program: Command): void {
 
   withMerchant(webhook.command('rotate').description('a new secret (shown once); the previous one keeps signing for 24 h').requiredOption('--id <webhookId>', "the endpoint's id")).action(
     run(async (out, options: AdminOptions & { merchant: string; id: string }) => {
-      const rotated = await adminClient(options).rotateWebhook(options.merchant, options.id);
+      const client = await adminClient(options);
+      const rotated = await client.rotateWebhook(options.merchant, options.id);
       if (out.json) return out.data(rotated);
       out.line(`webhook ${rotated.id}: new secret: ${rotated.secret}`);
       out.line(`the previous secret signs too until ${rotated.previousSecretExpiresAt}`);
@@ -97,7 +101,8 @@ export function registerWebhookCommands(program: Command): void {
       .option('--after-id <id>', 'the nextAfterId of the previous page'),
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; id: string; limit?: string; afterId?: string }) => {
-      const page = await adminClient(options).webhookDeliveries(options.merchant, options.id, { limit: options.limit === undefined ? undefined : Number(options.limit), afterId: options.afterId });
+      const client = await adminClient(options);
+      const page = await client.webhookDeliveries(options.merchant, options.id, { limit: options.limit === undefined ? undefined : Number(options.limit), afterId: options.afterId });
       if (out.json) return out.data(page);
       for (const d of page.deliveries) showDelivery(out, d);
       if (page.nextAfterId) out.line(`more: --after-id ${page.nextAfterId}`);
@@ -108,7 +113,8 @@ export function registerWebhookCommands(program: Command): void {
     webhook.command('retry').description('re-send one delivery now (same webhook-id)').requiredOption('--id <webhookId>', "the endpoint's id").requiredOption('--delivery <deliveryId>', "the delivery's id"),
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; id: string; delivery: string }) => {
-      const delivery = await adminClient(options).retryWebhookDelivery(options.merchant, options.id, options.delivery);
+      const client = await adminClient(options);
+      const delivery = await client.retryWebhookDelivery(options.merchant, options.id, options.delivery);
       if (out.json) return out.data(delivery);
       showDelivery(out, delivery);
     }),

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { PayoutItem } from '../../wire/contract.ts';
-import { payoutColumns } from '../../wire/read-payout-csv.ts';
+import { payoutColumns } from '../../wire/payout-columns.ts';
 
 /**
  * Items as CSV: the submit columns first, so an export (e.g. the failed items) can be sent again as

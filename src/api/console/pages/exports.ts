@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { messageFor } from '../../../errors.ts';
 import type { Deps } from '../../deps.ts';
-import { payoutColumns } from '../../../wire/read-payout-csv.ts';
+import { payoutColumns } from '../../../wire/payout-columns.ts';
 import { formatDecimal } from '../../../money.ts';
 import { merchantItemsPage, type ItemFilter, type ItemRecord } from '../../../payouts/read-batch.ts';
 import { viewer } from '../viewer.ts';
