@@ -1,9 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { lockDataDir } from './data-dir-lock.ts';
 import { migrate } from './migrate.ts';
-import { openPglite } from './pglite.ts';
 import type { Db } from './port.ts';
-import { openPostgres } from './postgres.ts';
 
 export interface OpenDbOptions {
   /** postgres://… to use a server; otherwise the embedded database. */
@@ -14,10 +12,14 @@ export interface OpenDbOptions {
   schema?: string;
 }
 
-/** Opens the database the configuration names and brings its schema up to date. */
+/**
+ * Opens the database the configuration names and brings its schema up to date. Each driver is loaded
+ * by the process that uses it: PGlite's (its WebAssembly build) or pg's, never both.
+ */
 export async function openDb(options: OpenDbOptions): Promise<Db> {
   let db: Db;
   if (options.databaseUrl) {
+    const { openPostgres } = await import('./postgres.ts');
     db = await openPostgres({ url: options.databaseUrl, poolSize: options.poolSize, schema: options.schema });
   } else {
     db = await openEmbedded(options.dataDir);
@@ -33,6 +35,7 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
 
 /** PGlite in `dataDir` (in memory without one), held by this process alone until closed. */
 async function openEmbedded(dataDir: string | undefined): Promise<Db> {
+  const { openPglite } = await import('./pglite.ts');
   if (!dataDir) return openPglite(undefined);
   await mkdir(dataDir, { recursive: true });
   const lock = await lockDataDir(dataDir);

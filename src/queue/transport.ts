@@ -4,7 +4,6 @@ import type { BatchQueue } from '../payouts/batch-queue.ts';
 import type { ChunkSource } from './chunk-source.ts';
 import type { QueueConfig } from './queue-config.ts';
 import { consumerSource } from './rabbitmq/consumer-source.ts';
-import { openRabbitLink } from './rabbitmq/link.ts';
 import { outboxQueue } from './rabbitmq/outbox-queue.ts';
 import { startRelay } from './rabbitmq/relay.ts';
 import { topologyOf } from './rabbitmq/topology.ts';
@@ -62,6 +61,8 @@ export async function openQueueTransport(db: Db, options: TransportOptions): Pro
     };
   }
 
+  // The broker's client (amqplib) is loaded only by a process that uses the broker.
+  const { openRabbitLink } = await import('./rabbitmq/link.ts');
   const topology = topologyOf(queue.name, limits.queueDeliveriesMax);
   const consumer = consumers > 0 ? consumerSource(db, { leaseMs, log }) : undefined;
   const link = await openRabbitLink({
