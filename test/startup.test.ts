@@ -7,7 +7,7 @@ import { openDb } from '../src/db/open.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { httpRequest } from './support/http.ts';
-import { installationDb } from './support/db.ts';
+import { freshDb, installationDb, seededDataDir } from './support/db.ts';
 import { type CliProcess, freePort, runCli } from './support/process.ts';
 
 /**
@@ -97,6 +97,8 @@ describe('masspayout serve', () => {
 
   it('uses MASSPAYOUT_ADMIN_TOKEN when set and generates no token', slow, async () => {
     const { dataDir, env } = await installation();
+    // The token is the subject, not a first start of the database: the run's migrated one (on PGlite).
+    await seededDataDir(dataDir);
     const configured = 'operator-chosen-token-0123456789';
     const { cli, url } = await serve({ ...env, MASSPAYOUT_ADMIN_TOKEN: configured });
     await cli.waitFor(/API docs/);
@@ -131,9 +133,10 @@ describe('migrations when two processes start at once', () => {
         await expectEachMigrationOnce(a);
         for (const db of [a, b]) expect((await db.query('select count(*)::int as n from merchants')).rows).toEqual([{ n: 0 }]);
       } else {
-        // PGlite is one session per data dir; the same guarantee on one handle is what can race here.
-        const db = await openDb({});
-        cleanups.push(() => db.close());
+        // PGlite is one session per data dir; the same guarantee on one handle is what can race here
+        // (a migrated in-memory database, as openDb leaves one: the run's template, then migrate()).
+        const { db, drop } = await freshDb();
+        cleanups.push(drop);
         const [again, andAgain] = await Promise.all([migrate(db), migrate(db)]);
         expect([...again, ...andAgain]).toEqual([]);
         await expectEachMigrationOnce(db);
