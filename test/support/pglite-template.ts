@@ -59,6 +59,7 @@ async function build(root: string): Promise<void> {
   await mkdir(cacheRoot, { recursive: true });
   const building = path.join(cacheRoot, `.building-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
+    await mkdir(building);
     const dataDir = path.join(building, 'pgdata');
     const db = await openPglite(dataDir);
     try {
