@@ -45,8 +45,12 @@ export async function createRunDatabase(kind: 'pglite' | 'postgres', postgresUrl
   const name = `mp_bench_${randomBytes(6).toString('hex')}`;
   await adminQuery(postgresUrl, `create database ${name}`);
   // BENCH_PG_LOG_STATEMENTS=1: every statement of the run's database goes to the server log with its
-  // duration (log_min_duration_statement = 0, set on this database only), for profiling.
-  if (process.env.BENCH_PG_LOG_STATEMENTS === '1') await adminQuery(postgresUrl, `alter database ${name} set log_min_duration_statement = 0`);
+  // duration (log_min_duration_statement = 0, set on this database only), for profiling; without its
+  // parameters, whose 10,000-element arrays would fill the log and slow the run being profiled.
+  if (process.env.BENCH_PG_LOG_STATEMENTS === '1') {
+    await adminQuery(postgresUrl, `alter database ${name} set log_min_duration_statement = 0`);
+    await adminQuery(postgresUrl, `alter database ${name} set log_parameter_max_length = 0`);
+  }
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   const cpu = backendCpu(postgresUrl, name);

@@ -166,12 +166,18 @@ export const limits = {
   /** Returns posted per transaction (each a ledger transfer and an audit event). */
   bankReturnsPerRound: 1_000,
   /**
-   * The status check of an item waiting for the bank: only a fallback, because a report that makes a
-   * transaction final settles its item as soon as it is applied. Checked on the engine's backoff
-   * (250 ms, 500 ms, …) instead, 100,000 items waiting ~2 s for their file's report were re-checked
-   * 3–4 times each, a rail_check_scheduled event per item per check.
+   * The first status check of an item waiting for the bank, and the shortest gap between two: only a
+   * fallback, because a report that makes a transaction final settles its item as soon as it is
+   * applied; a check finds an item whose settlement was lost (a process that died between the
+   * report's commit and the settlement). On the engine's backoff (250 ms, 500 ms, …), 100,000 items
+   * waiting ~2 s for their file's report were re-checked 3–4 times each; at a fixed 10 s, a
+   * 100,000-item run whose reports queued behind the settlements checked each item 2.7 times (a
+   * rail_check_scheduled event and two items updates per check), and the checks slowed the
+   * settlements they waited for.
    */
-  bankItemCheckMs: 10_000,
+  bankItemCheckMs: 30_000,
+  /** The longest gap between two status checks of a waiting item: the gap doubles with the time its transaction has waited, up to this. */
+  bankItemCheckMaxMs: 600_000,
   /** Items settled per transaction when a report makes their transactions final. */
   bankSettleItemsPerTx: 1_000,
   /** One SFTP connection attempt (TCP and SSH handshake) gives up after this. */

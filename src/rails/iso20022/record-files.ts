@@ -26,9 +26,12 @@ export const painFileName = (msgId: string) => `pain.001.${msgId}.xml`;
 export async function recordDueFiles(db: Db, policy: CutPolicy): Promise<string[]> {
   const recorded: string[] = [];
   for (;;) {
+    // No ORDER BY: a full file is cut whatever its age, and short of txsMax every waiting row was read,
+    // so the min is the oldest. Sorting every waiting row (up to 100,000 in a big batch) each round
+    // cost ~75 ms a round.
     const due = await db.query<{ waiting: number; oldest_ms: number | null }>(
       `select count(*)::int as waiting, (extract(epoch from now() - min(created_at)) * 1000)::float8 as oldest_ms
-       from (select created_at from bank_file_transactions where status = 'NEW' order by created_at limit $1) w`,
+       from (select created_at from bank_file_transactions where status = 'NEW' limit $1) w`,
       [policy.txsMax],
     );
     const { waiting, oldest_ms } = due.rows[0];
@@ -42,10 +45,16 @@ export async function recordDueFiles(db: Db, policy: CutPolicy): Promise<string[
       );
       const fileId = file.rows[0].id;
       const taken = await tx.query<{ n: number; sum: bigint | null }>(
+        // The oldest txsMax waiting rows (a bounded top-N sort: no lock between it and its LIMIT), then
+        // those of them no other cut holds (SKIP LOCKED), updated by ctid. The join by key it replaces
+        // read and hashed every waiting row twice and sorted them all on disk: ~1 s a file.
         `with taken as (
            update bank_file_transactions set status = 'SUBMITTED', file_id = $1, updated_at = now()
-           where end_to_end_id in (select end_to_end_id from bank_file_transactions where status = 'NEW'
-                                   order by created_at, end_to_end_id limit $2 for update skip locked)
+           where ctid = any(array(
+                   select ctid from bank_file_transactions
+                   where ctid = any(array(select ctid from bank_file_transactions where status = 'NEW' order by created_at limit $2))
+                     and status = 'NEW'
+                   for update skip locked))
              and status = 'NEW'
            returning amount)
          select count(*)::int as n, sum(amount)::int8 as sum from taken`,
