@@ -120,6 +120,7 @@ export const errors = {
   CLI_USAGE: entry('7057', 'INVALID_REQUEST', 'Komut satırı hatalı', 'The command line is wrong'),
   CLI_SERVICE_DOWN: entry('7058', 'SYSTEM_ERROR', 'Servis yanıt vermiyor', 'The service does not answer'),
   CLI_START_FAILED: entry('7059', 'SYSTEM_ERROR', 'Servis başlatılamadı', 'The service could not start'),
+  CLI_FILE_CHANGED: entry('7060', 'INVALID_REQUEST', 'Dosya denetlendikten sonra değişti, hiçbir şey oluşturulmadı', 'The file changed after it was checked; nothing was created'),
   CLI_SERVICE_NOT_READY: entry('7034', 'UNAVAILABLE', 'Servis yanıt veriyor ancak hazır değil (veritabanı veya kuyruk sunucusu erişilemez)', 'The service answers but is not ready (its database or broker is unreachable)'),
 
   // The console and its users (merchant users, sessions, four-eyes approval) and /metrics.

@@ -53,6 +53,8 @@ export const limits = {
   clientTimeoutMs: 60_000,
   /** The largest response the SDK reads: a retrieve page of 1,000 items is ≈ 0.5 MB. */
   clientResponseBytesMax: 16 * 1024 * 1024,
+  /** A streamed init's body is written in pieces of at least this many bytes of JSON (~300 items), or one run of items when that is longer. */
+  clientStreamChunkBytes: 64 * 1024,
   /** How often `waitUntilFinal` (and `masspayout status --watch`) asks for the batch's state. */
   waitIntervalMs: 1_000,
   /** How long `waitUntilFinal` waits by default before giving up. */

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { type Localized, CliFailure } from './output.ts';
 
 /** Why a file cannot be read, in plain words: what a user can act on, not Node's errno text. */
@@ -17,19 +18,31 @@ function unreadable(file: string, error: unknown): CliFailure {
   return new CliFailure('CLI_FILE_UNREADABLE', detail, { file });
 }
 
+/** A file given on the command line, read as a stream as many times as needed. */
+export interface InputFile {
+  size: number;
+  /** Its bytes from the start, a chunk at a time; a failure to read is said as for the first look. */
+  open(): AsyncIterable<Buffer>;
+  /** Whether its size and modification time are still those of the first look. */
+  unchanged(): Promise<boolean>;
+}
+
+/** Chunks of 256 KiB: few enough awaits for a file of 100 MB, little memory. */
+const chunkBytes = 256 * 1024;
+
 /**
- * A file given on the command line, whole, refused before it is read when it is larger than
- * `bytesMax` (the failure names the limit's variable) or is not a regular file.
+ * A file given on the command line, refused before it is read when it is larger than `bytesMax`
+ * (the failure names the limit's variable) or is not a regular file.
  */
-export async function readInputFile(file: string, bytesMax: number, limitName: string): Promise<Buffer> {
-  let size: number;
+export async function inputFile(file: string, bytesMax: number, limitName: string): Promise<InputFile> {
+  let first: Stats;
   try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    size = info.size;
+    first = await stat(file);
+    if (first.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
   } catch (error) {
     throw unreadable(file, error);
   }
+  const size = first.size;
   if (size > bytesMax) {
     throw new CliFailure(
       'BODY_TOO_LARGE',
@@ -40,9 +53,18 @@ export async function readInputFile(file: string, bytesMax: number, limitName: s
       { file, bytes: size, bytesMax },
     );
   }
-  try {
-    return await readFile(file);
-  } catch (error) {
-    throw unreadable(file, error);
-  }
+  return {
+    size,
+    async *open() {
+      try {
+        yield* createReadStream(file, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>;
+      } catch (error) {
+        throw unreadable(file, error);
+      }
+    },
+    async unchanged() {
+      const now = await stat(file).catch(() => undefined);
+      return now !== undefined && now.size === first.size && now.mtimeMs === first.mtimeMs && now.ino === first.ino;
+    },
+  };
 }

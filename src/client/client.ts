@@ -3,11 +3,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../wire/paths.ts';
 import { limits } from '../limits.ts';
 import type { ItemStatus } from '../payouts/statuses.ts';
-import { authorizationHeader } from '../signing/iyzws.ts';
+import { authorizationHeader, authorizationOf, signatureHmac } from '../signing/iyzws.ts';
 import { clientErrorCodes, MassPayoutError } from './errors.ts';
 import { exchange } from './http.ts';
 import { type BatchProgress, countItems, type ItemCounts, progressOf } from './progress.ts';
-import { type RetryNotice, type RetryPolicy, withRetries } from './retry.ts';
+import { type RetryNotice, type RetryPolicy, type RetryPlan, withRetries } from './retry.ts';
+import { type ItemsProgress, type PreparedInit, readInitBody, sameInitBody, bodyChanged, type StreamedInitInput } from './streamed-init.ts';
 import type {
   BalanceResponse,
   EnvelopeOnly,
@@ -94,6 +95,50 @@ export class MassPayoutClient {
     return this.#call('POST', paths.init, request, { retry: hasExternalId });
   }
 
+  /**
+   * An init too large to hold, first half: reads the items once (`input.items()`) for the body's
+   * length and SHA-256 and the first attempt's signature, holding one piece of the body at a time.
+   * `sendInit` sends it; in between, the caller may decide not to (the items' source said it was bad).
+   */
+  async prepareInit(input: StreamedInitInput): Promise<PreparedInit> {
+    const path = this.#basePath + paths.init;
+    const randomKey = newRandomKey();
+    const body = await readInitBody(input, signatureHmac(this.#secretKey, randomKey, path));
+    return { input, path, randomKey, ...body };
+  }
+
+  /**
+   * An init too large to hold, second half: the same request as `init` would send for those items,
+   * byte for byte, streamed from a second read of the items. Retried as init is (only with an
+   * externalId); a retry reads the items once more to sign with a fresh random key. Fails with
+   * BODY_CHANGED, cutting the request off before its end, when a read gives other items.
+   */
+  sendInit(prepared: PreparedInit, options: { onItems?: ItemsProgress } = {}): Promise<InitResponse> {
+    if (prepared.path !== this.#basePath + paths.init) throw new TypeError(`this init was prepared for ${prepared.path}`);
+    const hasExternalId = typeof prepared.input.externalId === 'string' && prepared.input.externalId.length > 0;
+    let attempts = 0;
+    return withRetries(this.#plan('POST', paths.init, hasExternalId), async (timeoutMs) => {
+      const started = Date.now();
+      let { randomKey, signature } = prepared;
+      if (attempts++ > 0) {
+        randomKey = newRandomKey();
+        const again = await readInitBody(prepared.input, signatureHmac(this.#secretKey, randomKey, prepared.path));
+        if (again.sha256 !== prepared.sha256 || again.byteLength !== prepared.byteLength) throw bodyChanged(prepared);
+        signature = again.signature;
+      }
+      const left = timeoutMs - (Date.now() - started);
+      if (left <= 0) throw outOfTime();
+      return exchange<InitResponse>({
+        method: 'POST',
+        url: this.#url(prepared.path),
+        headers: { authorization: authorizationOf(this.#apiKey, randomKey, signature), 'x-iyzi-rnd': randomKey },
+        body: { byteLength: prepared.byteLength, chunks: sameInitBody(prepared, options.onItems) },
+        timeoutMs: left,
+        success: 'envelope',
+      });
+    });
+  }
+
   /** Reserves the funds and queues the batch's valid items. Safe to repeat. */
   auth(requestId: string, options: { conversationId?: string } = {}): Promise<EnvelopeOnly> {
     return this.#call('POST', paths.auth, { ...options, requestId }, { retry: true });
@@ -176,23 +221,32 @@ export class MassPayoutClient {
 
   async #call<T>(method: 'GET' | 'POST', routePath: string, body: object | undefined, options: CallOptions): Promise<T> {
     const path = this.#basePath + routePath;
-    const url = new URL(path + (this.#locale ? `?locale=${this.#locale}` : ''), this.#origin);
+    const url = this.#url(path);
     // Serialised once: every attempt sends (and signs) the very same bytes.
     const raw = body === undefined ? undefined : JSON.stringify(body);
-    const plan = {
-      policy: this.#policy,
-      deadline: Date.now() + this.#timeoutMs,
-      retryAllowed: options.retry,
-      operation: `${method} ${routePath}`,
-      onRetry: this.#onRetry,
-    };
-    return withRetries(plan, (timeoutMs) => {
-      // A fresh random key per attempt: the server refuses one it has already accepted (1001).
-      const randomKey = `${Date.now()}${randomBytes(8).toString('hex')}`;
+    return withRetries(this.#plan(method, routePath, options.retry), (timeoutMs) => {
+      const randomKey = newRandomKey();
       const authorization = authorizationHeader(this.#apiKey, this.#secretKey, randomKey, path, raw ?? '');
       return exchange<T>({ method, url, headers: { authorization, 'x-iyzi-rnd': randomKey }, body: raw, timeoutMs, success: 'envelope' });
     });
   }
+
+  #url(path: string): URL {
+    return new URL(path + (this.#locale ? `?locale=${this.#locale}` : ''), this.#origin);
+  }
+
+  #plan(method: 'GET' | 'POST', routePath: string, retryAllowed: boolean): RetryPlan {
+    return { policy: this.#policy, deadline: Date.now() + this.#timeoutMs, retryAllowed, operation: `${method} ${routePath}`, onRetry: this.#onRetry };
+  }
+}
+
+/** A fresh random key per attempt: the server refuses one it has already accepted (1001). */
+function newRandomKey(): string {
+  return `${Date.now()}${randomBytes(8).toString('hex')}`;
+}
+
+function outOfTime(): MassPayoutError {
+  return new MassPayoutError({ errorCode: clientErrorCodes.TIMEOUT, errorMessage: 'the call ran out of time before an answer', httpStatus: 0, retryable: true });
 }
 
 function withParam(route: string, name: string, value: string): string {

@@ -13,6 +13,11 @@ export const clientErrorCodes = {
   BAD_RESPONSE: 'BAD_RESPONSE',
   /** `waitUntilFinal` gave up before the batch reached a final state. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
+  /**
+   * A streamed init's items, read again to be sent, were not the ones its body was signed from (the
+   * file they come from changed). The request was cut off before its last byte: nothing was created.
+   */
+  BODY_CHANGED: 'BODY_CHANGED',
 } as const;
 export type ClientErrorCode = (typeof clientErrorCodes)[keyof typeof clientErrorCodes];
 

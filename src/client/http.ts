@@ -7,12 +7,19 @@ export interface HttpAttempt {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: URL;
   headers: Record<string, string>;
-  /** Exactly the bytes that were signed; undefined sends no body at all. */
-  body?: string;
+  /** Exactly the bytes that were signed, whole or as a stream; undefined sends no body at all. */
+  body?: string | StreamedBody;
   /** Milliseconds this attempt may take, connection to last byte. */
   timeoutMs: number;
   /** `envelope`: the merchant API's `{status: "success", …}`; `plain`: the admin API's bare JSON object. */
   success: 'envelope' | 'plain';
+}
+
+/** A body sent as it is made, never held whole: its length is known before (it was signed). */
+export interface StreamedBody {
+  byteLength: number;
+  /** Read once. A failure in it (the source changed, the file went away) cuts the request off and is the exchange's failure. */
+  chunks: AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -26,15 +33,19 @@ export function exchange<T>(attempt: HttpAttempt): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const transport = attempt.url.protocol === 'https:' ? https : http;
     const headers: Record<string, string | number> = { accept: 'application/json', ...attempt.headers };
-    if (attempt.body !== undefined) {
+    const body = attempt.body;
+    if (body !== undefined) {
       headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(attempt.body);
+      headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     }
     let settled = false;
+    let sending = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      // An answer (or a failure) before the body's end: the rest is not sent, nor the socket reused.
+      if (sending) request.destroy();
       outcome();
     };
     const request = transport.request(attempt.url, { method: attempt.method, headers }, (response) => {
@@ -67,7 +78,39 @@ export function exchange<T>(attempt: HttpAttempt): Promise<T> {
       );
     }, attempt.timeoutMs);
     request.on('error', (error) => finish(() => reject(networkError(error, attempt.url))));
-    request.end(attempt.body);
+    if (body === undefined || typeof body === 'string') {
+      request.end(body);
+      return;
+    }
+    sending = true;
+    send(request, body.chunks, () => settled).then(
+      () => {
+        sending = false;
+      },
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
+}
+
+/** Writes the chunks as the socket takes them (waiting on `drain`), then ends the request; stops once the exchange is over. */
+async function send(request: http.ClientRequest, chunks: AsyncIterable<Uint8Array>, over: () => boolean): Promise<void> {
+  for await (const chunk of chunks) {
+    if (over()) return;
+    if (!request.write(chunk) && !over()) await drained(request);
+  }
+  if (!over()) request.end();
+}
+
+function drained(request: http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    if (request.destroyed) return resolve();
+    const done = () => {
+      request.off('drain', done);
+      request.off('close', done);
+      resolve();
+    };
+    request.on('drain', done);
+    request.on('close', done);
   });
 }
 

@@ -7,4 +7,5 @@ export { MassPayoutError, clientErrorCodes, type ClientErrorCode } from './error
 export type { BatchProgress, ItemCounts } from './progress.ts';
 export { verifyWebhook, WebhookSignatureError, type WebhookEvent, type WebhookItem, type WebhookBatchData, type WebhookHeaders } from './webhooks.ts';
 export type { RetryNotice, RetryPolicy } from './retry.ts';
+export type { StreamedInitInput, PreparedInit, ItemsProgress } from './streamed-init.ts';
 export type * from './types.ts';

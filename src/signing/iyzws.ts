@@ -24,7 +24,11 @@ export function signatureHmac(secretKey: string, randomKey: string, path: string
 }
 
 export function authorizationHeader(apiKey: string, secretKey: string, randomKey: string, path: string, rawBody: Buffer | string): string {
-  const signature = computeSignature(secretKey, randomKey, path, rawBody);
+  return authorizationOf(apiKey, randomKey, computeSignature(secretKey, randomKey, path, rawBody));
+}
+
+/** The Authorization value of a signature already computed (by signatureHmac, over a body streamed through it). */
+export function authorizationOf(apiKey: string, randomKey: string, signature: string): string {
   const token = `apiKey:${apiKey}&randomKey:${randomKey}&signature:${signature}`;
   return `${scheme} ${Buffer.from(token, 'utf8').toString('base64')}`;
 }

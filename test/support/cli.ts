@@ -98,7 +98,8 @@ export function cliHarness(options: { workers?: boolean } = {}): CliHarness {
   return harness;
 }
 
-function runToEnd(args: string[], env: Record<string, string>): Promise<CliRun> {
+/** The CLI run to its end with only `env` (plus PATH/HOME), stdout and stderr apart. */
+export function runToEnd(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { errors } from '../../errors.ts';
 import type { MassPayoutClient } from '../../client/client.ts';
-import { MassPayoutError } from '../../client/errors.ts';
+import { clientErrorCodes, MassPayoutError } from '../../client/errors.ts';
 import type { BatchProgress } from '../../client/progress.ts';
+import type { PreparedInit } from '../../client/streamed-init.ts';
 import type { BadLine } from '../csv/check-rows.ts';
 import { type MerchantOptions, merchantClient, withMerchantOptions } from '../options.ts';
 import { CliFailure, type Localized, run } from '../output.ts';
@@ -22,6 +23,7 @@ interface SubmitOptions extends MerchantOptions {
  * validator, then init (and auth). Lines with bad values are reported and sent anyway — the service
  * stores them INVALID with the same reasons, as the API does for any client — unless --strict.
  * A file that cannot be read as CSV, or holds more items than one request takes, is refused whole.
+ * The file is never held: it is streamed, once to check it and sign the body, once more to send it.
  */
 export function registerSubmitCommand(program: Command): void {
   withMerchantOptions(
@@ -38,51 +40,64 @@ export function registerSubmitCommand(program: Command): void {
     run(async (out, file: string, options: SubmitOptions) => {
       // Loaded here, not with the command tree: the settings, the CSV reader and the item validator
       // are the larger part of the CLI, and only submit needs them.
-      const [{ configFromEnv }, { readInputFile }, { readPayoutCsv }, { checkRows }] = await Promise.all([
+      const [{ configFromEnv }, { inputFile }, { CsvFileItems }, { RowCheck }] = await Promise.all([
         import('../../config.ts'),
         import('../input-file.ts'),
-        import('../../wire/read-payout-csv.ts'),
+        import('../csv/file-items.ts'),
         import('../csv/check-rows.ts'),
       ]);
       // The limits the service runs with by default, or as this environment sets them.
       const { itemsPerBatchMax: itemsMax, requestBodyBytesMax: bytesMax } = configFromEnv();
-      const bytes = await readInputFile(file, bytesMax, 'MASSPAYOUT_BODY_BYTES_MAX');
+      const input = await inputFile(file, bytesMax, 'MASSPAYOUT_BODY_BYTES_MAX');
 
-      const reading = taskBar('reading', 'lines', 0);
-      let read: ReturnType<typeof readPayoutCsv>;
+      // The client before the file is read: the read that checks the file also signs the body it
+      // makes (IYZWSv2 signs the whole body, in a header sent before it), so a file of any size is
+      // read twice, not three times. Missing credentials are said where they were before: after the
+      // file's own verdict, and never for a dry run.
+      let client: MassPayoutClient | undefined;
+      let noClient: unknown;
+      if (!options.dryRun) {
+        try {
+          client = await merchantClient(options);
+        } catch (error) {
+          noClient = error;
+        }
+      }
+      const request = { externalId: options.externalId, ...(options.purpose ? { purpose: options.purpose as never } : {}) };
+      const check = new RowCheck(options.locale);
+      const megabytes = (bytes: number) => Math.ceil(bytes / 1_000_000);
+      const reading = taskBar('reading and checking', 'MB', megabytes(input.size));
+      const source = new CsvFileItems(input, (row) => check.add(row), (bytes) => reading.update(Math.min(megabytes(bytes), megabytes(input.size))));
+      let prepared: PreparedInit | undefined;
       try {
-        read = readPayoutCsv(bytes, (line) => reading.update(line));
+        if (client) prepared = await client.prepareInit({ ...request, items: source.items });
+        else for await (const _ of source.items());
+        reading.update(megabytes(input.size));
       } finally {
         reading.stop();
       }
+      const read = source.result();
       if (!read.ok) {
         for (const problem of read.problems) out.note(`${file}:${problem.line}: ${problem.reason}`);
         throw new CliFailure('CLI_CSV_UNREADABLE', plural(file, read.problems.length), { file, problems: read.problems });
       }
-      const { rows } = read;
-      if (rows.length === 0) throw new CliFailure('NO_ITEMS', { en: `${file} has a header but no payout line; nothing was sent`, tr: `${file} başlıktan başka satır içermiyor; hiçbir şey gönderilmedi` }, { file });
-      if (rows.length > itemsMax) {
+      const itemCount = read.rows;
+      if (itemCount === 0) throw new CliFailure('NO_ITEMS', { en: `${file} has a header but no payout line; nothing was sent`, tr: `${file} başlıktan başka satır içermiyor; hiçbir şey gönderilmedi` }, { file });
+      if (itemCount > itemsMax) {
         throw new CliFailure(
           'TOO_MANY_ITEMS',
           {
-            en: `${file} has ${rows.length} payout lines; one request takes at most ${itemsMax} (MASSPAYOUT_ITEMS_PER_BATCH_MAX): split it into batches of ${itemsMax}; nothing was sent`,
-            tr: `${file} ${rows.length} ödeme satırı içeriyor; bir istek en fazla ${itemsMax} alır (MASSPAYOUT_ITEMS_PER_BATCH_MAX): ${itemsMax} satırlık parçalara bölün; hiçbir şey gönderilmedi`,
+            en: `${file} has ${itemCount} payout lines; one request takes at most ${itemsMax} (MASSPAYOUT_ITEMS_PER_BATCH_MAX): split it into batches of ${itemsMax}; nothing was sent`,
+            tr: `${file} ${itemCount} ödeme satırı içeriyor; bir istek en fazla ${itemsMax} alır (MASSPAYOUT_ITEMS_PER_BATCH_MAX): ${itemsMax} satırlık parçalara bölün; hiçbir şey gönderilmedi`,
           },
-          { file, itemCount: rows.length, itemsPerBatchMax: itemsMax },
+          { file, itemCount, itemsPerBatchMax: itemsMax },
         );
       }
 
-      const checking = taskBar('checking', 'lines', rows.length);
-      let checked: ReturnType<typeof checkRows>;
-      try {
-        checked = checkRows(rows, options.locale, (done) => checking.update(done));
-      } finally {
-        checking.stop();
-      }
-      const { validCount, badLines } = checked;
+      const { validCount, badLines } = check;
       for (const bad of badLines) out.note(describeBadLine(file, bad));
-      const summary = { file, itemCount: rows.length, validCount, invalidCount: badLines.length, badLines };
-      out.line(`${file}: ${rows.length} payout lines, ${validCount} valid, ${badLines.length} invalid`);
+      const summary = { file, itemCount, validCount, invalidCount: badLines.length, badLines };
+      out.line(`${file}: ${itemCount} payout lines, ${validCount} valid, ${badLines.length} invalid`);
 
       if (validCount === 0) throw new CliFailure('NO_VALID_ITEMS', { en: `${file} has no valid line; nothing was sent`, tr: `${file} içinde geçerli satır yok; hiçbir şey gönderilmedi` }, summary);
       if (options.strict && badLines.length > 0) throw new CliFailure('CLI_STRICT_BAD_LINES', { en: `${badLines.length} bad line(s)`, tr: `${badLines.length} hatalı satır` }, summary);
@@ -91,15 +106,21 @@ export function registerSubmitCommand(program: Command): void {
         else out.line('dry run: nothing was sent');
         return;
       }
+      if (!client || !prepared) throw noClient;
 
-      const client = await merchantClient(options);
       // Asked first, so that sending the same file again can say what it found rather than "created".
       const before = await findBatch(client, options.externalId);
-      const items = rows.map((row) => row.item);
-      const sending = taskBar(`sending ${rows.length} items, waiting for the service`, '', 0);
-      let init: Awaited<ReturnType<typeof client.init>>;
+      // The second read must give the body the first one signed: a file written meanwhile is refused
+      // here when its size or time changed, else by the SDK as the bytes go (BODY_CHANGED, the
+      // request cut off before its end, so the service creates nothing).
+      if (!(await input.unchanged())) throw fileChanged(file);
+      const sending = taskBar('sending', 'items', itemCount);
+      let init: Awaited<ReturnType<typeof client.sendInit>>;
       try {
-        init = await client.init({ externalId: options.externalId, ...(options.purpose ? { purpose: options.purpose as never } : {}), items });
+        init = await client.sendInit(prepared, { onItems: (sent) => sending.update(sent) });
+      } catch (error) {
+        if (error instanceof MassPayoutError && error.errorCode === clientErrorCodes.BODY_CHANGED) throw fileChanged(file);
+        throw error;
       } finally {
         sending.stop();
       }
@@ -153,6 +174,10 @@ async function findBatch(client: MassPayoutClient, externalId: string): Promise<
     if (error instanceof MassPayoutError && error.errorCode === errors.MASS_PAYOUT_NOT_FOUND.code) return undefined;
     throw error;
   }
+}
+
+function fileChanged(file: string): CliFailure {
+  return new CliFailure('CLI_FILE_CHANGED', { en: `${file} (is something still writing it? submit it again once it is complete)`, tr: `${file} (hâlâ yazılıyor mu? tamamlandığında yeniden gönderin)` }, { file });
 }
 
 function plural(file: string, problems: number): Localized {

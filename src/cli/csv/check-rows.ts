@@ -1,6 +1,6 @@
 import { errors, type Locale } from '../../errors.ts';
-import { newBatchContext, validateItem } from '../../payouts/validate-item.ts';
-import type { CsvRow } from '../../wire/read-payout-csv.ts';
+import { type BatchContext, newBatchContext, validateItem } from '../../payouts/validate-item.ts';
+import type { CsvRow } from '../../wire/payout-csv-records.ts';
 
 /** A line the service would store INVALID, with the reasons it would give. */
 export interface BadLine {
@@ -10,27 +10,28 @@ export interface BadLine {
 }
 
 /**
- * Judges every row with the validator the service itself runs at init (payouts/validate-item.ts),
- * so what the CLI reports before sending is exactly what the service would mark INVALID.
+ * Judges rows with the validator the service itself runs at init (payouts/validate-item.ts), one at
+ * a time in file order as the service does, so what the CLI reports before sending is exactly what
+ * the service would mark INVALID. Rows are judged as they are read and not kept: what stays is the
+ * batch context (every itemExternalId seen, for duplicates) and the bad lines.
  */
-export function checkRows(rows: readonly CsvRow[], locale: Locale, progress?: (done: number) => void): { validCount: number; badLines: BadLine[] } {
-  // One item at a time in file order, as validateItems does, so the bar can follow.
-  const context = newBatchContext();
-  const badLines: BadLine[] = [];
-  let validCount = 0;
-  rows.forEach((row, i) => {
-    if (progress && i % 5000 === 0) progress(i);
-    const result = validateItem(row.item, context);
+export class RowCheck {
+  validCount = 0;
+  readonly badLines: BadLine[] = [];
+  readonly #context: BatchContext = newBatchContext();
+
+  constructor(readonly locale: Locale) {}
+
+  add(row: CsvRow): void {
+    const result = validateItem(row.item, this.#context);
     if (result.valid) {
-      validCount++;
+      this.validCount++;
       return;
     }
-    badLines.push({
+    this.badLines.push({
       line: row.line,
       itemExternalId: result.item.itemExternalId,
-      reasons: result.reasons.map((name) => ({ errorCode: errors[name].code, errorMessage: errors[name][locale] })),
+      reasons: result.reasons.map((name) => ({ errorCode: errors[name].code, errorMessage: errors[name][this.locale] })),
     });
-  });
-  progress?.(rows.length);
-  return { validCount, badLines };
+  }
 }
