@@ -10,6 +10,7 @@ import { createRails } from '../../src/rails/index.ts';
 import { defaultSandboxConfig } from '../../src/rails/sandbox-config.ts';
 import { startWorkers, type Workers } from '../../src/workers/start-workers.ts';
 import { startTestService, type TestMerchant, type TestService } from './service.ts';
+import { childNodeArgs } from './process.ts';
 
 /**
  * `masspayout` as a user runs it, for the test/cli-*.test.ts files: a child process
@@ -101,7 +102,7 @@ export function cliHarness(options: { workers?: boolean } = {}): CliHarness {
 /** The CLI run to its end with only `env` (plus PATH/HOME), stdout and stderr apart. */
 export function runToEnd(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [...childNodeArgs, bin, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
