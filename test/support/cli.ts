@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { composeIBAN } from 'ibantools';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { MassPayoutClient } from '../../src/client/index.ts';
@@ -10,7 +9,7 @@ import { createRails } from '../../src/rails/index.ts';
 import { defaultSandboxConfig } from '../../src/rails/sandbox-config.ts';
 import { startWorkers, type Workers } from '../../src/workers/start-workers.ts';
 import { startTestService, type TestMerchant, type TestService } from './service.ts';
-import { childNodeArgs } from './process.ts';
+import { cliArgv } from './process.ts';
 
 /**
  * `masspayout` as a user runs it, for the test/cli-*.test.ts files: a child process
@@ -18,7 +17,6 @@ import { childNodeArgs } from './process.ts';
  * stdout (--json) and its one-line stderr reasons. The CLI's tests are split by concern into
  * several files so that they run side by side; each file has a service of its own.
  */
-const bin = fileURLToPath(new URL('../../bin/masspayout.js', import.meta.url));
 
 export const payoutCsvHeader = 'itemExternalId,recipientType,recipientInfo,recipientName,amount,currency,description';
 
@@ -102,7 +100,7 @@ export function cliHarness(options: { workers?: boolean } = {}): CliHarness {
 /** The CLI run to its end with only `env` (plus PATH/HOME), stdout and stderr apart. */
 export function runToEnd(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...childNodeArgs, bin, ...args], {
+    const child = spawn(process.execPath, cliArgv(args), {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

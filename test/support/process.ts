@@ -5,11 +5,14 @@ import { fileURLToPath } from 'node:url';
 const bin = fileURLToPath(new URL('../../bin/masspayout.js', import.meta.url));
 
 /**
- * Node's arguments for the CLI children of tests. `--liftoff-only` keeps PGlite's WebAssembly on
- * V8's baseline compiler: a child lives seconds, too short for the optimising tier to pay back the
- * CPU it spends compiling in the background (serve to its ready line: ~4.3 s of CPU against ~7.7 s).
+ * Node's arguments for `masspayout <args>` as a child of a test. `--liftoff-only` keeps PGlite's
+ * WebAssembly on V8's baseline compiler: a child lives seconds, too short for the optimising tier to
+ * pay back the CPU it spends compiling in the background (serve to its ready line: ~4.3 s of CPU
+ * against ~7.7 s).
  */
-export const childNodeArgs = ['--liftoff-only'];
+export function cliArgv(args: string[]): string[] {
+  return ['--liftoff-only', bin, ...args];
+}
 
 /** `masspayout <args>` as a real child process, with its output collected as it arrives. */
 export interface CliProcess {
@@ -29,7 +32,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
   // Only what the service reads: the parent's DATABASE_URL must not leak in unless asked for.
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
-  const child = spawn(process.execPath, [...childNodeArgs, bin, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgv(args), { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
