@@ -151,3 +151,8 @@ export function messageFor(code: string, locale: Locale): string {
   const found = byCode.get(code);
   return found ? found[locale] : code;
 }
+
+/** Every code's message in one locale, by code (for the database to write messages itself). */
+export function messagesByCode(locale: Locale): Record<string, string> {
+  return Object.fromEntries([...byCode].map(([code, entry]) => [code, entry[locale]]));
+}

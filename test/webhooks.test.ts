@@ -20,6 +20,7 @@ import { startTestWorkers, submitBatch, testSandbox, waitUntilFinal, type TestWo
 import { expectBooksBalanced, startTestService, type TestMerchant, type TestService } from './support/service.ts';
 import { startReceiver, type Received, type Receiver } from './support/webhook-receiver.ts';
 import { waitFor, waitUntil } from './support/wait.ts';
+import { toJsonAmount } from '../src/money.ts';
 
 /**
  * Outcome webhooks end to end: the real service, workers and delivery loop on a real database, a
@@ -222,6 +223,14 @@ describe('outcome webhooks', () => {
     await receiver.waitFor(() => at('/returned').length === 1);
     const event = verified(at('/returned')[0], endpoint.secret) as any;
     expect(event).toMatchObject({ type: 'mass_payout.item.returned', data: { requestId, item: { referenceCode: item.reference_code, itemStatus: 'SUCCESS', returnedAmount: 40, bankReasonCode: 'AC06' } } });
+    // The item's JSON is written by the database: the exact bytes, keys in order, as the API shows them.
+    const row = (await service.db.query<{ item_external_id: string; commission: bigint; returned_at: Date }>('select item_external_id, commission, returned_at from items where reference_code = $1', [item.reference_code])).rows[0];
+    const body = at('/returned')[0].body;
+    expect(body.slice(body.indexOf('"item":'))).toBe(
+      `"item":{"type":"mass_payout.item.returned","referenceCode":"${item.reference_code}","itemExternalId":"${row.item_external_id}","itemStatus":"SUCCESS",` +
+        `"totalAmount":40,"commissionAmount":${toJsonAmount(row.commission)},"currencyCode":"TRY","errorCodes":[],"errorMessage":null,` +
+        `"bankReasonCode":"AC06","returnedAmount":40,"returnedDate":"${row.returned_at.toISOString()}"},"sequence":${event.data.sequence}}}`,
+    );
     await expectBooksBalanced(service.db);
   });
 

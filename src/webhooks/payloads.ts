@@ -1,7 +1,6 @@
-import { messageFor } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { toJsonAmount } from '../money.ts';
-import { itemsSettledType, type ItemEventMode, type WebhookEventType } from './event-types.ts';
+import { itemsSettledType, type ItemEventMode, type ItemEventType, type WebhookEventType } from './event-types.ts';
 import type { WebhookChange } from './changes.ts';
 
 /** A batch as its events show it: the API's names and amounts (decimal numbers from minor units). */
@@ -17,39 +16,63 @@ export interface BatchRow {
   total_commission_amount: bigint;
 }
 
-export interface ItemRow {
-  reference_code: string;
-  item_external_id: string;
-  status: string;
-  amount: bigint;
-  commission: bigint;
-  currency: string;
-  error_codes: string[];
-  bank_reason: string | null;
-  returned_amount: bigint | null;
-  returned_at: Date | null;
-}
-
 export interface EndpointSubscription {
   events: readonly string[];
   itemEvents: ItemEventMode;
 }
 
+/** An item and the outcome it is told of (the `type` of its JSON). */
+export interface ItemMention {
+  type: ItemEventType;
+  code: string;
+}
+
+/** Items whose JSON the database writes into a body (itemJsonSql): one `items` array, or one `item`. */
+export interface ItemGroup {
+  /** The same key for the same items in the same order: endpoints sent the same group share its JSON. */
+  key: string;
+  items: readonly ItemMention[];
+  /** `"item":{…}` (one item on its own) rather than `"items":[…]`. */
+  single: boolean;
+}
+
 /**
- * One event for one endpoint, before its sequence number is known: its data as JSON without the
- * closing brace (`{"requestId":…,"items":[…]`), so the body is finished by appending the sequence
- * (payloadOf) instead of serialising a 1,000-item group again.
+ * One event for one endpoint, before its sequence number is known: its data as JSON up to its
+ * items, the object still open (`{"requestId":…`), and the items the database fills in. The body is
+ * `{"type", "timestamp", "data"}` with the batch's sequence number last in data (bodyParts).
  */
 export interface PlannedEvent {
   type: WebhookEventType | typeof itemsSettledType;
   batchId: string;
   openData: string;
+  items?: ItemGroup;
 }
 
-/** The exact body: `{"type", "timestamp", "data"}`, data with the batch's sequence number last. */
-export function payloadOf(event: PlannedEvent, sequence: number, timestamp: string): string {
-  return `{"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(timestamp)},"data":${event.openData},"sequence":${sequence}}}`;
+/**
+ * The exact body around its items: what comes before the items' JSON and what comes after it
+ * (for an event without items, the body is the two joined).
+ */
+export function bodyParts(event: PlannedEvent, sequence: number, timestamp: string): { before: string; after: string } {
+  const head = `{"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(timestamp)},"data":${event.openData}`;
+  const tail = `,"sequence":${sequence}}}`;
+  if (!event.items) return { before: head, after: tail };
+  return event.items.single ? { before: `${head},"item":`, after: tail } : { before: `${head},"items":[`, after: `]${tail}` };
 }
+
+/**
+ * One item's JSON as an event shows it, built by the database from the `items` row `i` and the
+ * outcome type `m.type`, with the error messages of $1 (errorMessages, a JSON object by code):
+ * reading a 1,000-item settlement's rows into the process and sending ~330 KB of JSON back cost
+ * more than everything else a delivery does. `row_to_json` writes compact JSON with the keys in
+ * this order; amounts are minor units as decimal numbers (12345 → 123.45, 4000 → 40), as toJsonAmount
+ * writes them; returnedDate is ISO 8601 in UTC with milliseconds, as Date.toISOString.
+ */
+export const itemJsonSql = `(select row_to_json(x)::text from (select
+    m.type as "type", i.reference_code as "referenceCode", i.item_external_id as "itemExternalId", i.status as "itemStatus",
+    trim_scale(i.amount / 100.0) as "totalAmount", trim_scale(i.commission / 100.0) as "commissionAmount", i.currency as "currencyCode",
+    i.error_codes as "errorCodes", coalesce($1::jsonb ->> i.error_codes[1], i.error_codes[1]) as "errorMessage",
+    i.bank_reason as "bankReasonCode", trim_scale(i.returned_amount / 100.0) as "returnedAmount",
+    to_char(i.returned_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "returnedDate") x)`;
 
 /** `{"a":1}` → `{"a":1`: the object still open for more members. */
 function opened(data: Record<string, unknown>): string {
@@ -76,41 +99,19 @@ export function batchData(batch: BatchRow, status: string): Record<string, unkno
   };
 }
 
-export function itemData(item: ItemRow, type: WebhookEventType): Record<string, unknown> {
-  return {
-    type,
-    referenceCode: item.reference_code,
-    itemExternalId: item.item_external_id,
-    itemStatus: item.status,
-    totalAmount: toJsonAmount(item.amount),
-    commissionAmount: toJsonAmount(item.commission),
-    currencyCode: item.currency,
-    errorCodes: item.error_codes,
-    errorMessage: item.error_codes.length > 0 ? messageFor(item.error_codes[0], 'en') : null,
-    bankReasonCode: item.bank_reason,
-    returnedAmount: item.returned_amount === null ? null : toJsonAmount(item.returned_amount),
-    returnedDate: item.returned_at?.toISOString() ?? null,
-  };
-}
-
-/** Where an item's JSON (itemData) is kept for a change of that type: one item may change twice in a transaction. */
-export function itemKey(type: string, referenceCode: string): string {
-  return `${type} ${referenceCode}`;
-}
-
 /**
  * The events one endpoint is sent for a transaction's changes (pure): the batch events it
  * subscribes to, and its item outcomes either grouped (one mass_payout.items.settled per batch per
  * limits.webhookItemsPerEventMax items; returns stay one event each: a return is news of its own,
- * days after the settlement) or one event per item. `itemJson` holds each item's JSON (itemData)
- * by itemKey, serialised once for every endpoint; `batches` must hold the batches as the changes
+ * days after the settlement) or one event per item. `batches` must hold the batches as the changes
  * left them for batch changes, and at least their fixed fields (id, external id, conversation id,
- * currency) for item changes.
+ * currency) for item changes. A group of several outcome types (a settlement's paid and refunded
+ * items) is one group per type, in the order of the changes.
  */
-export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>, itemJson: ReadonlyMap<string, string>): PlannedEvent[] {
+export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>): PlannedEvent[] {
   const wanted = new Set(endpoint.events);
   const planned: PlannedEvent[] = [];
-  const grouped = new Map<string, string[]>();
+  const grouped = new Map<string, ItemMention[]>();
   for (const change of changes) {
     if (!wanted.has(change.type)) continue;
     const batch = batches.get(change.batchId);
@@ -120,23 +121,25 @@ export function plannedEvents(endpoint: EndpointSubscription, changes: readonly 
       continue;
     }
     for (const code of change.referenceCodes) {
-      const json = itemJson.get(itemKey(change.type, code));
-      if (json === undefined) throw new Error(`webhooks: item ${code} of a change is not there`);
       if (endpoint.itemEvents === 'each' || change.type === 'mass_payout.item.returned') {
-        planned.push({ type: change.type, batchId: batch.id, openData: `${opened(batchRef(batch))},"item":${json}` });
+        const items: ItemGroup = { key: `${change.type} ${code}`, items: [{ type: change.type, code }], single: true };
+        planned.push({ type: change.type, batchId: batch.id, openData: opened(batchRef(batch)), items });
       } else {
         const list = grouped.get(batch.id) ?? [];
-        list.push(json);
+        list.push({ type: change.type, code });
         grouped.set(batch.id, list);
       }
     }
   }
+  // A batch's group holds what this endpoint subscribes to, so that is in its key.
+  const subscribed = [...wanted].filter((type) => type.startsWith('mass_payout.item.')).sort().join(',');
   const settled: PlannedEvent[] = [];
   for (const [batchId, list] of grouped) {
     const batch = batches.get(batchId)!;
     const head = opened({ ...batchRef(batch), currency: batch.currency });
     for (let i = 0; i < list.length; i += limits.webhookItemsPerEventMax) {
-      settled.push({ type: itemsSettledType, batchId, openData: `${head},"items":[${list.slice(i, i + limits.webhookItemsPerEventMax).join(',')}]` });
+      const items: ItemGroup = { key: `${batchId} ${subscribed} ${i}`, items: list.slice(i, i + limits.webhookItemsPerEventMax), single: false };
+      settled.push({ type: itemsSettledType, batchId, openData: head, items });
     }
   }
   // Item outcomes before the batch's own change (completed after its last items), as webhookChanges orders them.

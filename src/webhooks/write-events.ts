@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboundEvent, OutboundWriter } from '../audit/transaction-events.ts';
-import { textArrayLiteral } from '../db/array-literal.ts';
+import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
+import { messagesByCode } from '../errors.ts';
 import type { Tx } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { webhookChanges, type WebhookChange } from './changes.ts';
 import type { ItemEventMode } from './event-types.ts';
-import { itemData, itemKey, payloadOf, plannedEvents, type BatchRow, type ItemRow } from './payloads.ts';
+import { bodyParts, itemJsonSql, plannedEvents, type BatchRow, type ItemMention, type PlannedEvent } from './payloads.ts';
 
 /**
  * The outbox half of webhooks (TransactionEvents' OutboundWriter): the deliveries of a transaction's
@@ -14,7 +15,9 @@ import { itemData, itemKey, payloadOf, plannedEvents, type BatchRow, type ItemRo
  *
  * Costs nothing for a change no endpoint can hear of (a hand-over, a publish): no statement at all;
  * one indexed read of the merchant's active endpoints otherwise, and, when there are some, one read
- * of the batches, one of the items, one upsert of the batches' sequence numbers and one INSERT.
+ * of the batches, one upsert of the batches' sequence numbers and one INSERT, in which the database
+ * writes the items' JSON into the bodies itself (payloads.ts, itemJsonSql): the items' rows never
+ * travel to this process and their JSON never travels back.
  * This is the one-step form; a settlement uses WebhookOutbox's two steps.
  */
 export const writeWebhookEvents: OutboundWriter = (tx: Tx, events: readonly OutboundEvent[]) => new WebhookOutbox().write(tx, events);
@@ -28,22 +31,19 @@ interface EndpointRow {
 /**
  * One transaction's webhook deliveries, in two steps for a transaction that takes locks other
  * writers wait for (a settlement: the batch row, the merchant's accounts). `prepare`, before those
- * locks, does what does not need them for the changes recorded so far: reads the merchant's
- * endpoints, the batches' fixed fields and the items, and serialises each item once. `write`, the
- * transaction's OutboundWriter, then does only the rest: the items and batches changed since (a
+ * locks, reads what does not need them: the merchant's endpoints and the batches' fixed fields.
+ * `write`, the transaction's OutboundWriter, then does the rest: the batches changed since (a
  * batch's own event needs its counters as the change left them), the per-batch sequence numbers
- * (under the batch row lock, so they increase in commit order) and the INSERT. A settlement of
- * 1,000 items held its locks ~60 ms longer for its webhooks when all of it ran in `write`.
+ * (under the batch row lock, so they increase in commit order) and the INSERT.
  *
- * Prepare only changes that stay as they are to the commit: an item serialised in `prepare` is
- * sent as it was then. The endpoints read in `prepare` are the ones the transaction's deliveries go
- * to, as if all of it had run at that moment (an endpoint added or disabled concurrently is a race
- * either way; the dispatcher checks the endpoint again when it sends).
+ * The endpoints read in `prepare` are the ones the transaction's deliveries go to, as if all of it
+ * had run at that moment (an endpoint added or disabled concurrently is a race either way; the
+ * dispatcher checks the endpoint again when it sends). Items are written as the transaction left
+ * them.
  */
 export class WebhookOutbox {
   private readonly endpoints = new Map<bigint, EndpointRow[]>();
   private readonly batches = new Map<string, BatchRow>();
-  private readonly itemJson = new Map<string, string>();
 
   readonly write: OutboundWriter = async (tx, events) => {
     const changes = webhookChanges(events);
@@ -57,15 +57,13 @@ export class WebhookOutbox {
     }
   };
 
-  /** The reads and the serialising of `write` for these events (the transaction's so far), before its shared locks. */
+  /** The reads of `write` that need no lock, for these events (the transaction's so far). */
   async prepare(tx: Tx, events: readonly OutboundEvent[]): Promise<void> {
     const changes = webhookChanges(events);
     for (const merchantId of new Set(changes.map((c) => c.merchantId))) {
       const mine = changes.filter((c) => c.merchantId === merchantId);
       const listening = await this.listening(tx, merchantId, mine);
-      if (listening.length === 0) continue;
-      await this.readBatches(tx, mine.map((c) => c.batchId), false);
-      await this.readItems(tx, heardItems(mine, listening));
+      if (listening.length > 0) await this.readBatches(tx, mine.map((c) => c.batchId), false);
     }
   }
 
@@ -76,21 +74,20 @@ export class WebhookOutbox {
     const batchChanged = new Set(changes.filter((c) => c.kind === 'batch' && listening.some((e) => e.events.includes(c.type))).map((c) => c.batchId));
     await this.readBatches(tx, [...batchChanged], true);
     await this.readBatches(tx, changes.map((c) => c.batchId), false);
-    await this.readItems(tx, heardItems(changes, listening));
 
-    const perEndpoint = listening.map((endpoint) => ({ endpoint, events: plannedEvents({ events: endpoint.events, itemEvents: endpoint.item_events }, changes, this.batches, this.itemJson) }));
+    const perEndpoint = listening.map((endpoint) => ({ endpoint, events: plannedEvents({ events: endpoint.events, itemEvents: endpoint.item_events }, changes, this.batches) }));
     const counts = new Map<string, number>();
     for (const { events } of perEndpoint) for (const event of events) counts.set(event.batchId, (counts.get(event.batchId) ?? 0) + 1);
     if (counts.size === 0) return;
     const next = await allocateSequences(tx, counts);
 
     const timestamp = new Date().toISOString();
-    const rows: unknown[][] = [];
+    const rows: DeliveryRow[] = [];
     for (const { endpoint, events } of perEndpoint) {
       for (const event of events) {
         const sequence = next.get(event.batchId)!;
         next.set(event.batchId, sequence + 1);
-        rows.push([`msg_${randomUUID().replaceAll('-', '')}`, endpoint.id, event.batchId, event.type, sequence, payloadOf(event, sequence, timestamp)]);
+        rows.push({ messageId: `msg_${randomUUID().replaceAll('-', '')}`, endpointId: endpoint.id, event, sequence, ...bodyParts(event, sequence, timestamp) });
       }
     }
     await insertDeliveries(tx, rows);
@@ -117,46 +114,65 @@ export class WebhookOutbox {
     );
     for (const row of result.rows) this.batches.set(row.id, row);
   }
-
-  /** Reads and serialises the items (by itemKey) not serialised yet. */
-  private async readItems(tx: Tx, keys: ReadonlyMap<string, { type: ItemChange['type']; code: string }>): Promise<void> {
-    const missing = [...keys].filter(([key]) => !this.itemJson.has(key));
-    if (missing.length === 0) return;
-    const result = await tx.query<ItemRow>(
-      `select reference_code, item_external_id, status, amount, commission, currency, error_codes, bank_reason, returned_amount, returned_at
-       from items where reference_code = any($1::uuid[])`,
-      [textArrayLiteral([...new Set(missing.map(([, item]) => item.code))])],
-    );
-    const rows = new Map(result.rows.map((row) => [row.reference_code, row]));
-    for (const [key, { type, code }] of missing) {
-      const row = rows.get(code);
-      if (row) this.itemJson.set(key, JSON.stringify(itemData(row, type)));
-    }
-  }
 }
 
-type ItemChange = Extract<WebhookChange, { kind: 'items' }>;
-
-/** The items of the changes some endpoint hears of, by itemKey. */
-function heardItems(changes: readonly WebhookChange[], listening: readonly EndpointRow[]): Map<string, { type: ItemChange['type']; code: string }> {
-  const keys = new Map<string, { type: ItemChange['type']; code: string }>();
-  for (const change of changes) {
-    if (change.kind !== 'items' || !listening.some((e) => e.events.includes(change.type))) continue;
-    for (const code of change.referenceCodes) keys.set(itemKey(change.type, code), { type: change.type, code });
-  }
-  return keys;
+interface DeliveryRow {
+  messageId: string;
+  endpointId: bigint;
+  event: PlannedEvent;
+  sequence: number;
+  /** The body around its items' JSON (bodyParts). */
+  before: string;
+  after: string;
 }
+
+/** The catalogue's English messages by code, as JSON: the errorMessage of an item's JSON (itemJsonSql). */
+const errorMessages = JSON.stringify(messagesByCode('en'));
 
 /**
- * One INSERT per limits.webhookDeliveriesPerInsertMax rows, every value its own parameter: a
- * grouped payload (~300 KB of JSON) goes to the server as it is, where an array parameter would
- * have the driver escape each of its quotes first.
+ * One INSERT per limits.webhookDeliveriesPerInsertMax deliveries, in their order (their ids are the
+ * order a receiver is sent them in). The bodies are put together by the database: each delivery's
+ * JSON before and after its items, and each item group's JSON once (itemJsonSql), however many
+ * endpoints are sent it. A group whose items are not all there leaves its body null, which the
+ * column refuses: the transaction fails rather than send an event short of items.
  */
-async function insertDeliveries(tx: Tx, rows: readonly unknown[][]): Promise<void> {
+async function insertDeliveries(tx: Tx, rows: readonly DeliveryRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += limits.webhookDeliveriesPerInsertMax) {
     const slice = rows.slice(start, start + limits.webhookDeliveriesPerInsertMax);
-    const values = slice.map((_, r) => `($${r * 6 + 1}, $${r * 6 + 2}::int8, $${r * 6 + 3}::uuid, $${r * 6 + 4}, $${r * 6 + 5}::int8, $${r * 6 + 6})`);
-    await tx.query(`insert into webhook_deliveries (message_id, endpoint_id, batch_id, event_type, sequence, payload) values ${values.join(', ')}`, slice.flat());
+    const groups = new Map<string, readonly ItemMention[]>();
+    for (const row of slice) if (row.event.items) groups.set(row.event.items.key, row.event.items.items);
+    const members = [...groups].flatMap(([key, items]) => items.map((item) => [key, item.code, item.type] as const));
+    await tx.query(
+      `with member as (
+         select * from unnest($2::text[], $3::uuid[], $4::text[]) with ordinality as m(key, code, type, ord)
+       ), item_group as (
+         select m.key, count(*) as found, string_agg(${itemJsonSql}, ',' order by m.ord) as json
+         from member m join items i on i.reference_code = m.code
+         group by m.key
+       )
+       insert into webhook_deliveries (message_id, endpoint_id, batch_id, event_type, sequence, payload)
+       select d.message_id, d.endpoint_id, d.batch_id, d.event_type, d.sequence,
+         case when d.group_key is null then d.before || d.after when g.found = d.group_size then d.before || g.json || d.after end
+       from unnest($5::text[], $6::int8[], $7::uuid[], $8::text[], $9::int8[], $10::text[], $11::text[], $12::text[], $13::int4[])
+         with ordinality as d(message_id, endpoint_id, batch_id, event_type, sequence, before, after, group_key, group_size, ord)
+       left join item_group g on g.key = d.group_key
+       order by d.ord`,
+      [
+        errorMessages,
+        textArrayLiteral(members.map((m) => m[0])),
+        textArrayLiteral(members.map((m) => m[1])),
+        textArrayLiteral(members.map((m) => m[2])),
+        textArrayLiteral(slice.map((r) => r.messageId)),
+        int8ArrayLiteral(slice.map((r) => r.endpointId)),
+        textArrayLiteral(slice.map((r) => r.event.batchId)),
+        textArrayLiteral(slice.map((r) => r.event.type)),
+        int8ArrayLiteral(slice.map((r) => BigInt(r.sequence))),
+        textArrayLiteral(slice.map((r) => r.before)),
+        textArrayLiteral(slice.map((r) => r.after)),
+        textArrayLiteral(slice.map((r) => r.event.items?.key ?? null)),
+        int8ArrayLiteral(slice.map((r) => BigInt(r.event.items?.items.length ?? 0))),
+      ],
+    );
   }
 }
 
