@@ -105,8 +105,9 @@ export function batchData(batch: BatchRow, status: string): Record<string, unkno
  * limits.webhookItemsPerEventMax items; returns stay one event each: a return is news of its own,
  * days after the settlement) or one event per item. `batches` must hold the batches as the changes
  * left them for batch changes, and at least their fixed fields (id, external id, conversation id,
- * currency) for item changes. A group of several outcome types (a settlement's paid and refunded
- * items) is one group per type, in the order of the changes.
+ * currency) for item changes. A grouped event holds items of every outcome type it is told of (a
+ * settlement's paid and refunded items together), each item's JSON naming its own type, in the
+ * order of the changes.
  */
 export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>): PlannedEvent[] {
   const wanted = new Set(endpoint.events);
