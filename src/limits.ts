@@ -219,6 +219,8 @@ export const limits = {
   /** Failed attempts in a row, over at least webhookFailingDisableAfterMs, after which an endpoint is disabled. */
   webhookFailuresToDisable: 100,
   webhookFailingDisableAfterMs: 86_400_000,
+  /** An endpoint's last success is written again only when older than this: a busy endpoint's row is not rewritten by every delivery. */
+  webhookLastSuccessRefreshMs: 1_000,
   /** After a rotation the previous secret still signs this long, so receivers can switch without losing events. */
   webhookRotationOverlapMs: 86_400_000,
   /** The URL of an endpoint, in characters (the database's CHECK matches). */

@@ -27,7 +27,7 @@ it('webhook payloads are stored with lz4 where the server has it, and with its d
     (error: { code?: string }) => (error.code === '0A000' ? false : Promise.reject(error)),
   );
   const column = await db.query<{ compression: string }>(
-    `select attcompression::text as compression from pg_attribute where attrelid = 'webhook_deliveries'::regclass and attname = 'payload'`,
+    `select attcompression::text as compression from pg_attribute where attrelid = 'webhook_deliveries'::regclass and attname = 'body_head'`,
   );
   expect(column.rows[0].compression).toBe(lz4 ? 'l' : '');
 });

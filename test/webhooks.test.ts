@@ -79,7 +79,7 @@ function verified(r: Received, secret: string): any {
 }
 
 describe('outcome webhooks', () => {
-  it('a paid batch: authorized, its items grouped in one items.settled, completed; each signed as Standard Webhooks says', async () => {
+  it('a paid batch: authorized, its paid items grouped in one items.settled and its refund in another, completed; each signed as Standard Webhooks says', async () => {
     const merchant = await funded();
     const endpoint = await register(merchant, '/paid');
     const items = [ibanItem(1, '100.00'), ibanItem(2, '50.00'), { ...ibanItem(3, '25.00'), recipientInfo: ibanItem(99, '1').recipientInfo }];
@@ -88,18 +88,19 @@ describe('outcome webhooks', () => {
     await receiver.waitFor(() => eventsAt('/paid').some((e) => e.type === 'mass_payout.completed'));
 
     const events = at('/paid').map((r) => verified(r, endpoint.secret) as any);
-    expect(events.map((e) => e.type)).toEqual(['mass_payout.authorized', 'mass_payout.items.settled', 'mass_payout.completed']);
-    const [authorized, settled, completed] = events;
+    // One settlement: its paid items' event is written before it takes the merchant's shared locks, its refunds' under them.
+    expect(events.map((e) => e.type)).toEqual(['mass_payout.authorized', 'mass_payout.items.settled', 'mass_payout.items.settled', 'mass_payout.completed']);
+    const [authorized, paid, refunded, completed] = events;
     expect(authorized.data).toMatchObject({ requestId, massPayoutStatus: 'IN_PROGRESS', currency: 'TRY', totalAmount: 175, itemCount: 3 });
     expect(completed.data).toMatchObject({ requestId, massPayoutStatus: 'COMPLETED', totalSuccessfulAmount: 150, totalCommissionAmount: 2 });
-    expect(settled.data.items.map((i: any) => [i.type, i.itemStatus, i.totalAmount]).sort()).toEqual([
-      ['mass_payout.item.refunded', 'DEPOSIT_SUCCESS', 25],
+    expect(paid.data.items.map((i: any) => [i.type, i.itemStatus, i.totalAmount]).sort()).toEqual([
       ['mass_payout.item.succeeded', 'SUCCESS', 100],
       ['mass_payout.item.succeeded', 'SUCCESS', 50],
     ]);
-    expect(settled.data.items.find((i: any) => i.itemStatus === 'DEPOSIT_SUCCESS')).toMatchObject({ errorCodes: ['6201'], errorMessage: 'The recipient account is closed' });
+    expect(refunded.data.items.map((i: any) => [i.type, i.itemStatus, i.totalAmount])).toEqual([['mass_payout.item.refunded', 'DEPOSIT_SUCCESS', 25]]);
+    expect(refunded.data.items[0]).toMatchObject({ errorCodes: ['6201'], errorMessage: 'The recipient account is closed' });
     // The batch's sequence numbers increase in the order the changes committed.
-    expect(events.map((e) => e.data.sequence)).toEqual([1, 2, 3]);
+    expect(events.map((e) => e.data.sequence)).toEqual([1, 2, 3, 4]);
     for (const r of at('/paid')) {
       expect(r.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
       expect(Number(r.headers['webhook-timestamp'])).toBeGreaterThan(Date.now() / 1000 - 60);
@@ -107,6 +108,20 @@ describe('outcome webhooks', () => {
       expect(() => verified({ ...r, body: r.body.replace('TRY', 'USD') }, endpoint.secret)).toThrow(/signature/i);
     }
     await expectBooksBalanced(service.db);
+  });
+
+  it('a delivery is not committed unnumbered: a settlement numbers the ones it wrote before its locks, or the commit fails', async () => {
+    const merchant = await funded();
+    const endpoint = await register(merchant, '/unnumbered');
+    const insert = `insert into webhook_deliveries (message_id, endpoint_id, batch_id, event_type, sequence, body_head)
+                    values ($1, $2, gen_random_uuid(), 'mass_payout.completed', 0, '{}')`;
+    await expect(service.db.transaction((tx) => tx.query(insert, ['msg_unnumbered', endpoint.id]))).rejects.toThrow(/without its sequence number/);
+    await service.db.transaction(async (tx) => {
+      await tx.query(insert, ['msg_numbered', endpoint.id]);
+      await tx.query(`update webhook_deliveries set sequence = 1, status = 'failed' where message_id = 'msg_numbered'`);
+    });
+    const stored = await service.db.query<{ message_id: string }>(`select message_id from webhook_deliveries where message_id in ('msg_unnumbered', 'msg_numbered')`);
+    expect(stored.rows.map((r) => r.message_id)).toEqual(['msg_numbered']);
   });
 
   it('a receiver failing the first attempts gets the same webhook-id again and succeeds later; every attempt is listed', async () => {
@@ -135,6 +150,9 @@ describe('outcome webhooks', () => {
     expect(delivery).toMatchObject({ messageId: ids[0], eventType: 'mass_payout.authorized', requestId, status: 'succeeded', attempts: 3, nextAttemptAt: null });
     expect(delivery.attemptLog.map((a: any) => a.httpStatus)).toEqual([500, 500, 204]);
     expect(at('/flaky').length).toBe(3);
+    // The success ended the endpoint's streak of two failures.
+    const listed = (await service.admin('GET', `/admin/v1/merchants/${merchant.merchantId}/webhooks`)).json.endpoints.find((w: any) => w.id === endpoint.id);
+    expect(listed).toMatchObject({ status: 'active', consecutiveFailures: 0, lastSuccessAt: expect.any(String) });
 
     // The console shows the operator the same: the merchant's endpoint, its delivery, every attempt.
     const operator = await operatorSession(service.url, service.adminToken);

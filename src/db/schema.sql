@@ -385,7 +385,7 @@ create table webhook_deliveries (
   batch_id uuid not null,
   event_type text not null,
   sequence bigint not null,
-  payload text not null,
+  body_head text not null,
   status text not null default 'pending'::text,
   attempts integer not null default 0,
   next_attempt_at timestamp with time zone not null default now(),
@@ -396,7 +396,9 @@ create table webhook_deliveries (
   constraint webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
   constraint webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
   constraint webhook_deliveries_message_id_key UNIQUE (message_id),
+  constraint webhook_deliveries_numbered TRIGGER DEFERRABLE INITIALLY DEFERRED,
   constraint webhook_deliveries_pkey PRIMARY KEY (id),
+  constraint webhook_deliveries_sequence_check CHECK ((sequence >= 0)),
   constraint webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'failed'::text])))
 );
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries USING btree (endpoint_id, id);

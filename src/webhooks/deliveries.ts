@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import type { SecretBox } from '../merchants/secret-box.ts';
 import { outcomeOf, type AttemptOutcome } from './outcome.ts';
+import { bodyWithSequenceSql } from './payloads.ts';
 import type { AttemptResult } from './send.ts';
 
 /** A delivery claimed for one attempt: what to send, where, and the secrets that sign it. */
@@ -37,9 +38,12 @@ const due = `d.status = 'pending' and d.next_attempt_at <= now() and (d.leased_u
 
 /**
  * Claims due deliveries, at most `slots`, in one short transaction committed before any is sent.
- * The endpoints with something due are locked FOR UPDATE SKIP LOCKED (another process claiming for
- * an endpoint skips it rather than waiting), so per endpoint one claimer at a time counts what is in
- * flight and claims only up to limits.webhookAttemptsInFlightPerEndpointMax: the bound holds across processes.
+ * The endpoints with something due are locked FOR NO KEY UPDATE SKIP LOCKED (another process
+ * claiming for an endpoint skips it rather than waiting), so per endpoint one claimer at a time
+ * counts what is in flight and claims only up to limits.webhookAttemptsInFlightPerEndpointMax: the
+ * bound holds across processes. Not FOR UPDATE: every transaction that writes a delivery holds its
+ * endpoint's row FOR KEY SHARE (the foreign key) until it commits, and settlements, which write
+ * theirs early, overlap, so the endpoint would nearly always be skipped and its deliveries wait.
  * Each delivery is leased for limits.webhookLeaseMs: a process that dies mid-attempt leaves it to be
  * claimed again when the lease lapses (at least once; the receiver drops the repeat by webhook-id).
  */
@@ -52,7 +56,7 @@ export async function claimDeliveries(db: Db, box: SecretBox, claimer: string, s
        from webhook_endpoints e
        where e.status = 'active' and exists (select 1 from webhook_deliveries d where d.endpoint_id = e.id and ${due})
        order by e.id limit $1
-       for update of e skip locked`,
+       for no key update of e skip locked`,
       [slots],
     );
     const open = endpoints.rows.map((e) => ({ id: e.id, room: limits.webhookAttemptsInFlightPerEndpointMax - e.in_flight })).filter((e) => e.room > 0);
@@ -67,7 +71,7 @@ export async function claimDeliveries(db: Db, box: SecretBox, claimer: string, s
        update webhook_deliveries d set leased_by = $4, leased_until = now() + $5 * interval '1 millisecond'
        from picked, webhook_endpoints e
        where d.id = picked.id and e.id = d.endpoint_id
-       returning d.id, d.message_id, d.endpoint_id, e.merchant_id, e.url, d.payload, d.event_type, d.attempts, e.secret_sealed,
+       returning d.id, d.message_id, d.endpoint_id, e.merchant_id, e.url, ${bodyWithSequenceSql('d')} as payload, d.event_type, d.attempts, e.secret_sealed,
          case when e.previous_secret_until > now() then e.previous_secret_sealed end as previous_secret_sealed`,
       [open.map((e) => e.id.toString()), open.map((e) => e.room), slots, claimer, limits.webhookLeaseMs],
     );
@@ -108,7 +112,7 @@ export async function claimForRetry(db: Db, box: SecretBox, merchantId: bigint, 
     const claimed = await tx.query<ClaimedRow>(
       `update webhook_deliveries d set leased_by = $2, leased_until = now() + $3 * interval '1 millisecond'
        from webhook_endpoints e where d.id = $1 and e.id = d.endpoint_id
-       returning d.id, d.message_id, d.endpoint_id, e.merchant_id, e.url, d.payload, d.event_type, d.attempts, e.secret_sealed,
+       returning d.id, d.message_id, d.endpoint_id, e.merchant_id, e.url, ${bodyWithSequenceSql('d')} as payload, d.event_type, d.attempts, e.secret_sealed,
          case when e.previous_secret_until > now() then e.previous_secret_sealed end as previous_secret_sealed`,
       [deliveryId, claimer, limits.webhookLeaseMs],
     );
@@ -133,21 +137,15 @@ export interface RecordedAttempt {
  */
 export async function recordAttempt(db: Db, delivery: ClaimedDelivery, claimer: string, at: Date, result: AttemptResult, scheduleMs: readonly number[], manual: boolean): Promise<RecordedAttempt> {
   const outcome = outcomeOf(result, delivery.attempts, scheduleMs);
+  const attempt = [delivery.id, at.toISOString(), result.durationMs, result.httpStatus, result.error, result.responseHead, manual];
+  if (outcome.kind === 'succeeded') {
+    await recordSuccess(db, delivery, claimer, attempt, manual);
+    return { outcome };
+  }
   return db.transaction(async (tx) => {
-    await tx.query(
-      `insert into webhook_attempts (delivery_id, attempted_at, duration_ms, http_status, error, response_head, manual) values ($1, $2, $3, $4, $5, $6, $7)`,
-      [delivery.id, at.toISOString(), result.durationMs, result.httpStatus, result.error, result.responseHead, manual],
-    );
+    await tx.query(`insert into webhook_attempts (delivery_id, attempted_at, duration_ms, http_status, error, response_head, manual) values ($1, $2, $3, $4, $5, $6, $7)`, attempt);
     const ours = await tx.query(`select 1 from webhook_deliveries where id = $1 and leased_by = $2 for update`, [delivery.id, claimer]);
     if (ours.rowCount === 0) return { outcome };
-    if (outcome.kind === 'succeeded') {
-      await tx.query(
-        `update webhook_deliveries set status = 'succeeded', delivered_at = coalesce(delivered_at, now()), attempts = attempts + $2, leased_by = null, leased_until = null where id = $1`,
-        [delivery.id, manual ? 0 : 1],
-      );
-      await tx.query(`update webhook_endpoints set consecutive_failures = 0, failing_since = null, last_success_at = now() where id = $1`, [delivery.endpointId]);
-      return { outcome };
-    }
     if (manual && outcome.kind !== 'gone') {
       await tx.query(`update webhook_deliveries set leased_by = null, leased_until = null where id = $1`, [delivery.id]);
       return { outcome };
@@ -162,6 +160,29 @@ export async function recordAttempt(db: Db, delivery: ClaimedDelivery, claimer: 
     if (outcome.kind === 'gone') return { outcome, disabled: await disableFor(tx, delivery.endpointId, 'the receiver answered 410 Gone') };
     return { outcome, disabled: await countFailure(tx, delivery.endpointId) };
   });
+}
+
+/**
+ * A success, the common case, in one statement (atomic on its own): the attempt row, the delivery
+ * succeeded while the claim is still ours, and the endpoint's streak ended. The endpoint's row is
+ * written only when that changes something (a streak to end, or a last success older than
+ * limits.webhookLastSuccessRefreshMs): every delivery of a busy endpoint rewriting it cost a row
+ * version each, and made the claimers, who lock that row, wait.
+ */
+async function recordSuccess(db: Db, delivery: ClaimedDelivery, claimer: string, attempt: readonly unknown[], manual: boolean): Promise<void> {
+  await db.query(
+    `with attempt as (
+       insert into webhook_attempts (delivery_id, attempted_at, duration_ms, http_status, error, response_head, manual) values ($1, $2, $3, $4, $5, $6, $7)
+     ), succeeded as (
+       update webhook_deliveries set status = 'succeeded', delivered_at = coalesce(delivered_at, now()), attempts = attempts + $9, leased_by = null, leased_until = null
+       where id = $1 and leased_by = $8 returning endpoint_id
+     )
+     update webhook_endpoints e set consecutive_failures = 0, failing_since = null, last_success_at = now()
+     from succeeded s
+     where e.id = s.endpoint_id
+       and (e.consecutive_failures > 0 or e.failing_since is not null or e.last_success_at is null or e.last_success_at < now() - $10 * interval '1 millisecond')`,
+    [...attempt, claimer, manual ? 0 : 1, limits.webhookLastSuccessRefreshMs],
+  );
 }
 
 async function disableFor(tx: Queryable, endpointId: bigint, reason: string): Promise<string | undefined> {

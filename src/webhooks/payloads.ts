@@ -49,15 +49,20 @@ export interface PlannedEvent {
 }
 
 /**
- * The exact body around its items: what comes before the items' JSON and what comes after it
- * (for an event without items, the body is the two joined).
+ * The stored body around its items: what comes before the items' JSON and what comes after it, up
+ * to the batch's sequence number (for an event without items, the body is the two joined). The
+ * body sent is the stored one, the number and `}}` (bodyWithSequenceSql): the number is given later
+ * in the transaction than the body is written (write-events.ts).
  */
-export function bodyParts(event: PlannedEvent, sequence: number, timestamp: string): { before: string; after: string } {
+export function bodyParts(event: PlannedEvent, timestamp: string): { before: string; after: string } {
   const head = `{"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(timestamp)},"data":${event.openData}`;
-  const tail = `,"sequence":${sequence}}}`;
+  const tail = `,"sequence":`;
   if (!event.items) return { before: head, after: tail };
   return event.items.single ? { before: `${head},"item":`, after: tail } : { before: `${head},"items":[`, after: `]${tail}` };
 }
+
+/** The exact body sent, from a delivery's stored body_head and its sequence number, in SQL. */
+export const bodyWithSequenceSql = (delivery: string) => `${delivery}.body_head || ${delivery}.sequence || '}}'`;
 
 /**
  * One item's JSON as an event shows it, built by the database from the `items` row `i` and the
@@ -105,9 +110,9 @@ export function batchData(batch: BatchRow, status: string): Record<string, unkno
  * limits.webhookItemsPerEventMax items; returns stay one event each: a return is news of its own,
  * days after the settlement) or one event per item. `batches` must hold the batches as the changes
  * left them for batch changes, and at least their fixed fields (id, external id, conversation id,
- * currency) for item changes. A grouped event holds items of every outcome type it is told of (a
- * settlement's paid and refunded items together), each item's JSON naming its own type, in the
- * order of the changes.
+ * currency) for item changes. A grouped event holds items of every outcome type it is told of in
+ * one call, each item's JSON naming its own type, in the order of the changes (a settlement calls
+ * it twice, for its paid items and then its refunds: WebhookOutbox).
  */
 export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>): PlannedEvent[] {
   const wanted = new Set(endpoint.events);

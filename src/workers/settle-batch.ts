@@ -44,7 +44,7 @@ export interface SettleReport {
  * accounts (all at once, ascending ids), and the merchant's audit head last, once, when the
  * transaction's events are written. The shared ones serialise the settlements of one merchant, so
  * they are taken as late as possible, after everything that can be done without them, the paid
- * items' webhook payloads included (WebhookOutbox.prepare).
+ * items' webhook deliveries included (WebhookOutbox.prepare).
  */
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
@@ -61,7 +61,7 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     if (payouts.length !== planned.length) throw new Error(`batch ${batch.id}: posted ${payouts.length} of ${planned.length} payout transfers`);
     events.audit(transferSetEvent(payouts));
     const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
-    // The paid items' webhook payloads, read and serialised while nobody waits for this transaction.
+    // The paid items' webhook deliveries, written (numbered later) while nobody waits for this transaction.
     await outbox.prepare(tx, events.outbound);
 
     // Then the rows shared with every other writer of this merchant, held to the commit.

@@ -19,7 +19,7 @@ const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 
 const ItemEvents = Type.Union(
   [Type.Literal(itemEventModes[0]), Type.Literal(itemEventModes[1])],
-  { description: "'grouped' (default): item outcomes arrive as one mass_payout.items.settled per settlement, up to 1,000 items; 'each': one event per item" },
+  { description: "'grouped' (default): item outcomes arrive grouped, a settlement's paid items in one mass_payout.items.settled and its refunds in another, up to 1,000 items each; 'each': one event per item" },
 );
 
 const CreateBody = Type.Object(

@@ -36,7 +36,7 @@ export function registerWebhookCommands(program: Command): void {
       .description('register an endpoint and print its secret (shown once)')
       .requiredOption('--endpoint <url>', 'https:// URL of the receiver (http and private addresses only with MASSPAYOUT_WEBHOOK_ALLOW_PRIVATE=1 on the service)')
       .addOption(new Option('--events <types>', `comma-separated event types (default: all): ${eventTypes.join(', ')}`))
-      .addOption(new Option('--item-events <mode>', 'grouped: one mass_payout.items.settled per settlement; each: one event per item').choices(['grouped', 'each']).default('grouped')),
+      .addOption(new Option('--item-events <mode>', 'grouped: mass_payout.items.settled, one for the paid items of a settlement and one for its refunds; each: one event per item').choices(['grouped', 'each']).default('grouped')),
   ).action(
     run(async (out, options: AdminOptions & { merchant: string; endpoint: string; events?: string; itemEvents: 'grouped' | 'each' }) => {
       const events = options.events?.split(',').map((e) => e.trim()).filter(Boolean);
