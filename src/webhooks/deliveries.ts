@@ -129,11 +129,12 @@ export interface RecordedAttempt {
 }
 
 /**
- * Records one attempt in one short transaction: the attempt row (always: it happened), and, while
- * the claim is still ours, the delivery's new state and the endpoint's streak. A manual attempt
- * does not move the schedule or the streak; it can only succeed the delivery (or, with a 410,
- * disable the endpoint). An endpoint failing limits.webhookFailuresToDisable attempts in a row over
- * at least limits.webhookFailingDisableAfterMs is disabled.
+ * Records one attempt, a success in one statement (recordSuccess), anything else in one short
+ * transaction: the attempt row (always: it happened), and, while the claim is still ours, the
+ * delivery's new state and the endpoint's streak. A manual attempt does not move the schedule or
+ * the streak; it can only succeed the delivery (or, with a 410, disable the endpoint). An endpoint
+ * failing limits.webhookFailuresToDisable attempts in a row over at least
+ * limits.webhookFailingDisableAfterMs is disabled.
  */
 export async function recordAttempt(db: Db, delivery: ClaimedDelivery, claimer: string, at: Date, result: AttemptResult, scheduleMs: readonly number[], manual: boolean): Promise<RecordedAttempt> {
   const outcome = outcomeOf(result, delivery.attempts, scheduleMs);
