@@ -96,3 +96,14 @@ describe('the items table after every migration', () => {
     expect(options.rows[0].reloptions).toContain('fillfactor=30');
   });
 });
+
+describe("the bank rail's transactions after every migration", () => {
+  it('has no index naming a column a status report changes, so its updates can stay HOT (and room on its pages for them)', async () => {
+    await migrate(db);
+    const indexes = await db.query<{ indexdef: string }>(`select indexdef from pg_indexes where tablename = 'bank_file_transactions' and schemaname = current_schema()`);
+    expect(indexes.rows.length).toBeGreaterThan(0);
+    for (const { indexdef } of indexes.rows) expect(indexdef).not.toMatch(/\b(status|iso_status|reason_code|updated_at)\b/);
+    const options = await db.query<{ reloptions: string[] | null }>(`select reloptions from pg_class where oid = 'bank_file_transactions'::regclass`);
+    expect(options.rows[0].reloptions).toContain('fillfactor=50');
+  });
+});

@@ -81,10 +81,10 @@ create table bank_file_transactions (
   constraint bank_file_transactions_pkey PRIMARY KEY (end_to_end_id),
   constraint bank_file_transactions_returned_amount_check CHECK ((returned_amount > 0)),
   constraint bank_file_transactions_status_check CHECK ((status = ANY (ARRAY['NEW'::text, 'SUBMITTED'::text, 'PENDING'::text, 'PAID'::text, 'REJECTED'::text, 'FILE_REJECTED'::text])))
-);
+) with (fillfactor=50);
 CREATE INDEX bank_file_transactions_file ON bank_file_transactions USING btree (file_id);
 CREATE INDEX bank_file_transactions_returns_due ON bank_file_transactions USING btree (end_to_end_id) WHERE ((returned_amount IS NOT NULL) AND (NOT return_applied));
-CREATE INDEX bank_file_transactions_unfiled ON bank_file_transactions USING btree (created_at) WHERE (status = 'NEW'::text);
+CREATE INDEX bank_file_transactions_unfiled ON bank_file_transactions USING btree (created_at) WHERE (file_id IS NULL);
 
 create table bank_files (
   id bigint generated always as identity not null,

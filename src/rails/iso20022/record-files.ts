@@ -31,7 +31,7 @@ export async function recordDueFiles(db: Db, policy: CutPolicy): Promise<string[
     // cost ~75 ms a round.
     const due = await db.query<{ waiting: number; oldest_ms: number | null }>(
       `select count(*)::int as waiting, (extract(epoch from now() - min(created_at)) * 1000)::float8 as oldest_ms
-       from (select created_at from bank_file_transactions where status = 'NEW' limit $1) w`,
+       from (select created_at from bank_file_transactions where file_id is null limit $1) w`,
       [policy.txsMax],
     );
     const { waiting, oldest_ms } = due.rows[0];
@@ -52,7 +52,7 @@ export async function recordDueFiles(db: Db, policy: CutPolicy): Promise<string[
            update bank_file_transactions set status = 'SUBMITTED', file_id = $1, updated_at = now()
            where ctid = any(array(
                    select ctid from bank_file_transactions
-                   where ctid = any(array(select ctid from bank_file_transactions where status = 'NEW' order by created_at limit $2))
+                   where ctid = any(array(select ctid from bank_file_transactions where file_id is null order by created_at limit $2))
                      and status = 'NEW'
                    for update skip locked))
              and status = 'NEW'
