@@ -140,7 +140,7 @@ export async function recordAttempt(db: Db, delivery: ClaimedDelivery, claimer: 
   const outcome = outcomeOf(result, delivery.attempts, scheduleMs);
   const attempt = [delivery.id, at.toISOString(), result.durationMs, result.httpStatus, result.error, result.responseHead, manual];
   if (outcome.kind === 'succeeded') {
-    await recordSuccess(db, delivery, claimer, attempt, manual);
+    await recordSuccess(db, claimer, attempt, manual);
     return { outcome };
   }
   return db.transaction(async (tx) => {
@@ -170,7 +170,7 @@ export async function recordAttempt(db: Db, delivery: ClaimedDelivery, claimer: 
  * limits.webhookLastSuccessRefreshMs): every delivery of a busy endpoint rewriting it cost a row
  * version each, and made the claimers, who lock that row, wait.
  */
-async function recordSuccess(db: Db, delivery: ClaimedDelivery, claimer: string, attempt: readonly unknown[], manual: boolean): Promise<void> {
+async function recordSuccess(db: Db, claimer: string, attempt: readonly unknown[], manual: boolean): Promise<void> {
   await db.query(
     `with attempt as (
        insert into webhook_attempts (delivery_id, attempted_at, duration_ms, http_status, error, response_head, manual) values ($1, $2, $3, $4, $5, $6, $7)

@@ -1,7 +1,8 @@
 /**
  * The events an endpoint can be sent, one list (the API's enum, the README's table). Batch events
- * are one per change; item outcomes are grouped into `mass_payout.items.settled` (a settlement's paid items in one,
- * its refunds in another; up to limits.webhookItemsPerEventMax items each) unless the endpoint asks for one event per item.
+ * are one per change; item outcomes are grouped into `mass_payout.items.settled` (a settlement's
+ * paid items in one, its refunds in another; up to limits.webhookItemsPerEventMax items each)
+ * unless the endpoint asks for one event per item.
  */
 export const batchEventTypes = [
   'mass_payout.authorized',

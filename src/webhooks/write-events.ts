@@ -59,8 +59,7 @@ export class WebhookOutbox {
     if (earlier.some((event, i) => events[i] !== event)) throw new Error('webhooks: the events prepared are no longer the first of the transaction');
     // The prepared events' item changes have their deliveries; any batch change waits for now.
     const changes = [...webhookChanges(events.slice(earlier.length)).filter((c) => c.kind === 'items'), ...webhookChanges(events).filter((c) => c.kind === 'batch')];
-    const rows: DeliveryRow[] = [];
-    for (const merchantId of new Set(changes.map((c) => c.merchantId))) rows.push(...(await this.plan(tx, merchantId, changes.filter((c) => c.merchantId === merchantId), true)));
+    const rows = await this.plan(tx, changes);
     const prepared = this.prepared?.deliveries ?? [];
     if (prepared.length + rows.length === 0) return;
     await numberDeliveries(tx, [...prepared, ...rows]);
@@ -72,20 +71,24 @@ export class WebhookOutbox {
   async prepare(tx: Tx, events: readonly OutboundEvent[]): Promise<void> {
     if (this.prepared) throw new Error('webhooks: a transaction prepares its deliveries once');
     const changes = webhookChanges(events).filter((c) => c.kind === 'items');
-    const rows: DeliveryRow[] = [];
-    for (const merchantId of new Set(changes.map((c) => c.merchantId))) rows.push(...(await this.plan(tx, merchantId, changes.filter((c) => c.merchantId === merchantId), false)));
+    const rows = await this.plan(tx, changes);
     await insertDeliveries(tx, rows);
     this.prepared = { events: [...events], deliveries: rows };
   }
 
-  /** The deliveries of one merchant's changes, unnumbered. `underLocks`: a batch's own change reads the batch again, its counters as this transaction left them. */
-  private async plan(tx: Tx, merchantId: bigint, changes: WebhookChange[], underLocks: boolean): Promise<DeliveryRow[]> {
+  /** The deliveries of these changes, unnumbered, merchant by merchant. */
+  private async plan(tx: Tx, changes: readonly WebhookChange[]): Promise<DeliveryRow[]> {
+    const rows: DeliveryRow[] = [];
+    for (const merchantId of new Set(changes.map((c) => c.merchantId))) rows.push(...(await this.planForMerchant(tx, merchantId, changes.filter((c) => c.merchantId === merchantId))));
+    return rows;
+  }
+
+  private async planForMerchant(tx: Tx, merchantId: bigint, changes: WebhookChange[]): Promise<DeliveryRow[]> {
     const listening = await this.listening(tx, merchantId, changes);
     if (listening.length === 0) return [];
-    if (underLocks) {
-      const batchChanged = new Set(changes.filter((c) => c.kind === 'batch' && listening.some((e) => e.events.includes(c.type))).map((c) => c.batchId));
-      await this.readBatches(tx, [...batchChanged], true);
-    }
+    // A batch's own change (only `write` has them) reads the batch again: its counters as this transaction left them.
+    const batchChanged = new Set(changes.filter((c) => c.kind === 'batch' && listening.some((e) => e.events.includes(c.type))).map((c) => c.batchId));
+    await this.readBatches(tx, [...batchChanged], true);
     await this.readBatches(tx, changes.map((c) => c.batchId), false);
 
     const timestamp = new Date().toISOString();
