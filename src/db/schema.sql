@@ -129,6 +129,16 @@ create table batch_approvals (
 );
 CREATE INDEX batch_approvals_pending ON batch_approvals USING btree (submitted_at) WHERE (decision IS NULL);
 
+create table batch_invalid_items (
+  batch_id uuid not null,
+  rank integer not null,
+  seq integer not null,
+  valid_before integer not null,
+  constraint batch_invalid_items_check CHECK (((rank >= 0) AND (valid_before >= 0) AND (seq = (rank + valid_before)))),
+  constraint batch_invalid_items_pkey PRIMARY KEY (batch_id, rank)
+);
+CREATE INDEX batch_invalid_items_valid_before ON batch_invalid_items USING btree (batch_id, valid_before, rank);
+
 create table batch_source_lines (
   batch_id uuid not null,
   lines integer[] not null,

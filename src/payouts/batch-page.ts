@@ -12,6 +12,7 @@ import {
   queuedItemsSql,
   statusCountsOf,
 } from './read-batch.ts';
+import { kindPageSql } from './invalid-items.ts';
 import type { ItemStatus } from './statuses.ts';
 
 /** A batch as retrieve answers it: the batch, its per-status counts, one page of its items, and how many items the selection lists. */
@@ -33,8 +34,23 @@ const batchWhere = {
   both: 'b.id = $2::uuid and b.merchant_id = $1 and b.external_id = $3::text',
 };
 
-/** The page's own conditions: $5 the kind (VALID, INVALID or null), $6 the statuses (a text[] literal or null). */
-const selected = `($5::text is null or (i.status = 'INVALID') = ($5::text = 'INVALID')) and ($6::text[] is null or i.status = any($6::text[]))`;
+/** A status selection ($7, a text[] literal) and, with it, the kind ($6: VALID, INVALID or null): an item must pass both. */
+const byStatus = `($6::text is null or (i.status = 'INVALID') = ($6::text = 'INVALID')) and i.status = any($7::text[])`;
+
+/**
+ * The page's items (every column of `items i`), at most $5, by how the page selects them: all items from seq
+ * $4 (seqs are 0..itemCount-1, so the last page of a million costs what the first does); one kind,
+ * $4 of it skipped, found by index (invalid-items.ts); or by status, $4 selected items skipped in seq
+ * order (no index names the status: see invalid-items.ts).
+ */
+const pageItems = {
+  all: `select * from items i where i.batch_id = b.id and i.seq >= $4 order by i.seq limit $5`,
+  VALID: kindPageSql('VALID', 'b.id', '$4', '$5'),
+  INVALID: kindPageSql('INVALID', 'b.id', '$4', '$5'),
+  statuses: `select * from items i where i.batch_id = b.id and ${byStatus} order by i.seq limit $5 offset $4`,
+};
+
+type Selection = keyof typeof pageItems;
 
 /**
  * An item as one JSON array (itemOf reads it back): int8 as text, so no amount or id goes through a
@@ -51,45 +67,41 @@ type ItemJson = [string, number, string, string, string, string, string | null, 
  * Everything retrieve answers, in one statement (one round trip, one snapshot): the batch row, the
  * QUEUED count of its handed-over chunks (none to look at once no item is open: a QUEUED item is
  * open), the selection's total when it has to be counted (by status; by kind alone it is the
- * batch's counters), and the page as one JSON array. An unfiltered page seeks to its first seq
- * ($4; seqs are 0..itemCount-1, so the last page of a million costs what the first does); a
- * selected page skips $7 selected items in seq order. Prepared once per connection.
+ * batch's counters), and the page as one JSON array. Prepared once per connection, one statement
+ * per batch key and selection.
  */
-function pageSql(where: string): string {
+function pageSql(where: string, selection: Selection): string {
   return `select ${batchColumns}, b.success_count, b.refunded_count, b.refund_failed_count,
       case when b.open_count = 0 then 0 else ${queuedItemsSql('b.id')} end as queued,
-      case when $6::text[] is null then null
-           else (select count(*)::int from items i where i.batch_id = b.id and ${selected}) end as selected,
-      (select coalesce(json_agg(${itemJson} order by i.seq), '[]'::json)
-       from (select * from items i where i.batch_id = b.id and i.seq >= $4 and ${selected} order by i.seq limit $8 offset $7) i) as items
+      ${selection === 'statuses' ? `(select count(*)::int from items i where i.batch_id = b.id and ${byStatus})` : 'null::int'} as selected,
+      (select coalesce(json_agg(${itemJson} order by i.seq), '[]'::json) from (${pageItems[selection]}) i) as items
     from batches b
     where ${where}`;
 }
 
-const statements = Object.fromEntries(Object.entries(batchWhere).map(([key, where]) => [key, { name: `retrieve-page-by-${key}`, text: pageSql(where) }])) as Record<
-  keyof typeof batchWhere,
-  { name: string; text: string }
->;
+const statements = Object.fromEntries(
+  Object.entries(batchWhere).flatMap(([key, where]) =>
+    (Object.keys(pageItems) as Selection[]).map((selection) => [`${key}/${selection}`, { name: `retrieve-page-by-${key}-${selection}`, text: pageSql(where, selection) }]),
+  ),
+) as Record<`${keyof typeof batchWhere}/${Selection}`, { name: string; text: string }>;
 
 type PageRow = BatchRow & StatusCountsRow & { selected: number | null; items: ItemJson[] };
 
 /** One of the merchant's batches with one page of its items, or undefined when no batch of the merchant matches every given key. */
 export async function retrieveBatchPage(db: Queryable, merchantId: bigint, key: BatchKey, page: ItemsPage): Promise<BatchPage | undefined> {
   if (key.requestId === undefined && key.externalId === undefined) throw new Error('a batch key needs requestId or externalId');
-  const statement = statements[key.requestId === undefined ? 'externalId' : key.externalId === undefined ? 'id' : 'both'];
-  const selective = page.filter !== undefined || page.statuses !== undefined;
-  const skip = page.page * page.size;
+  const by = key.requestId === undefined ? 'externalId' : key.externalId === undefined ? 'id' : 'both';
+  const selection: Selection = page.statuses !== undefined ? 'statuses' : (page.filter ?? 'all');
+  const statement = statements[`${by}/${selection}`];
   const result = await db.query<PageRow>(
     statement.text,
     [
       merchantId,
       key.requestId ?? null,
       key.externalId ?? null,
-      selective ? 0 : skip,
-      page.filter ?? null,
-      page.statuses ? textArrayLiteral(page.statuses) : null,
-      selective ? skip : 0,
+      page.page * page.size,
       page.size,
+      ...(selection === 'statuses' ? [page.filter ?? null, textArrayLiteral(page.statuses!)] : []),
     ],
     { prepareAs: statement.name },
   );

@@ -7,6 +7,7 @@ import type { Merchant } from '../merchants/merchants.ts';
 import type { Currency } from '../money.ts';
 import { commissionFor } from './commission.ts';
 import type { RequestFingerprint } from './fingerprint.ts';
+import { recordInvalidItems } from './invalid-items.ts';
 import { copyLine, InsertRows, itemColumns } from './item-rows.ts';
 import type { CheckedBatch } from './validate-item.ts';
 
@@ -52,6 +53,7 @@ export async function initBatchIn(tx: Tx, input: InitBatchInput): Promise<InitBa
   // The only place items are written: under the batch row this transaction has just inserted,
   // which is what lets items go without a foreign key to batches (migration 005).
   await insertItems(tx, requestId, input, totals.commissions);
+  await recordInvalidItems(tx, requestId, invalidSeqs(checked));
   await auditBatchCreated(tx, batch);
   return { kind: 'created', requestId };
 }
@@ -117,6 +119,14 @@ export async function existingOutcome(tx: Tx, merchantId: bigint, externalId: st
   if (!row) throw new Error(`batch (${merchantId}, ${externalId}) conflicted on insert but cannot be read`);
   const same = row.fingerprint === fingerprint.value || (fingerprint.legacy !== undefined && row.fingerprint === fingerprint.legacy);
   return same ? { kind: 'replayed', requestId: row.id } : { kind: 'conflict' };
+}
+
+function invalidSeqs(checked: CheckedBatch): number[] {
+  const seqs: number[] = [];
+  checked.items.forEach((item, seq) => {
+    if (!item.valid) seqs.push(seq);
+  });
+  return seqs;
 }
 
 /** Σ amount and Σ commission of the valid items, and each valid item's commission (0 for invalid ones). */

@@ -7,6 +7,7 @@ import type { Currency } from '../money.ts';
 import { commissionFor } from './commission.ts';
 import type { RequestFingerprint } from './fingerprint.ts';
 import { auditBatchCreated, type BatchRow, claimBatchRow, copyPieceRows, existingOutcome, type InitBatchOutcome } from './init-batch.ts';
+import { recordInvalidItems } from './invalid-items.ts';
 import { copyLine, itemColumns } from './item-rows.ts';
 import { type ItemReason, newBatchContext, validateItem } from './validate-item.ts';
 
@@ -51,6 +52,8 @@ class Intake {
   readonly batchId = randomUUID();
   readonly context = newBatchContext();
   readonly invalid: InvalidEntry[] = [];
+  /** The invalid items' seqs, ascending. */
+  readonly invalidSeqs: number[] = [];
   /** Seqs of rows written before any item named a valid currency, with the currency the batch has when none does. */
   readonly provisional: number[] = [];
   /** Items validated and given a row. */
@@ -99,6 +102,7 @@ class Intake {
       this.commission += fee;
     } else {
       this.invalid.push({ externalId: checked.item.itemExternalId, reasons: checked.reasons });
+      this.invalidSeqs.push(seq);
       if (checked.item.currency === null && this.context.currency === undefined) this.provisional.push(seq);
     }
     return copyLine(this.batchId, seq, checked, fee, this.currency);
@@ -269,7 +273,7 @@ async function* chunkPieces(intake: Intake, feed: ItemFeed, text: CopyText, room
   yield* text.all();
 }
 
-/** After the items: the batch row (or the batch already there), the currency of provisional rows, the audit event. */
+/** After the items: the batch row (or the batch already there), the currency of provisional rows, the list of invalid items, the audit event. */
 async function finish(tx: Tx, intake: Intake, input: StreamedInitInput, settled: SettledRequest): Promise<InitBatchOutcome> {
   const batch: BatchRow = {
     requestId: intake.batchId,
@@ -293,6 +297,7 @@ async function finish(tx: Tx, intake: Intake, input: StreamedInitInput, settled:
     const fixed = await tx.query('update items set currency = $3 where batch_id = $1 and seq = any($2::int[])', [intake.batchId, intake.provisional, intake.currency]);
     if (fixed.rowCount !== intake.provisional.length) throw new Error(`set the currency of ${fixed.rowCount} of ${intake.provisional.length} items of batch ${intake.batchId}`);
   }
+  await recordInvalidItems(tx, intake.batchId, intake.invalidSeqs);
   await auditBatchCreated(tx, batch);
   return { kind: 'created', requestId: intake.batchId };
 }

@@ -1,6 +1,7 @@
 import { textArrayLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/port.ts';
 import type { Currency } from '../money.ts';
+import { kindPageSql } from './invalid-items.ts';
 import { itemStatuses, type BatchStatus, type ItemStatus, type RecipientType } from './statuses.ts';
 
 /**
@@ -213,17 +214,25 @@ export async function itemTotal(db: Queryable, batch: BatchRecord, selection: It
  * One page of a merchant's batch's items in submission order. Walks the (batch_id, seq) index; the
  * join on batches keeps the merchant scope even if a caller passes a foreign batch id. Unfiltered
  * pages start at a seq (seqs are 0..itemCount-1), so the last page of a 100,000-item batch costs
- * what the first does; a filtered page still skips with OFFSET (no index names the status: items
- * change status while they are paid, and an index on it would cost every such update its HOT path).
+ * what the first does; so does a page of one kind (invalid-items.ts). A page by status still skips
+ * with OFFSET (no index names the status: items change status while they are paid, and an index on
+ * it would cost every such update its HOT path).
  */
 export async function merchantItemsPage(db: Queryable, merchantId: bigint, batchId: string, page: ItemsPage): Promise<ItemRecord[]> {
-  const selected = page.filter !== undefined || page.statuses !== undefined;
-  const where = `${page.filter ? filterSql[page.filter] : ''} ${page.statuses ? 'and i.status = any($5::text[])' : ''}`;
-  const window = selected ? `${where} order by i.seq limit $3 offset $4` : 'and i.seq >= $4 order by i.seq limit $3';
+  const skip = page.page * page.size;
+  if (page.statuses === undefined) {
+    const items = page.filter ? kindPageSql(page.filter, '$1', '$4', '$3') : 'select * from items i where i.batch_id = $1 and i.seq >= $4 order by i.seq limit $3';
+    const result = await db.query<ItemRow>(
+      `select ${itemColumns} from (${items}) i join batches b on b.id = i.batch_id where b.merchant_id = $2 order by i.seq`,
+      [batchId, merchantId, page.size, skip],
+    );
+    return result.rows.map(itemFromRow);
+  }
   const result = await db.query<ItemRow>(
     `select ${itemColumns} from items i join batches b on b.id = i.batch_id
-     where i.batch_id = $1 and b.merchant_id = $2 ${window}`,
-    [batchId, merchantId, page.size, page.page * page.size, ...(page.statuses ? [textArrayLiteral(page.statuses)] : [])],
+     where i.batch_id = $1 and b.merchant_id = $2 ${page.filter ? filterSql[page.filter] : ''} and i.status = any($5::text[])
+     order by i.seq limit $3 offset $4`,
+    [batchId, merchantId, page.size, skip, textArrayLiteral(page.statuses)],
   );
   return result.rows.map(itemFromRow);
 }
