@@ -140,6 +140,38 @@ export async function itemUpdateCounts(databaseEnv: Record<string, string>): Pro
   }
 }
 
+/** Where the server's write-ahead log is and how many checkpoints it has made (the whole server's: on a shared one, other databases' too). */
+export interface WalPosition {
+  bytes: number;
+  checkpointsRequested: number;
+  checkpointsTimed: number;
+}
+
+/** The server's WAL position and checkpoint counts; undefined on PGlite. Two of them apart say what a run wrote (walBetween). */
+export async function walPosition(databaseEnv: Record<string, string>): Promise<WalPosition | undefined> {
+  if (!databaseEnv.DATABASE_URL) return undefined;
+  const client = new pg.Client({ connectionString: databaseEnv.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ bytes: string; requested: string; timed: string }>(
+      `select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint as bytes, checkpoints_req as requested, checkpoints_timed as timed from pg_stat_bgwriter`,
+    );
+    return { bytes: Number(rows[0].bytes), checkpointsRequested: Number(rows[0].requested), checkpointsTimed: Number(rows[0].timed) };
+  } finally {
+    await client.end();
+  }
+}
+
+/** What the server wrote between two positions: WAL in MB and the checkpoints it made. */
+export function walBetween(before: WalPosition | undefined, after: WalPosition | undefined): { walMB: number; checkpointsRequested: number; checkpointsTimed: number } | undefined {
+  if (!before || !after) return undefined;
+  return {
+    walMB: (after.bytes - before.bytes) / 2 ** 20,
+    checkpointsRequested: after.checkpointsRequested - before.checkpointsRequested,
+    checkpointsTimed: after.checkpointsTimed - before.checkpointsTimed,
+  };
+}
+
 async function adminQuery(postgresUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();

@@ -23,6 +23,9 @@
  *   --timeout 600               seconds one run may take before it is stopped and reported as such
  *   --no-verify                 skip the audit-chain verification after a settle run
  *   --json <file>               also write every run as JSON
+ *   --pg-private <settings>     run the PostgreSQL cases on a server of the bench's own instead of the shared
+ *                               one: initdb's defaults (fsync on) plus <settings>, `name=value,…`, or `defaults`
+ *                               for none (Debian's binaries, run as the postgres user; removed afterwards)
  */
 
 export interface SettleCase {
@@ -51,6 +54,8 @@ export interface BenchOptions {
   verify: boolean;
   json?: string;
   postgresUrl: string;
+  /** Settings of a PostgreSQL server the bench starts for itself (--pg-private); undefined: the shared server at postgresUrl. */
+  privatePostgres?: Record<string, string>;
   rabbitmqUrl: string;
   /** Worker loops per process (MASSPAYOUT_WORKER_CONCURRENCY); undefined: the service's default. */
   loops?: number;
@@ -94,12 +99,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     console.log('usage: npm run bench -- [--only ingest,settle,iso20022,webhooks,reads] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
       '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--iso-size 100000] [--iso-cases postgres:1w]\n' +
       '  [--reads-items 1000000] [--reads-stored 10000000] [--reads-db postgres] [--reads-requests 2000] [--reads-clients 50] [--reads-seconds 10]\n' +
-      '  [--webhook-cases pglite,postgres:1w] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]');
+      '  [--webhook-cases pglite,postgres:1w] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]\n' +
+      '  [--pg-private defaults|name=value,…]');
     process.exit(0);
   }
   const known = new Set([
     'only', 'sizes', 'db', 'settle-size', 'settle-cases', 'iso-size', 'iso-cases', 'webhook-cases', 'runs', 'timeout', 'json', 'loops',
-    'reads-items', 'reads-stored', 'reads-db', 'reads-requests', 'reads-clients', 'reads-seconds',
+    'reads-items', 'reads-stored', 'reads-db', 'reads-requests', 'reads-clients', 'reads-seconds', 'pg-private',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}`);
   const pick = (flag: string, envName: string, fallback?: string) => flags.get(flag) ?? env[envName] ?? fallback;
@@ -148,6 +154,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     verify: !switches.has('no-verify') && env.BENCH_VERIFY !== '0',
     json: pick('json', 'BENCH_JSON'),
     postgresUrl: env.BENCH_POSTGRES_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    privatePostgres: serverSettings(pick('pg-private', 'BENCH_PG_PRIVATE')),
     rabbitmqUrl: env.BENCH_QUEUE_URL ?? env.QUEUE_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     loops: loopsText === undefined ? undefined : positiveInt('--loops', loopsText),
   };
@@ -177,6 +184,19 @@ export function parseCase(text: string): SettleCase {
   if (found.workerProcesses > 8) throw new Error(`settle case "${text}": at most 8 worker processes`);
   if (found.merchants < 1 || found.merchants > 16) throw new Error(`settle case "${text}": 1 to 16 merchants`);
   return found;
+}
+
+/** `shared_buffers=2GB,max_wal_size=8GB` (or `defaults`: none) as settings; undefined stays undefined. */
+function serverSettings(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === 'defaults') return {};
+  return Object.fromEntries(
+    list(text).map((pair) => {
+      const match = /^([a-z_]+)=([A-Za-z0-9._-]+)$/.exec(pair);
+      if (!match) throw new Error(`--pg-private: "${pair}" is not name=value`);
+      return [match[1], match[2]];
+    }),
+  );
 }
 
 function list(text: string): string[] {

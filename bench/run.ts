@@ -12,6 +12,7 @@ import { readsRun, type ReadsRun } from './reads.ts';
 import { readsTable } from './reads-report.ts';
 import { ingestTable, isoTable, settleTable, webhookTable } from './report.ts';
 import { settleRun, type SettleRun } from './settle.ts';
+import { type PrivatePostgres, startPrivatePostgres } from '../test/support/private-postgres.ts';
 
 /**
  * `npm run bench -- …` (a benchmark, not a test: see options.ts for the flags). Every run starts its
@@ -38,10 +39,15 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 process.on('exit', killAllNow);
 
+/** The PostgreSQL server of the bench's own (--pg-private), while it runs. */
+let privateServer: PrivatePostgres | undefined;
+
 async function cleanUp(): Promise<void> {
   await stopAll();
   await dropAll();
   closeClients();
+  await privateServer?.destroy();
+  privateServer = undefined;
 }
 
 /** One run under the run's deadline: past it the run is abandoned (its processes and database go in cleanUp). */
@@ -72,6 +78,13 @@ async function bounded<T>(label: string, work: () => Promise<T>): Promise<T | un
 
 async function main(): Promise<void> {
   console.log(`masspayout bench: ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${loadAverage()}`);
+  if (options.privatePostgres) {
+    // max_connections: serve's two pools and up to 8 worker processes' (the shared server has 100 too).
+    const settings = { max_connections: '100', ...options.privatePostgres };
+    privateServer = await startPrivatePostgres({ fsync: true, settings });
+    options.postgresUrl = privateServer.url;
+    console.log(`PostgreSQL: a server of the bench's own, initdb's defaults and ${Object.entries(settings).map(([name, value]) => `${name}=${value}`).join(', ')}`);
+  }
   if (options.only.has('ingest')) {
     for (const db of options.dbs) {
       for (const size of options.sizes) {
@@ -102,6 +115,7 @@ async function main(): Promise<void> {
           const cpu = [result.serveCpuSeconds, ...result.workerCpuSeconds].reduce((a, b) => a + b, 0);
           console.log(
             `  ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} items/s (${(result.settleMs / 1000).toFixed(2)} s auth → final; CPU node ${cpu.toFixed(1)} s + pg ${result.databaseCpuSeconds.toFixed(1)} s), ` +
+              `${result.wal ? `server WAL ${Math.round(result.wal.walMB).toLocaleString('en-US')} MB, checkpoints ${result.wal.checkpointsRequested} requested + ${result.wal.checkpointsTimed} timed, ` : ''}` +
               `books balanced, audit ${result.auditVerified === true ? 'verified' : 'not verified'}, load ${result.load1}`,
           );
         }

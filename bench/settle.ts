@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseMinor } from '../src/money.ts';
 import { commissionFor } from '../src/payouts/commission.ts';
 import { expectStatus, expectSuccess, type MerchantKeys, type ServiceClient } from './client.ts';
-import { itemUpdateCounts } from './databases.ts';
+import { itemUpdateCounts, walBetween, walPosition } from './databases.ts';
 import { deploy } from './deployment.ts';
 import { benchMembers, generateBatch, type GeneratedBatch } from './items.ts';
 import { loadAverage } from './load.ts';
@@ -43,6 +43,8 @@ export interface SettleRun {
   load1: number;
   /** The items' row updates and how many of them were HOT (PostgreSQL only). */
   itemUpdates?: { updates: number; hot: number };
+  /** The server's WAL written and checkpoints made from auth to final (PostgreSQL only; the whole server's). */
+  wal?: { walMB: number; checkpointsRequested: number; checkpointsTimed: number };
   /** With `webhooks`: one endpoint per merchant subscribed to every event, and how its deliveries went. */
   webhooks?: { deliveries: number; items: number; lagP50Ms: number; lagP99Ms: number; lastArrivalAfterFinalMs: number; repeats: number; badSignatures: number };
 }
@@ -106,7 +108,8 @@ export async function settleRun(options: {
     const batches: { merchant: MerchantKeys; batch: ReturnType<typeof generateBatch>; requestId: string }[] = [];
     for (const [i, share] of shares.entries()) {
       const merchant = await client.createMerchant(benchCommission);
-      await client.deposit(merchant, '1000000000');
+      // Enough for every item at its largest (5,000.00 and its commission): 1,000,000 items need ~5 billion.
+      await client.deposit(merchant, String(Math.max(1_000_000_000, share * 6_000)));
       if (receiver) {
         const endpoint = expectStatus(await client.admin('POST', `/admin/v1/merchants/${merchant.merchantId}/webhooks`, { url: receiver.url }), 201, 'webhook endpoint').json;
         receiver.secret = endpoint.secret;
@@ -119,6 +122,7 @@ export async function settleRun(options: {
     }
 
     const before = await deployment.usage();
+    const walBefore = await walPosition(deployment.databaseEnv);
     const load1 = loadAverage();
     const authStart = Date.now();
     await Promise.all(
@@ -129,6 +133,7 @@ export async function settleRun(options: {
     const authMs = Date.now() - authStart;
     const finals = await Promise.all(batches.map(({ merchant, requestId }) => waitFinal(client, merchant, requestId, deadline, deployment.serve.tail)));
     const after = await deployment.usage();
+    const wal = walBetween(walBefore, await walPosition(deployment.databaseEnv));
     const settleMs = Math.max(...finals.map((final) => Date.parse(final.completedDate))) - authStart;
     const validItems = batches.reduce((sum, { batch }) => sum + batch.valid, 0);
     const webhooks = receiver ? await awaitDeliveries(receiver, batches.length, validItems, deadline, Math.max(...finals.map((final) => Date.parse(final.completedDate)))) : undefined;
@@ -158,6 +163,7 @@ export async function settleRun(options: {
       databaseCpuSeconds: after.databaseCpuSeconds - before.databaseCpuSeconds,
       load1,
       itemUpdates,
+      wal,
       webhooks,
     };
   } finally {

@@ -24,7 +24,8 @@ export function canRunAsPostgres(): boolean {
 
 /**
  * A PostgreSQL server of the test's own, in a temp dir on a free port: one the test may stop and
- * start (the machine's shared server must never be restarted under other tests).
+ * start (the machine's shared server must never be restarted under other tests). The bench starts
+ * one too, to measure server settings (`--pg-private`): with `fsync` on, as a production server runs.
  */
 export interface PrivatePostgres {
   url: string;
@@ -33,7 +34,14 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export interface PrivatePostgresOptions {
+  /** Server settings on top of initdb's defaults (`-c name=value`), e.g. { shared_buffers: '2GB' }. */
+  settings?: Record<string, string>;
+  /** Off by default: a test's server may lose its data in a crash of the machine, and is faster for it. */
+  fsync?: boolean;
+}
+
+export async function startPrivatePostgres(startOptions: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql');
   const dir = await mkdtemp(path.join(tmpdir(), 'masspayout-pg-'));
@@ -44,7 +52,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const asPostgres = (tool: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { cwd: dir });
   await asPostgres('initdb', ['-D', pgdata, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const settings = { listen_addresses: '127.0.0.1', fsync: startOptions.fsync ? 'on' : 'off', max_connections: '50', ...startOptions.settings };
+  const options = [`-p ${port} -k ${dir}`, ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)].join(' ');
   const start = async () => void (await asPostgres('pg_ctl', ['-D', pgdata, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']));
   const stop = async () => void (await asPostgres('pg_ctl', ['-D', pgdata, '-m', 'fast', '-w', '-t', '60', 'stop']));
   await start();
