@@ -38,10 +38,10 @@ const batchWhere = {
 const byStatus = `($6::text is null or (i.status = 'INVALID') = ($6::text = 'INVALID')) and i.status = any($7::text[])`;
 
 /**
- * The page's items (every column of `items i`), at most $5, by how the page selects them: all items from seq
- * $4 (seqs are 0..itemCount-1, so the last page of a million costs what the first does); one kind,
- * $4 of it skipped, found by index (invalid-items.ts); or by status, $4 selected items skipped in seq
- * order (no index names the status: see invalid-items.ts).
+ * The page's items (every column of `items i`), at most $5, by how the page selects them: all
+ * items from seq $4 (seqs are 0..itemCount-1, so the last page of a million costs what the first
+ * does); one kind, $4 of it skipped, found by index (invalid-items.ts); or by status, $4 selected
+ * items skipped in seq order (no index names the status: see invalid-items.ts).
  */
 const pageItems = {
   all: `select * from items i where i.batch_id = b.id and i.seq >= $4 order by i.seq limit $5`,

@@ -121,6 +121,7 @@ export async function existingOutcome(tx: Tx, merchantId: bigint, externalId: st
   return same ? { kind: 'replayed', requestId: row.id } : { kind: 'conflict' };
 }
 
+/** The seqs of the batch's invalid items, ascending (recordInvalidItems lists them). */
 function invalidSeqs(checked: CheckedBatch): number[] {
   const seqs: number[] = [];
   checked.items.forEach((item, seq) => {
