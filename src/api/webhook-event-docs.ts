@@ -78,7 +78,7 @@ export const webhookEventSchemas = {
   WebhookItemsSettled: envelope(
     { type: 'string', enum: [itemsSettledType] },
     { type: 'object', required: ['requestId', 'externalId', 'currency', 'items', 'sequence'], properties: { ...ref, currency: { type: 'string' }, items: { type: 'array', maxItems: 1000, items: item } } },
-    "Item outcomes of one settlement: its paid items in one event, its refunds in another (up to 1,000 items each; an endpoint with itemEvents 'each' gets one event per item instead): each item carries its own type.",
+    "Item outcomes of one settlement, paid and refunded alike, in one event (up to 1,000 items; an endpoint with itemEvents 'each' gets one event per item instead): each item carries its own type.",
     { type: itemsSettledType, timestamp, data: { ...batchRef, currency: 'TRY', items: [paidItem], sequence: 2 } },
   ),
   WebhookItemEvent: envelope(

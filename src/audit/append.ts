@@ -1,4 +1,5 @@
 import type { Tx } from '../db/port.ts';
+import { runStep, type Step } from '../db/steps.ts';
 import { canonicalJson, canonicalPrefixer, eventHashAt, genesisHash } from './canonical.ts';
 import type { SealedEvents } from './seal.ts';
 
@@ -32,13 +33,23 @@ export interface ChainHead {
  * statement: the upsert's no-op update is what locks an existing head.
  */
 export async function lockChainHead(tx: Tx, chainId: bigint): Promise<ChainHead> {
-  const head = await tx.query<{ last_seq: bigint; last_hash: string }>(
-    `insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2)
-     on conflict (chain_id) do update set last_seq = audit_heads.last_seq
-     returning last_seq, last_hash`,
-    [chainId, genesisHash],
-  );
-  return { seq: head.rows[0].last_seq, hash: head.rows[0].last_hash };
+  return runStep(tx, lockChainHeadStep(chainId));
+}
+
+/** lockChainHead as a step of a longer round trip (db/steps.ts): the last one, the head being the last lock. */
+export function lockChainHeadStep(chainId: bigint): Step<ChainHead> {
+  return {
+    statement: {
+      sql: `insert into audit_heads (chain_id, last_seq, last_hash) values ($1, 0, $2)
+            on conflict (chain_id) do update set last_seq = audit_heads.last_seq
+            returning last_seq, last_hash`,
+      params: [chainId, genesisHash],
+    },
+    read(head) {
+      const row = head.rows[0] as { last_seq: bigint; last_hash: string };
+      return { seq: row.last_seq, hash: row.last_hash };
+    },
+  };
 }
 
 /** The chain's head as committed now, without a lock (genesis when the chain has none yet): a guess to hash against. */

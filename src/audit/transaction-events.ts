@@ -1,5 +1,6 @@
 import type { Tx } from '../db/port.ts';
-import { joinPrepared, lockChainHead, prepareEvents, readChainHead, sealPrepared, type AuditContext, type AuditInput, type ChainHead, type PreparedEvents } from './append.ts';
+import type { Step } from '../db/steps.ts';
+import { joinPrepared, lockChainHead, lockChainHeadStep, prepareEvents, readChainHead, sealPrepared, type AuditContext, type AuditInput, type ChainHead, type PreparedEvents } from './append.ts';
 import { sealUniform, type UniformEvents } from './append-uniform.ts';
 import { insertSealed, type SealedEvents } from './seal.ts';
 
@@ -20,13 +21,6 @@ export interface OutboundEvent {
 export type OutboundWriter = (tx: Tx, events: readonly OutboundEvent[]) => Promise<void>;
 
 type Group = PreparedEvents | UniformEvents;
-
-/** Where a collector stood; rollbackTo forgets what was recorded after it (a rolled-back savepoint). */
-export interface EventsMark {
-  /** The groups as they were (a later one-off event may have been joined into the last). */
-  readonly groups: readonly Group[];
-  readonly outbound: number;
-}
 
 /**
  * The events of one transaction, collected as it goes and written once, as its last step: outbound
@@ -90,22 +84,26 @@ export class TransactionEvents {
     this.last = statement;
   }
 
-  mark(): EventsMark {
-    return { groups: [...this.groups], outbound: this.outboundEvents.length };
+  /** The step that locks this transaction's audit head, for a caller that takes it with its other locks (write's `lockedHead`). */
+  headStep(): Step<ChainHead> {
+    return lockChainHeadStep(this.context.chainId);
   }
 
-  rollbackTo(mark: EventsMark): void {
-    this.open();
-    this.groups.splice(0, this.groups.length, ...mark.groups);
-    this.outboundEvents.length = mark.outbound;
-  }
-
-  /** Writes everything collected, once; the caller commits right after. */
-  async write(tx: Tx): Promise<void> {
+  /**
+   * Writes everything collected, once; the caller commits right after. `lockedHead` is the head as
+   * the caller's headStep locked it, as the last of its locks: then the outbound writer must have
+   * nothing left to write here (no statement may follow the head's lock but the events' own).
+   */
+  async write(tx: Tx, lockedHead?: ChainHead): Promise<void> {
     this.open();
     this.written = true;
     if (this.outboundEvents.length > 0 && this.writeOutbound) await this.writeOutbound(tx, this.outboundEvents);
     const { chainId } = this.context;
+    if (lockedHead) {
+      if (this.last) throw new Error('audit: a transaction with a last statement locks its head itself');
+      if (this.groups.length > 0) await insertSealed(tx, chainId, this.seal(lockedHead));
+      return;
+    }
     if (this.groups.length === 0) {
       await this.last?.();
       return;

@@ -16,8 +16,22 @@ export interface QueryOptions {
   prepareAs?: string;
 }
 
+/** One parameterised statement, for queryAll. */
+export interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+}
+
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
+  /**
+   * Runs these statements in this order as ONE round trip to a server, and resolves to their results.
+   * The first one that fails rejects, and the ones after it do not run (in a transaction: it is
+   * aborted, as by any failed statement). For a transaction's steps under locks others wait for,
+   * which then never wait for this process between two statements. Only a transaction handle of
+   * the server adapter has it; db/steps.ts runs the statements one by one elsewhere.
+   */
+  queryAll?(statements: readonly Statement[]): Promise<QueryResult<Record<string, unknown>>[]>;
   /**
    * COPY `table (columns)` FROM `rows`: pieces in COPY's text format (src/db/copy-text.ts), taken one
    * at a time, so that a server can copy a piece while the next is made (or arrives: `rows` may be

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { parse as parseArray } from 'postgres-array';
 import { limits } from '../limits.ts';
+import { inlineParameters } from './inline-parameters.ts';
 import type { Db, QueryOptions, QueryResult, Tx } from './port.ts';
 import { classifyDatabaseError } from './unavailable.ts';
 
@@ -57,6 +58,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   // is made only when the socket has room for it, so the server copies while the next one is made.
   const wrapClient = (client: pg.PoolClient): Tx => ({
     ...wrap(client),
+    // One simple query of several statements: the server runs them one after another and stops at
+    // the first error, answering once for all of them.
+    async queryAll(statements) {
+      if (statements.length === 0) return [];
+      const result: pg.QueryResult | pg.QueryResult[] = await client.query(statements.map(inlineParameters).join(';\n')).catch(classifyDatabaseError);
+      return (Array.isArray(result) ? result : [result]).map((r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 }));
+    },
     async copyFrom(table, columns, rows) {
       const stream = client.query(copyFromStdin(`copy ${table} (${columns.join(', ')}) from stdin`));
       try {

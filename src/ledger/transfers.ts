@@ -3,6 +3,7 @@ import type { AuditInput } from '../audit/append.ts';
 import type { TransactionEvents } from '../audit/transaction-events.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
 import type { Tx } from '../db/port.ts';
+import { noStep, runStep, type Step } from '../db/steps.ts';
 import type { Currency } from '../money.ts';
 
 export const transferKinds = ['deposit', 'reserve', 'payout', 'commission', 'release', 'return'] as const;
@@ -108,14 +109,47 @@ export async function recordTransfers(tx: Tx, transfers: readonly PlannedTransfe
  * violates its CHECK and fails the statement.
  */
 export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]): Promise<void> {
-  if (posted.length === 0) return;
+  await runStep(tx, applyTransfersStep(posted));
+}
+
+/** applyTransfers as a step of a longer round trip (db/steps.ts). */
+export function applyTransfersStep(posted: readonly PostedTransfer[]): Step<void> {
+  if (posted.length === 0) return noStep(undefined);
   const deltas = netDeltas(posted);
   const ids = [...deltas.keys()];
-  const applied = await tx.query(
-    'update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id',
-    [ids, ids.map((id) => deltas.get(id)!)],
-  );
-  if (applied.rowCount !== ids.length) throw new Error(`ledger: applied to ${applied.rowCount} of ${ids.length} accounts`);
+  return {
+    statement: {
+      sql: 'update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id',
+      params: [int8ArrayLiteral(ids), int8ArrayLiteral(ids.map((id) => deltas.get(id)!))],
+    },
+    read(applied) {
+      if (applied.rowCount !== ids.length) throw new Error(`ledger: applied to ${applied.rowCount} of ${ids.length} accounts`);
+    },
+  };
+}
+
+/**
+ * Applies these transfers only if no account would go below zero (the accounts' CHECK, which the
+ * deposits account is exempt from), all of them or none: the step says which. For postings whose cover is not certain (a settlement's releases, which the reserved
+ * account covers unless the books are already wrong); the CHECK stays the backstop of every other.
+ */
+export function applyIfCoveredStep(posted: readonly PostedTransfer[]): Step<boolean> {
+  if (posted.length === 0) return noStep(true);
+  const deltas = netDeltas(posted);
+  const ids = [...deltas.keys()];
+  return {
+    statement: {
+      sql: `update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta)
+            where a.id = d.id and not exists (
+              select 1 from accounts b join unnest($1::int8[], $2::int8[]) as e(id, delta) on b.id = e.id where b.kind <> 'deposits' and b.balance + e.delta < 0)`,
+      params: [int8ArrayLiteral(ids), int8ArrayLiteral(ids.map((id) => deltas.get(id)!))],
+    },
+    read(applied) {
+      if (applied.rowCount === ids.length) return true;
+      if (applied.rowCount === 0) return false;
+      throw new Error(`ledger: applied to ${applied.rowCount} of ${ids.length} accounts`);
+    },
+  };
 }
 
 /**
@@ -126,20 +160,27 @@ export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]):
  * currency of each transfer it is part of. Returns the accounts' balances by id.
  */
 export async function lockAccounts(tx: Tx, transfers: readonly Pick<PlannedTransfer, 'debitAccountId' | 'creditAccountId' | 'currency'>[]): Promise<Map<bigint, bigint>> {
+  return runStep(tx, lockAccountsStep(transfers));
+}
+
+/** lockAccounts as a step of a longer round trip (db/steps.ts). */
+export function lockAccountsStep(transfers: readonly Pick<PlannedTransfer, 'debitAccountId' | 'creditAccountId' | 'currency'>[]): Step<Map<bigint, bigint>> {
   const ids = [...new Set(transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (ids.length === 0) return new Map();
-  const locked = await tx.query<{ id: bigint; currency: Currency; balance: bigint }>(
-    'select id, currency, balance from accounts where id = any($1::int8[]) order by id for no key update',
-    [ids],
-  );
-  if (locked.rowCount !== ids.length) throw new Error(`ledger: ${ids.length - locked.rowCount} of accounts ${ids.join(', ')} do not exist`);
-  const currencyOf = new Map(locked.rows.map((row) => [row.id, row.currency]));
-  for (const t of transfers) {
-    if (currencyOf.get(t.debitAccountId) !== t.currency || currencyOf.get(t.creditAccountId) !== t.currency) {
-      throw new Error(`ledger: a ${t.currency} transfer between accounts ${t.debitAccountId} (${currencyOf.get(t.debitAccountId)}) and ${t.creditAccountId} (${currencyOf.get(t.creditAccountId)})`);
-    }
-  }
-  return new Map(locked.rows.map((row) => [row.id, row.balance]));
+  if (ids.length === 0) return noStep(new Map());
+  return {
+    statement: { sql: 'select id, currency, balance from accounts where id = any($1::int8[]) order by id for no key update', params: [int8ArrayLiteral(ids)] },
+    read(result) {
+      const locked = result.rows as { id: bigint; currency: Currency; balance: bigint }[];
+      if (locked.length !== ids.length) throw new Error(`ledger: ${ids.length - locked.length} of accounts ${ids.join(', ')} do not exist`);
+      const currencyOf = new Map(locked.map((row) => [row.id, row.currency]));
+      for (const t of transfers) {
+        if (currencyOf.get(t.debitAccountId) !== t.currency || currencyOf.get(t.creditAccountId) !== t.currency) {
+          throw new Error(`ledger: a ${t.currency} transfer between accounts ${t.debitAccountId} (${currencyOf.get(t.debitAccountId)}) and ${t.creditAccountId} (${currencyOf.get(t.creditAccountId)})`);
+        }
+      }
+      return new Map(locked.map((row) => [row.id, row.balance]));
+    },
+  };
 }
 
 /** One `ledger.transfer` audit event per posted transfer. */

@@ -1,5 +1,6 @@
 import type { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Tx } from '../db/port.ts';
+import type { Step } from '../db/steps.ts';
 import type { BatchStatus } from './statuses.ts';
 import { batchMoves, type BatchMoveName } from './transitions.ts';
 
@@ -49,11 +50,15 @@ export async function moveBatch(
   return true;
 }
 
-/** A settlement's lock on its batch, taken before accounts and the audit head (the lock order). */
-export async function lockBatchRow(tx: Tx, batchId: string): Promise<BatchStatus> {
-  const locked = await tx.query<{ status: BatchStatus }>('select status from batches where id = $1 for update', [batchId]);
-  if (locked.rowCount !== 1) throw new Error(`batch ${batchId} does not exist`);
-  return locked.rows[0].status;
+/** A settlement's lock on its batch, taken before accounts and the audit head (the lock order); reads its status. */
+export function lockBatchRowStep(batchId: string): Step<BatchStatus> {
+  return {
+    statement: { sql: 'select status from batches where id = $1 for update', params: [batchId] },
+    read(locked) {
+      if (locked.rowCount !== 1) throw new Error(`batch ${batchId} does not exist`);
+      return locked.rows[0].status as BatchStatus;
+    },
+  };
 }
 
 /** What one settlement adds to its batch's counters. */
@@ -68,37 +73,58 @@ export interface BatchProgress {
   paidCommission: bigint;
 }
 
+/** The batch as a settlement left it. */
+export interface BatchAdvance {
+  status: BatchStatus;
+  openCount: number;
+  totalSuccessfulAmount: bigint;
+  totalCommissionAmount: bigint;
+}
+
 /**
  * The batch's counters, and its final state once no valid item is open: COMPLETED if anything was
  * paid, FAIL if every item failed (and so got its money back). Guarded: a batch already final, or
  * whose open_count would go negative, is a broken invariant and fails the transaction. The caller
- * holds the batch row (lockBatchRow) and says what status it saw there.
+ * holds the batch row (lockBatchRowStep), then records what it did (recordAdvance).
  */
-export async function advanceBatch(tx: Tx, events: TransactionEvents, batch: BatchKey, was: BatchStatus, progress: BatchProgress): Promise<'COMPLETED' | 'FAIL' | undefined> {
+export function advanceBatchStep(batch: BatchKey, progress: BatchProgress): Step<BatchAdvance> {
+  return {
+    statement: {
+      sql: `update batches set
+         open_count = open_count - $2,
+         success_count = success_count + $5,
+         refunded_count = refunded_count + $6,
+         refund_failed_count = refund_failed_count + $7,
+         total_successful_amount = total_successful_amount + $3,
+         total_commission_amount = total_commission_amount + $4,
+         status = case when open_count - $2 > 0 then status
+                       when total_successful_amount + $3 > 0 then $8 else $9 end,
+         completed_at = case when open_count - $2 = 0 then now() else completed_at end
+       where id = $1 and status = any($10::text[]) and open_count >= $2
+       returning status, open_count, total_successful_amount, total_commission_amount`,
+      params: [batch.id, progress.finished, progress.paidAmount, progress.paidCommission, progress.paid, progress.refunded, progress.refundFailed,
+        batchMoves.complete.to, batchMoves.fail.to, batchMoves.complete.from],
+    },
+    read(updated) {
+      if (updated.rowCount !== 1) throw new Error(`batch ${batch.id} cannot take ${progress.finished} finished items (final already, or open_count too low)`);
+      const row = updated.rows[0] as { status: BatchStatus; open_count: number; total_successful_amount: bigint; total_commission_amount: bigint };
+      return { status: row.status, openCount: row.open_count, totalSuccessfulAmount: row.total_successful_amount, totalCommissionAmount: row.total_commission_amount };
+    },
+  };
+}
+
+/**
+ * Records a settlement's advance with the transaction's events: when it finished the batch, the
+ * `batch.status` move from `was` (the status the batch row lock read) and its outbound event.
+ * Returns the final status, if the batch has one now.
+ */
+export function recordAdvance(events: TransactionEvents, batch: BatchKey, was: BatchStatus, advanced: BatchAdvance): 'COMPLETED' | 'FAIL' | undefined {
   assertChain(events, batch);
-  const updated = await tx.query<{ status: BatchStatus; open_count: number; total_successful_amount: bigint; total_commission_amount: bigint }>(
-    `update batches set
-       open_count = open_count - $2,
-       success_count = success_count + $5,
-       refunded_count = refunded_count + $6,
-       refund_failed_count = refund_failed_count + $7,
-       total_successful_amount = total_successful_amount + $3,
-       total_commission_amount = total_commission_amount + $4,
-       status = case when open_count - $2 > 0 then status
-                     when total_successful_amount + $3 > 0 then $8 else $9 end,
-       completed_at = case when open_count - $2 = 0 then now() else completed_at end
-     where id = $1 and status = any($10::text[]) and open_count >= $2
-     returning status, open_count, total_successful_amount, total_commission_amount`,
-    [batch.id, progress.finished, progress.paidAmount, progress.paidCommission, progress.paid, progress.refunded, progress.refundFailed,
-      batchMoves.complete.to, batchMoves.fail.to, batchMoves.complete.from],
-  );
-  if (updated.rowCount !== 1) throw new Error(`batch ${batch.id} cannot take ${progress.finished} finished items (final already, or open_count too low)`);
-  const row = updated.rows[0];
-  if (row.open_count > 0) return undefined;
-  const status = row.status as 'COMPLETED' | 'FAIL';
+  if (advanced.openCount > 0) return undefined;
+  const status = advanced.status as 'COMPLETED' | 'FAIL';
   recordBatchMove(events, batch, was, status, {
-    totalSuccessfulAmount: row.total_successful_amount.toString(),
-    totalCommissionAmount: row.total_commission_amount.toString(),
+    totalSuccessfulAmount: advanced.totalSuccessfulAmount.toString(),
+    totalCommissionAmount: advanced.totalCommissionAmount.toString(),
   });
   return status;
 }

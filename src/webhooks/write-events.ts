@@ -34,19 +34,17 @@ interface EndpointRow {
  * locks, writes the deliveries of the items changed so far, unnumbered: reads the merchant's
  * endpoints and the batches' fixed fields, and INSERTs the bodies, their items' JSON built by the
  * database. `write`, the transaction's OutboundWriter, then does the rest: the deliveries of the
- * changes since (a batch's own event needs its counters as the transaction left them; a
- * settlement's refunds are decided under the locks), and the per-batch sequence numbers of all of
- * them, under the batch row lock so that they increase in commit order: an upsert, an UPDATE of the
- * prepared deliveries' numbers and the INSERT of the others. Building and storing a settlement's
- * 1,000 items' JSON under the locks held every other settlement of the merchant up ~40 ms.
+ * changes since (a batch's own event needs its counters as the transaction left them), and the
+ * per-batch sequence numbers of all of them, under the batch row lock so that they increase in
+ * commit order: an upsert, an UPDATE of the prepared deliveries' numbers and the INSERT of the
+ * others. Building and storing a settlement's 1,000 items' JSON under the locks held every other
+ * settlement of the merchant up ~40 ms.
  *
- * So a settlement's paid items and its refunded ones are two events: the paid ones written before
- * the locks, the refunds with them. `prepare` comes after the last change of the items it is given
- * in the transaction (their JSON is written as it is then), and the events it is given stay the
- * first of the transaction's (a rollback to a savepoint before them fails `write`). The endpoints
- * read in `prepare` are the ones the transaction's deliveries go to, as if all of it had run at that
- * moment (an endpoint added or disabled concurrently is a race either way; the dispatcher checks
- * the endpoint again when it sends).
+ * A settlement prepares after its last item change (paid and refunded items alike: their JSON is
+ * written as it is then), and the events it is given stay the first of the transaction's. The
+ * endpoints read in `prepare` are the ones the transaction's deliveries go to, as if all of it had
+ * run at that moment (an endpoint added or disabled concurrently is a race either way; the
+ * dispatcher checks the endpoint again when it sends).
  */
 export class WebhookOutbox {
   private readonly endpoints = new Map<bigint, EndpointRow[]>();
@@ -76,6 +74,15 @@ export class WebhookOutbox {
     this.prepared = { events: [...events], deliveries: rows };
   }
 
+  /**
+   * Whether `write` will write nothing for this merchant's changes: it has no active endpoint (read
+   * once per transaction, as `prepare` reads them). A settlement then takes the audit head with its
+   * other locks, no outbound statement coming after it.
+   */
+  async silentFor(tx: Tx, merchantId: bigint): Promise<boolean> {
+    return (await this.endpointsOf(tx, merchantId)).length === 0;
+  }
+
   /** The deliveries of these changes, unnumbered, merchant by merchant. */
   private async plan(tx: Tx, changes: readonly WebhookChange[]): Promise<DeliveryRow[]> {
     const rows: DeliveryRow[] = [];
@@ -103,12 +110,16 @@ export class WebhookOutbox {
 
   /** The merchant's active endpoints that subscribe to any of these changes; read once per transaction (one indexed query). */
   private async listening(tx: Tx, merchantId: bigint, changes: readonly WebhookChange[]): Promise<EndpointRow[]> {
+    return (await this.endpointsOf(tx, merchantId)).filter((e) => changes.some((c) => e.events.includes(c.type)));
+  }
+
+  private async endpointsOf(tx: Tx, merchantId: bigint): Promise<EndpointRow[]> {
     let endpoints = this.endpoints.get(merchantId);
     if (!endpoints) {
       endpoints = (await tx.query<EndpointRow>(`select id, events, item_events from webhook_endpoints where merchant_id = $1 and status = 'active' order by id`, [merchantId])).rows;
       this.endpoints.set(merchantId, endpoints);
     }
-    return endpoints.filter((e) => changes.some((c) => e.events.includes(c.type)));
+    return endpoints;
   }
 
   /** Reads the batches not held yet, or (`again`) every one of them. */

@@ -2,8 +2,9 @@ import type { Actor } from '../audit/append.ts';
 import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
-import { applyTransfers, lockAccounts, recordTransfers, transferSetEvent, type PlannedTransfer, type PostedTransfer } from '../ledger/transfers.ts';
-import { advanceBatch, lockBatchRow } from '../payouts/batch-transitions.ts';
+import { applyIfCoveredStep, applyTransfersStep, lockAccountsStep, recordTransfers, transferSetEvent, type PlannedTransfer, type PostedTransfer } from '../ledger/transfers.ts';
+import { advanceBatchStep, lockBatchRowStep, recordAdvance } from '../payouts/batch-transitions.ts';
+import { noStep, runSteps } from '../db/steps.ts';
 import { payItems, refundItems, scheduleChecks } from '../payouts/item-transitions.ts';
 import type { BatchRef } from './batch-refs.ts';
 import {
@@ -12,6 +13,7 @@ import {
   releaseTransfers,
   sortOutcomes,
   type ItemResult,
+  type SortedOutcomes,
   type PaidItem,
   type RejectedItem,
   type SettlementAccounts,
@@ -40,42 +42,25 @@ export interface SettleReport {
  * next status check finds the same outcome.
  *
  * Locks, in the one order every writer takes them (README "Architecture"): first what no other
- * settlement contends for (the items' own rows, the new transfers), then the batch row, the
- * accounts (all at once, ascending ids), and the merchant's audit head last, once, when the
- * transaction's events are written. The shared ones serialise the settlements of one merchant, so
- * they are taken as late as possible, after everything that can be done without them, the paid
- * items' webhook deliveries included (WebhookOutbox.prepare).
+ * settlement contends for (the items' own rows, the new transfers, the webhook deliveries), then the
+ * batch row, the accounts (all at once, ascending ids), and the merchant's audit head last, once,
+ * when the transaction's events are written. The shared ones serialise the settlements of one
+ * merchant, so everything that can be done without them is done before them, the refunds included:
+ * under them a settlement only applies its postings to the balances and moves the batch's counters.
+ *
+ * A refund is recorded on the assumption that the reserved account covers its release, which it
+ * does unless the books are already wrong. When it does not (applyIfCoveredStep applies nothing),
+ * the settlement is rolled back whole and made again with those items DEPOSIT_FAIL and their money
+ * left reserved, for an operator: two transactions in that rare case, and nothing but the
+ * postings' balances and the batch's counters under the locks in the common one. Any error is the
+ * settlement's as it is (a unique violation: a transfer posted twice; a lost connection; a
+ * deadlock): the items stay QUEUED and are settled again later, never DEPOSIT_FAIL by accident.
  */
 export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results: readonly ItemResult[], alert: (line: string) => void): Promise<SettleReport> {
   const sorted = sortOutcomes(results);
-  const settled = await db.transaction(async (tx) => {
-    const outbox = new WebhookOutbox();
-    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, outbox.write);
-
-    const paid = await payItems(tx, events, batch, sorted.paid);
-    const accounts = await settlementAccounts(tx, batch, paid);
-    const planned = payoutTransfers(paid, accounts);
-    const payouts = await recordTransfers(tx, planned);
-    // These items were QUEUED a moment ago: a payout already in the ledger would mean the item's
-    // state and the books disagree. Fail the transaction rather than settle on top of that.
-    if (payouts.length !== planned.length) throw new Error(`batch ${batch.id}: posted ${payouts.length} of ${planned.length} payout transfers`);
-    events.audit(transferSetEvent(payouts));
-    const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
-    // The paid items' webhook deliveries, written (numbered later) while nobody waits for this transaction.
-    await outbox.prepare(tx, events.outbound);
-
-    // Then the rows shared with every other writer of this merchant, held to the commit.
-    const was = await lockBatchRow(tx, batch.id);
-    const refundPlan = releaseTransfers(sorted.rejected, accounts);
-    await lockAccounts(tx, [...payouts, ...refundPlan]);
-    await applyTransfers(tx, payouts);
-    const refunds = await refundRejected(tx, events, batch, sorted.rejected, accounts);
-
-    const progress = batchProgress(paid, refunds.done.length, refunds.failed.length);
-    const batchStatus = progress.finished > 0 ? await advanceBatch(tx, events, batch, was, progress) : undefined;
-    await events.write(tx);
-    const report: SettleReport = { paid: paid.length, refunded: refunds.done.length, refundFailed: refunds.failed.length, unresolved: rescheduled.length, batchStatus };
-    return { report, refundFailed: refunds.failed };
+  const settled = await settleOnce(db, actor, batch, sorted, 'refund').catch((error: unknown) => {
+    if (!(error instanceof ReleaseNotCovered)) throw error;
+    return settleOnce(db, actor, batch, sorted, 'refundFailed');
   });
   // Only once committed: a rolled-back settlement leaves the items QUEUED, and nothing to alert about.
   if (settled.refundFailed.length > 0) {
@@ -85,6 +70,61 @@ export async function settleBatch(db: Db, actor: Actor, batch: BatchRef, results
     );
   }
   return settled.report;
+}
+
+/** The reserved account could not cover a settlement's releases: it is made again with them failed. */
+class ReleaseNotCovered extends Error {}
+
+async function settleOnce(db: Db, actor: Actor, batch: BatchRef, sorted: SortedOutcomes, refund: 'refund' | 'refundFailed'): Promise<{ report: SettleReport; refundFailed: RejectedItem[] }> {
+  return db.transaction(async (tx) => {
+    const outbox = new WebhookOutbox();
+    const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, outbox.write);
+
+    const paid = await payItems(tx, events, batch, sorted.paid);
+    const accounts = await settlementAccounts(tx, batch, paid);
+    const payouts = await postAll(tx, payoutTransfers(paid, accounts), `batch ${batch.id}: payout`);
+    events.audit(transferSetEvent(payouts));
+    const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
+    const refunded = await refundItems(tx, events, batch, sorted.rejected, refund);
+    const releases = refund === 'refund' ? await postAll(tx, releaseTransfers(refunded, accounts), `batch ${batch.id}: release`) : [];
+    events.audit(transferSetEvent(releases));
+    // The settled items' webhook deliveries, written (numbered later) while nobody waits for this transaction.
+    await outbox.prepare(tx, events.outbound);
+    const silent = await outbox.silentFor(tx, batch.merchantId);
+
+    // Then the rows shared with every other writer of this merchant, held to the commit: what is
+    // done under them goes to the server as one round trip, so no settlement waits for another to
+    // be given this process's event loop or a core between two of its statements.
+    const done = refund === 'refund' ? refunded : [];
+    const failed = refund === 'refundFailed' ? refunded : [];
+    const progress = batchProgress(paid, done.length, failed.length);
+    // The audit head comes with them when no webhook delivery is left to number or write (the
+    // merchant has no endpoint): those statements would otherwise come after it, the last lock.
+    const [was, , , covered, advanced, head] = await runSteps(tx, [
+      lockBatchRowStep(batch.id),
+      lockAccountsStep([...payouts, ...releaseTransfers(sorted.rejected, accounts)]),
+      applyTransfersStep(payouts),
+      applyIfCoveredStep(releases),
+      progress.finished > 0 ? advanceBatchStep(batch, progress) : noStep(undefined),
+      silent ? events.headStep() : noStep(undefined),
+    ]);
+    if (!covered) throw new ReleaseNotCovered(`batch ${batch.id}: the reserved account cannot cover ${releases.length} release(s)`);
+    const batchStatus = advanced ? recordAdvance(events, batch, was, advanced) : undefined;
+    await events.write(tx, head);
+    const report: SettleReport = { paid: paid.length, refunded: done.length, refundFailed: failed.length, unresolved: rescheduled.length, batchStatus };
+    return { report, refundFailed: failed };
+  });
+}
+
+/**
+ * Records these transfers. The items they are for were QUEUED a moment ago: a transfer already in
+ * the ledger would mean the item's state and the books disagree. Fail the transaction rather than
+ * settle on top of that.
+ */
+async function postAll(tx: Tx, planned: PlannedTransfer[], what: string): Promise<PostedTransfer[]> {
+  const posted = await recordTransfers(tx, planned);
+  if (posted.length !== planned.length) throw new Error(`${what}: posted ${posted.length} of ${planned.length} transfers`);
+  return posted;
 }
 
 async function settlementAccounts(tx: Tx, batch: BatchRef, paid: readonly PaidItem[]): Promise<SettlementAccounts> {
@@ -99,43 +139,4 @@ async function settlementAccounts(tx: Tx, batch: BatchRef, paid: readonly PaidIt
   ]);
   const [available, reserved, bankSettlement, commissionRevenue, ...walletIds] = ids;
   return { available, reserved, bankSettlement, commissionRevenue, wallets: new Map(memberIds.map((memberId, i) => [memberId, walletIds[i]])) };
-}
-
-/**
- * QUEUED → (FAILED →) DEPOSIT_SUCCESS with the release posted, in a savepoint. If the release
- * violates a balance CHECK (the reserved account cannot cover it: the books are already wrong),
- * the savepoint is rolled back (and what it recorded with it) and the items become DEPOSIT_FAIL with
- * their money left reserved, for an operator. Any other error (a lost connection, a deadlock) fails
- * the whole transaction instead: the items stay QUEUED and are settled again later, never marked
- * DEPOSIT_FAIL by accident. The caller holds the available and reserved accounts' locks.
- */
-async function refundRejected(tx: Tx, events: TransactionEvents, batch: BatchRef, rejected: readonly RejectedItem[], accounts: SettlementAccounts): Promise<{ done: RejectedItem[]; failed: RejectedItem[] }> {
-  if (rejected.length === 0) return { done: [], failed: [] };
-  const mark = events.mark();
-  await tx.query('savepoint refund');
-  try {
-    const done = await refundItems(tx, events, batch, rejected, 'refund');
-    const planned: PlannedTransfer[] = releaseTransfers(done, accounts);
-    const releases: PostedTransfer[] = await recordTransfers(tx, planned);
-    if (releases.length !== planned.length) throw new Error(`posted ${releases.length} of ${planned.length} release transfers`);
-    await applyTransfers(tx, releases);
-    events.audit(transferSetEvent(releases));
-    await tx.query('release savepoint refund');
-    return { done, failed: [] };
-  } catch (error) {
-    if (!isBalanceCheckViolation(error)) throw error;
-    await tx.query('rollback to savepoint refund');
-    events.rollbackTo(mark);
-    const failed = await refundItems(tx, events, batch, rejected, 'refundFailed');
-    return { done: [], failed };
-  }
-}
-
-/**
- * SQLSTATE 23514, check_violation: an account's balance >= 0 CHECK, the one constraint a correct
- * release can meet (when the books are already wrong). A unique violation is a transfer posted
- * twice, a bug that must fail the whole transaction, not turn into DEPOSIT_FAIL.
- */
-function isBalanceCheckViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23514';
 }
