@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 
 const bin = fileURLToPath(new URL('../bin/masspayout.js', import.meta.url));
+/** The flags bin/masspayout.js's first line (and `npm start`) give node: spawned here, it is not read. */
+const serviceNodeFlags = ['--max-semi-space-size=32'];
 const running = new Set<Child>();
 
 export interface Child {
@@ -22,7 +24,7 @@ export interface Child {
 
 /** Starts `masspayout <command> [args]` with `env` on top of a clean environment (no inherited DATABASE_URL …). */
 export function startChild(name: string, command: 'serve' | 'worker' | 'migrate' | 'bank-simulator', env: Record<string, string>, args: readonly string[] = []): Child {
-  return startNode(name, [bin, command, ...args], env);
+  return startNode(name, [...serviceNodeFlags, bin, command, ...args], env);
 }
 
 /** Starts one of the bench's own TypeScript programs (`file`, next to this one) as a child, registered like the service's. */
