@@ -111,8 +111,8 @@ export function batchData(batch: BatchRow, status: string): Record<string, unkno
  * days after the settlement) or one event per item. `batches` must hold the batches as the changes
  * left them for batch changes, and at least their fixed fields (id, external id, conversation id,
  * currency) for item changes. A grouped event holds items of every outcome type it is told of in
- * one call, each item's JSON naming its own type, in the order of the changes (a settlement calls
- * it twice, for its paid items and then its refunds: WebhookOutbox).
+ * one call, each item's JSON naming its own type, in the order of the changes (a settlement's paid
+ * and refunded items: one group, WebhookOutbox.prepare).
  */
 export function plannedEvents(endpoint: EndpointSubscription, changes: readonly WebhookChange[], batches: ReadonlyMap<string, BatchRow>): PlannedEvent[] {
   const wanted = new Set(endpoint.events);
