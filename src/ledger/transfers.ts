@@ -130,8 +130,9 @@ export function applyTransfersStep(posted: readonly PostedTransfer[]): Step<void
 
 /**
  * Applies these transfers only if no account would go below zero (the accounts' CHECK, which the
- * deposits account is exempt from), all of them or none: the step says which. For postings whose cover is not certain (a settlement's releases, which the reserved
- * account covers unless the books are already wrong); the CHECK stays the backstop of every other.
+ * deposits account is exempt from), all of them or none: the step says which. For postings whose
+ * cover is not certain (a settlement's releases, which the reserved account covers unless the books
+ * are already wrong); the CHECK stays the backstop of every other.
  */
 export function applyIfCoveredStep(posted: readonly PostedTransfer[]): Step<boolean> {
   if (posted.length === 0) return noStep(true);
