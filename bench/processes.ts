@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,8 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 
 const bin = fileURLToPath(new URL('../bin/masspayout.js', import.meta.url));
-/** The flags bin/masspayout.js's first line (and `npm start`) give node: spawned here, it is not read. */
-const serviceNodeFlags = ['--max-semi-space-size=32'];
+/** The node flags of bin/masspayout.js's `#!/usr/bin/env -S node …` line: spawned through node here, the line itself is not read. */
+const serviceNodeFlags = readFileSync(bin, 'utf8').split('\n')[0].split(' ').filter((word) => word.startsWith('--'));
 const running = new Set<Child>();
 
 export interface Child {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditInput } from '../audit/append.ts';
 import type { TransactionEvents } from '../audit/transaction-events.ts';
 import { int8ArrayLiteral, textArrayLiteral } from '../db/array-literal.ts';
-import type { Tx } from '../db/port.ts';
+import type { Statement, Tx } from '../db/port.ts';
 import { noStep, runStep, type Step } from '../db/steps.ts';
 import type { Currency } from '../money.ts';
 
@@ -115,15 +115,11 @@ export async function applyTransfers(tx: Tx, posted: readonly PostedTransfer[]):
 /** applyTransfers as a step of a longer round trip (db/steps.ts). */
 export function applyTransfersStep(posted: readonly PostedTransfer[]): Step<void> {
   if (posted.length === 0) return noStep(undefined);
-  const deltas = netDeltas(posted);
-  const ids = [...deltas.keys()];
+  const { statement, accounts } = balanceUpdate(posted);
   return {
-    statement: {
-      sql: 'update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id',
-      params: [int8ArrayLiteral(ids), int8ArrayLiteral(ids.map((id) => deltas.get(id)!))],
-    },
+    statement,
     read(applied) {
-      if (applied.rowCount !== ids.length) throw new Error(`ledger: applied to ${applied.rowCount} of ${ids.length} accounts`);
+      if (applied.rowCount !== accounts) throw new Error(`ledger: applied to ${applied.rowCount} of ${accounts} accounts`);
     },
   };
 }
@@ -136,20 +132,31 @@ export function applyTransfersStep(posted: readonly PostedTransfer[]): Step<void
  */
 export function applyIfCoveredStep(posted: readonly PostedTransfer[]): Step<boolean> {
   if (posted.length === 0) return noStep(true);
+  const { statement, accounts } = balanceUpdate(
+    posted,
+    `and not exists (select 1 from accounts b join unnest($1::int8[], $2::int8[]) as e(id, delta) on b.id = e.id
+                     where b.kind <> 'deposits' and b.balance + e.delta < 0)`,
+  );
+  return {
+    statement,
+    read(applied) {
+      if (applied.rowCount === accounts) return true;
+      if (applied.rowCount === 0) return false;
+      throw new Error(`ledger: applied to ${applied.rowCount} of ${accounts} accounts`);
+    },
+  };
+}
+
+/** The UPDATE adding each account's net delta of these transfers to its balance ($1 ids, $2 deltas), with a further condition, and how many accounts it names. */
+function balanceUpdate(posted: readonly PostedTransfer[], condition = ''): { statement: Statement; accounts: number } {
   const deltas = netDeltas(posted);
   const ids = [...deltas.keys()];
   return {
     statement: {
-      sql: `update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta)
-            where a.id = d.id and not exists (
-              select 1 from accounts b join unnest($1::int8[], $2::int8[]) as e(id, delta) on b.id = e.id where b.kind <> 'deposits' and b.balance + e.delta < 0)`,
+      sql: `update accounts a set balance = a.balance + d.delta from unnest($1::int8[], $2::int8[]) as d(id, delta) where a.id = d.id ${condition}`,
       params: [int8ArrayLiteral(ids), int8ArrayLiteral(ids.map((id) => deltas.get(id)!))],
     },
-    read(applied) {
-      if (applied.rowCount === ids.length) return true;
-      if (applied.rowCount === 0) return false;
-      throw new Error(`ledger: applied to ${applied.rowCount} of ${ids.length} accounts`);
-    },
+    accounts: ids.length,
   };
 }
 

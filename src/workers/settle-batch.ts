@@ -102,7 +102,7 @@ async function settleOnce(db: Db, actor: Actor, batch: BatchRef, sorted: SortedO
     // merchant has no endpoint): those statements would otherwise come after it, the last lock.
     const [was, , , covered, advanced, head] = await runSteps(tx, [
       lockBatchRowStep(batch.id),
-      lockAccountsStep([...payouts, ...releaseTransfers(sorted.rejected, accounts)]),
+      lockAccountsStep([...payouts, ...releases]),
       applyTransfersStep(payouts),
       applyIfCoveredStep(releases),
       progress.finished > 0 ? advanceBatchStep(batch, progress) : noStep(undefined),
