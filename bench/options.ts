@@ -8,7 +8,7 @@
  *   --sizes 100000,1000000      batch sizes of the ingest figures
  *   --db pglite,postgres        databases of the ingest figures
  *   --settle-size 100000        batch size of the settle figures
- *   --settle-cases …            settle setups, each <db>[:<n>w][:<k>m][:rmq][:lat<ms>] (see parseCase)
+ *   --settle-cases …            settle setups, each <db>[:<n>w][:<k>m][:rmq][:lat<ms>], or postgres:floor (see parseCase)
  *   --iso-size 100000           batch size (all IBAN) of the iso20022 figure
  *   --iso-cases postgres:1w     setups of the iso20022 figure, <db>[:<n>w] as for settle
  *   --webhook-cases pglite,postgres:1w  setups of the webhooks figure (settle-size items, settled without and
@@ -37,6 +37,8 @@ export interface SettleCase {
   latencyMs: number;
   /** Merchants, each with one batch of size / merchants items, all authorised at once. */
   merchants: number;
+  /** `postgres:floor`: the batch settled by the pure-SQL floor (settle-floor.ts) instead of the engine. */
+  floor: boolean;
 }
 
 export interface BenchOptions {
@@ -164,22 +166,27 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
  * A settle setup: `pglite` (workers inside serve), `postgres` (same), `postgres:2w` (serve without
  * workers plus 2 `masspayout worker` processes), `…:4m` (4 merchants, one batch each, the settle
  * size split between them, authorised at once), `…:rmq` (QUEUE_URL set), `…:lat50` (50 ms of
- * sandbox-bank latency per call).
+ * sandbox-bank latency per call), `postgres:floor` (the same batch settled by the pure-SQL floor,
+ * settle-floor.ts, with as many connections as a worker has loops, for engine / floor).
  */
 export function parseCase(text: string): SettleCase {
   const [db, ...parts] = text.split(':');
   if (db !== 'pglite' && db !== 'postgres') throw new Error(`settle case "${text}": database must be pglite or postgres`);
-  const found: SettleCase = { label: text, db, workerProcesses: 0, rabbitmq: false, latencyMs: 0, merchants: 1 };
+  const found: SettleCase = { label: text, db, workerProcesses: 0, rabbitmq: false, latencyMs: 0, merchants: 1, floor: false };
   for (const part of parts) {
     let match: RegExpExecArray | null;
     if ((match = /^(\d+)w$/.exec(part))) found.workerProcesses = Number(match[1]);
     else if ((match = /^(\d+)m$/.exec(part))) found.merchants = Number(match[1]);
     else if (part === 'rmq') found.rabbitmq = true;
+    else if (part === 'floor') found.floor = true;
     else if ((match = /^lat(\d+)$/.exec(part))) found.latencyMs = Number(match[1]);
     else throw new Error(`settle case "${text}": unknown part "${part}"`);
   }
   if (db === 'pglite' && (found.workerProcesses > 0 || found.rabbitmq)) {
     throw new Error(`settle case "${text}": the embedded database lives inside serve, so its workers do too (no worker processes, no RabbitMQ)`);
+  }
+  if (found.floor && (db !== 'postgres' || found.workerProcesses > 0 || found.rabbitmq || found.latencyMs > 0)) {
+    throw new Error(`settle case "${text}": the floor runs on PostgreSQL alone (postgres:floor, with :<k>m at most)`);
   }
   if (found.workerProcesses > 8) throw new Error(`settle case "${text}": at most 8 worker processes`);
   if (found.merchants < 1 || found.merchants > 16) throw new Error(`settle case "${text}": 1 to 16 merchants`);

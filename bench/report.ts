@@ -110,6 +110,27 @@ export function settleTable(runs: readonly SettleRun[]): string {
   return table(['case', 'valid items', 'runs', 'auth → final s', 'items/s', 'target', 'auth s', 'serve peak RSS MB', 'worker peak RSS MB', 'CPU s serve (+ workers) (+ pg)', 'books / audit', 'item updates HOT', 'load (1 min)'], rows);
 }
 
+/**
+ * Engine / floor, when the runs hold both: each PostgreSQL case's median rate against the floor's
+ * of the same size and merchants (issue 14's goal: ≥ 0.8), and PostgreSQL's CPU per item of each.
+ */
+export function floorLine(runs: readonly SettleRun[]): string {
+  const groups = [...groupBy(runs, (r) => `${r.case} ${r.size}`).values()];
+  const lines: string[] = [];
+  for (const floor of groups.filter((g) => isFloor(g[0].case))) {
+    const merchants = /:(\d+)m/.exec(floor[0].case)?.[1] ?? '1';
+    const floorRate = median(floor.map((r) => r.itemsPerSecond));
+    const perItem = (group: readonly SettleRun[]) => `${Math.round(median(group.map((r) => (1e6 * r.databaseCpuSeconds) / r.validItems)))} µs`;
+    for (const engine of groups.filter((g) => g[0].case.startsWith('postgres') && !isFloor(g[0].case) && g[0].size === floor[0].size && (/:(\d+)m/.exec(g[0].case)?.[1] ?? '1') === merchants)) {
+      const rate = median(engine.map((r) => r.itemsPerSecond));
+      lines.push(`- ${engine[0].case} / ${floor[0].case}, ${int(floor[0].validItems)} items: ${int(rate)} / ${int(floorRate)} items/s = **${(rate / floorRate).toFixed(2)}** (goal ≥ 0.80); PostgreSQL CPU per item ${perItem(engine)} / ${perItem(floor)}`);
+    }
+  }
+  return lines.length === 0 ? '' : `\n\nEngine / floor (the floor: the same rows in the same transactions and lock order, by SQL alone; bench/settle-floor.ts):\n\n${lines.join('\n')}`;
+}
+
+const isFloor = (label: string) => label.split(':').includes('floor');
+
 /** The median share of the items' updates that were HOT, with the updates per item: `100 % of 2.9`. */
 function hotShare(group: readonly SettleRun[]): string {
   const counted = group.flatMap((r) => (r.itemUpdates && r.itemUpdates.updates > 0 ? [{ ...r.itemUpdates, items: r.validItems }] : []));

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { limits } from '../src/limits.ts';
 import { parseMinor } from '../src/money.ts';
 import { commissionFor } from '../src/payouts/commission.ts';
 import { expectStatus, expectSuccess, type MerchantKeys, type ServiceClient } from './client.ts';
@@ -8,6 +9,7 @@ import { benchMembers, generateBatch, type GeneratedBatch } from './items.ts';
 import { loadAverage } from './load.ts';
 import type { SettleCase } from './options.ts';
 import { waitForLine, type ProcessUsage } from './processes.ts';
+import { settleFloor } from './settle-floor.ts';
 import { percentile, startBenchReceiver, type BenchReceiver } from './webhook-receiver.ts';
 
 /**
@@ -83,8 +85,8 @@ export async function settleRun(options: {
     env: receiver ? { MASSPAYOUT_WEBHOOK_ALLOW_PRIVATE: '1' } : undefined,
     db: c.db,
     postgresUrl: options.postgresUrl,
-    // with worker processes, serve is the API alone; otherwise its own loops do the work
-    serveLoops: c.workerProcesses > 0 ? 0 : options.loops,
+    // with worker processes or the floor, serve is the API alone; otherwise its own loops do the work
+    serveLoops: c.workerProcesses > 0 || c.floor ? 0 : options.loops,
     workerProcesses: c.workerProcesses,
     workerLoops: options.loops,
     queueUrl: c.rabbitmq ? options.rabbitmqUrl : undefined,
@@ -131,7 +133,9 @@ export async function settleRun(options: {
       ),
     );
     const authMs = Date.now() - authStart;
+    const floor = c.floor ? settleFloor(deployment.databaseEnv.DATABASE_URL, options.loops ?? limits.workerLoops, deadline) : undefined;
     const finals = await Promise.all(batches.map(({ merchant, requestId }) => waitFinal(client, merchant, requestId, deadline, deployment.serve.tail)));
+    await floor;
     const after = await deployment.usage();
     const wal = walBetween(walBefore, await walPosition(deployment.databaseEnv));
     const settleMs = Math.max(...finals.map((final) => Date.parse(final.completedDate))) - authStart;
@@ -139,7 +143,8 @@ export async function settleRun(options: {
     const webhooks = receiver ? await awaitDeliveries(receiver, batches.length, validItems, deadline, Math.max(...finals.map((final) => Date.parse(final.completedDate)))) : undefined;
 
     finals.forEach((final, i) => checkBatchTotals(final, batches[i].batch, `batch ${i}`));
-    const auditVerified = await checkBooksAndAudit(client, options.verify);
+    // The floor's audit rows have the engine's shape, not its canonical hashes (settle-floor.ts).
+    const auditVerified = await checkBooksAndAudit(client, options.verify && !c.floor);
     if (webhooks && webhooks.items !== validItems) throw new Error(`webhooks: ${webhooks.items} items arrived in items.settled, expected ${validItems}`);
     await deployment.stopProcesses();
     const itemUpdates = await itemUpdateCounts(deployment.databaseEnv);
