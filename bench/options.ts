@@ -68,7 +68,7 @@ const defaults = {
   sizes: '100000,1000000',
   db: 'pglite,postgres',
   settleSize: '100000',
-  settleCases: 'pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50',
+  settleCases: 'pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50,postgres:floor',
   isoSize: '100000',
   isoCases: 'postgres:1w',
   webhookCases: 'pglite,postgres:1w',
@@ -99,7 +99,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   }
   if (switches.has('help')) {
     console.log('usage: npm run bench -- [--only ingest,settle,iso20022,webhooks,reads] [--sizes 10000,100000] [--db pglite,postgres] [--settle-size 100000]\n' +
-      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50] [--iso-size 100000] [--iso-cases postgres:1w]\n' +
+      '  [--settle-cases pglite,postgres:1w,postgres:2w,postgres:2w:rmq,postgres:2w:lat50,postgres:floor] [--iso-size 100000] [--iso-cases postgres:1w]\n' +
       '  [--reads-items 1000000] [--reads-stored 10000000] [--reads-db postgres] [--reads-requests 2000] [--reads-clients 50] [--reads-seconds 10]\n' +
       '  [--webhook-cases pglite,postgres:1w] [--runs 3] [--timeout 600] [--loops 4] [--no-verify] [--json file]\n' +
       '  [--pg-private defaults|name=value,…]');

@@ -60,7 +60,7 @@ async function floorLoop(databaseUrl: string, claimer: string, deadline: number)
   }
 }
 
-// The engine's claim and lease statements (src/queue), word for word.
+// The engine's claim and lease statements (src/queue/claim.ts, chunk-lease.ts), copied as they were when this was written.
 const claimChunk = `update work_chunks set claimed_by = $1, claimed_until = now() + $2::int8 * interval '1 millisecond'
   where id = (select id from work_chunks where done_at is null and claimed_until is null and parked_at is null and due_at <= now()
               order by due_at, id limit 1 for update skip locked)
