@@ -133,9 +133,9 @@ export async function settleRun(options: {
       ),
     );
     const authMs = Date.now() - authStart;
-    const floor = c.floor ? settleFloor(deployment.databaseEnv.DATABASE_URL, options.loops ?? limits.workerLoops, deadline) : undefined;
-    const finals = await Promise.all(batches.map(({ merchant, requestId }) => waitFinal(client, merchant, requestId, deadline, deployment.serve.tail)));
-    await floor;
+    // The floor's error, if it has one, ends the run at once rather than at the deadline.
+    const floor = c.floor ? settleFloor(deployment.databaseEnv.DATABASE_URL, options.loops ?? limits.workerLoops, deadline) : Promise.resolve();
+    const [finals] = await Promise.all([Promise.all(batches.map(({ merchant, requestId }) => waitFinal(client, merchant, requestId, deadline, deployment.serve.tail))), floor]);
     const after = await deployment.usage();
     const wal = walBetween(walBefore, await walPosition(deployment.databaseEnv));
     const settleMs = Math.max(...finals.map((final) => Date.parse(final.completedDate))) - authStart;
