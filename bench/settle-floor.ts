@@ -1,12 +1,16 @@
-import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openPostgres } from '../src/db/postgres.ts';
+import type { Db } from '../src/db/port.ts';
+import { leaseDueChunk } from '../src/queue/claim.ts';
+import { finishChunk } from '../src/queue/chunk-lease.ts';
 
 /**
  * The settle floor: what PostgreSQL alone takes to write the rows the engine writes to settle a
  * batch, in the engine's transactions and lock order, with none of the engine's work in Node and
  * one round trip per transaction. It runs on a batch the service initialised and authorised (its
  * items PROCESSING, its work chunks due) and settles it with `loops` connections, as many as a
- * worker's loops, each claiming chunks with the engine's own claim statement and then, per chunk:
+ * worker's loops, each leasing chunks as the engine does (leaseDueChunk, without its read of the
+ * items) and then, per chunk:
  *
  *   1. the hand-over (floor_hand_over): the chunk's lease marked, its items PROCESSING → QUEUED,
  *      one `items.status` set event on the merchant's audit chain;
@@ -18,62 +22,39 @@ import { setTimeout as sleep } from 'node:timers/promises';
  *      settlement contends for), then the batch row, the accounts in id order, the balances, the
  *      batch's counters (COMPLETED with the last), and the merchant's audit head with the
  *      settlement's events (per rail and per reason, the transfer sets with their digests);
- *   4. the lease given back with the engine's own statement.
+ *   4. the lease given back as the engine gives it (finishChunk).
  *
  * The audit rows have the engine's shape and size (set events naming their seqs as ranges, hashes
  * chained by SHA-256) but not its canonical hashing, so the floor's chain is not one the service's
  * verifier accepts: its runs check the batch's totals and the trial balance, not the chain.
  */
 export async function settleFloor(databaseUrl: string, loops: number, deadline: number): Promise<void> {
-  const setup = new pg.Client({ connectionString: databaseUrl });
-  await setup.connect();
+  const db = await openPostgres({ url: databaseUrl, poolSize: loops });
   try {
-    await setup.query(floorFunctions);
+    await db.query(floorFunctions);
+    await Promise.all(Array.from({ length: loops }, (_, i) => floorLoop(db, `floor-${i + 1}`, deadline)));
   } finally {
-    await setup.end();
+    await db.close();
   }
-  await Promise.all(Array.from({ length: loops }, (_, i) => floorLoop(databaseUrl, `floor-${i + 1}`, deadline)));
 }
 
-async function floorLoop(databaseUrl: string, claimer: string, deadline: number): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    while (Date.now() < deadline) {
-      const claimed = await client.query<{ id: string; batch_id: string; seq_from: number; seq_to: number }>(claimChunk, [claimer, 60_000]);
-      const chunk = claimed.rows[0];
-      if (!chunk) {
-        const open = await client.query<{ open: number }>('select count(*)::int as open from work_chunks where done_at is null');
-        if (open.rows[0].open === 0) return;
-        await sleep(5);
-        continue;
-      }
-      const args = [chunk.id, claimer, chunk.batch_id, chunk.seq_from, chunk.seq_to];
-      await client.query('select floor_hand_over($1, $2, $3, $4, $5)', args);
-      await client.query('select floor_send($1, $2, $3)', [chunk.batch_id, chunk.seq_from, chunk.seq_to]);
-      await client.query('select floor_settle($1, $2, $3, $4, $5)', args);
-      await client.query(finishChunk, [chunk.id, chunk.batch_id, chunk.seq_from, chunk.seq_to, claimer]);
+async function floorLoop(db: Db, claimer: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const chunk = await leaseDueChunk(db, { claimer });
+    if (!chunk) {
+      const open = await db.query<{ open: number }>('select count(*)::int as open from work_chunks where done_at is null');
+      if (open.rows[0].open === 0) return;
+      await sleep(5);
+      continue;
     }
-    throw new Error('the floor did not settle the batch by the run deadline');
-  } finally {
-    await client.end();
+    const range = [chunk.batchId, chunk.seqFrom, chunk.seqTo];
+    await db.query('select floor_hand_over($1, $2, $3, $4, $5)', [chunk.id, claimer, ...range]);
+    await db.query('select floor_send($1, $2, $3)', range);
+    await db.query('select floor_settle($1, $2, $3)', range);
+    await finishChunk(db, chunk);
   }
+  throw new Error('the floor did not settle the batch by the run deadline');
 }
-
-// The engine's claim and lease statements (src/queue/claim.ts, chunk-lease.ts), copied as they were when this was written.
-const claimChunk = `update work_chunks set claimed_by = $1, claimed_until = now() + $2::int8 * interval '1 millisecond'
-  where id = (select id from work_chunks where done_at is null and claimed_until is null and parked_at is null and due_at <= now()
-              order by due_at, id limit 1 for update skip locked)
-  returning id, batch_id, seq_from, seq_to, claimed_by`;
-
-const finishChunk = `update work_chunks c set claimed_by = null, claimed_until = null,
-    due_at = coalesce(open.next_due, c.due_at),
-    done_at = case when open.items = 0 then now() end
-  from (select count(*)::int as items,
-               min(case when status = 'QUEUED' then next_attempt_at else now() end) as next_due
-        from items where batch_id = $2 and seq between $3 and $4 and status in ('PROCESSING', 'QUEUED')) as open
-  where c.id = $1 and c.claimed_by = $5
-  returning c.done_at is not null as done`;
 
 const floorFunctions = `
 -- Seqs as the engine's set events name them: sorted runs, "3-7,9".
@@ -147,7 +128,7 @@ create or replace function floor_transfer_event(p_ids bigint[], p_kinds text[], 
       'digest', encode(sha256(convert_to(array_to_string(p_lines, ''), 'UTF8')), 'hex'))) end
 $$;
 
-create or replace function floor_settle(p_chunk bigint, p_claimer text, p_batch uuid, p_from int, p_to int) returns void language plpgsql as $$
+create or replace function floor_settle(p_batch uuid, p_from int, p_to int) returns void language plpgsql as $$
 declare
   v_batch record;
   v_reserved bigint; v_available bigint; v_bank bigint; v_revenue bigint;

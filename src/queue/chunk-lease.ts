@@ -2,7 +2,7 @@ import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Queryable } from '../db/port.ts';
 import { isRetryable } from '../faults.ts';
 import { limits } from '../limits.ts';
-import type { ClaimedChunk } from './claim.ts';
+import type { ChunkLease, ClaimedChunk } from './claim.ts';
 
 /**
  * Gives a processed chunk's lease back and says what it waits for: nothing (done, for good) when no
@@ -10,7 +10,7 @@ import type { ClaimedChunk } from './claim.ts';
  * check (or at once, for an item still PROCESSING). Guarded by the owner: a lease the reaper took
  * away is someone else's now. Returns whether the chunk is done.
  */
-export async function finishChunk(db: Queryable, chunk: ClaimedChunk): Promise<boolean> {
+export async function finishChunk(db: Queryable, chunk: ChunkLease): Promise<boolean> {
   const finished = await db.query<{ done: boolean }>(
     `update work_chunks c set claimed_by = null, claimed_until = null,
        due_at = coalesce(open.next_due, c.due_at),

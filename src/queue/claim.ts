@@ -32,6 +32,9 @@ export interface ClaimedChunk {
   items: ClaimedItem[];
 }
 
+/** A chunk's lease alone: what the lease statements need, and what claiming returns before the items are read. */
+export type ChunkLease = Omit<ClaimedChunk, 'items'>;
+
 export interface ClaimOptions {
   /** Who claims: unique per worker loop (see startWorkers), so a lease names exactly one owner. */
   claimer: string;
@@ -58,6 +61,12 @@ const leaseSql = (claimer: string, leaseMs: string) =>
  * that index exact.
  */
 export async function claimDueChunk(db: Queryable, options: ClaimOptions): Promise<ClaimedChunk | undefined> {
+  const lease = await leaseDueChunk(db, options);
+  return lease && withItems(db, lease);
+}
+
+/** claimDueChunk's lease without the read of its items (the bench's settle floor settles them by SQL alone). */
+export async function leaseDueChunk(db: Queryable, options: ClaimOptions): Promise<ChunkLease | undefined> {
   const claimed = await db.query<ChunkRow>(
     `${leaseSql('$1', '$2')}
      where id = (select id from work_chunks where done_at is null and claimed_until is null and parked_at is null and due_at <= now()
@@ -65,7 +74,7 @@ export async function claimDueChunk(db: Queryable, options: ClaimOptions): Promi
      returning id, batch_id, seq_from, seq_to, claimed_by`,
     [options.claimer, options.leaseMs ?? limits.leaseDurationMs],
   );
-  return claimed.rows[0] && withItems(db, claimed.rows[0]);
+  return claimed.rows[0] && leaseOf(claimed.rows[0]);
 }
 
 /**
@@ -80,7 +89,7 @@ export async function claimChunkAt(db: Queryable, options: ClaimOptions & { batc
      returning id, batch_id, seq_from, seq_to, claimed_by`,
     [options.batchId, options.seqFrom, options.claimer, options.leaseMs ?? limits.leaseDurationMs],
   );
-  return claimed.rows[0] && withItems(db, claimed.rows[0]);
+  return claimed.rows[0] && withItems(db, leaseOf(claimed.rows[0]));
 }
 
 /** An items row as read for processing: claimedItemColumns, mapped by claimedItemOf. */
@@ -125,21 +134,18 @@ export function claimedItemOf(batchId: string, row: ClaimedItemRow): ClaimedItem
  * The chunk's items with work to do now: PROCESSING (never sent), and QUEUED whose status check is
  * due. One range scan of the (batch_id, seq) index; final items and INVALID ones are passed over.
  */
-async function withItems(db: Queryable, chunk: ChunkRow): Promise<ClaimedChunk> {
+async function withItems(db: Queryable, lease: ChunkLease): Promise<ClaimedChunk> {
   const found = await db.query<ClaimedItemRow>(
     `select ${claimedItemColumns}
      from items
      where batch_id = $1 and seq between $2 and $3
        and (status = 'PROCESSING' or (status = 'QUEUED' and next_attempt_at <= now()))
      order by seq`,
-    [chunk.batch_id, chunk.seq_from, chunk.seq_to],
+    [lease.batchId, lease.seqFrom, lease.seqTo],
   );
-  return {
-    id: chunk.id,
-    batchId: chunk.batch_id,
-    seqFrom: chunk.seq_from,
-    seqTo: chunk.seq_to,
-    claimedBy: chunk.claimed_by,
-    items: found.rows.map((row) => claimedItemOf(chunk.batch_id, row)),
-  };
+  return { ...lease, items: found.rows.map((row) => claimedItemOf(lease.batchId, row)) };
+}
+
+function leaseOf(row: ChunkRow): ChunkLease {
+  return { id: row.id, batchId: row.batch_id, seqFrom: row.seq_from, seqTo: row.seq_to, claimedBy: row.claimed_by };
 }

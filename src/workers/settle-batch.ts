@@ -2,7 +2,7 @@ import type { Actor } from '../audit/append.ts';
 import { TransactionEvents } from '../audit/transaction-events.ts';
 import type { Db, Tx } from '../db/port.ts';
 import { ensureAccounts } from '../ledger/accounts.ts';
-import { applyIfCoveredStep, applyTransfersStep, lockAccountsStep, recordTransfers, transferSetEvent, type PlannedTransfer, type PostedTransfer } from '../ledger/transfers.ts';
+import { applyIfCoveredStep, applyTransfersStep, lockAccountsStep, recordTransfers, transferSetEvent } from '../ledger/transfers.ts';
 import { advanceBatchStep, lockBatchRowStep, recordAdvance } from '../payouts/batch-transitions.ts';
 import { noStep, runSteps } from '../db/steps.ts';
 import { payItems, refundItems, scheduleChecks } from '../payouts/item-transitions.ts';
@@ -82,11 +82,11 @@ async function settleOnce(db: Db, actor: Actor, batch: BatchRef, sorted: SortedO
 
     const paid = await payItems(tx, events, batch, sorted.paid);
     const accounts = await settlementAccounts(tx, batch, paid);
-    const payouts = await postAll(tx, payoutTransfers(paid, accounts), `batch ${batch.id}: payout`);
+    const payouts = await recordTransfers(tx, payoutTransfers(paid, accounts));
     events.audit(transferSetEvent(payouts));
     const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
     const refunded = await refundItems(tx, events, batch, sorted.rejected, refund);
-    const releases = refund === 'refund' ? await postAll(tx, releaseTransfers(refunded, accounts), `batch ${batch.id}: release`) : [];
+    const releases = refund === 'refund' ? await recordTransfers(tx, releaseTransfers(refunded, accounts)) : [];
     events.audit(transferSetEvent(releases));
     // The settled items' webhook deliveries, written (numbered later) while nobody waits for this transaction.
     await outbox.prepare(tx, events.outbound);
@@ -114,17 +114,6 @@ async function settleOnce(db: Db, actor: Actor, batch: BatchRef, sorted: SortedO
     const report: SettleReport = { paid: paid.length, refunded: done.length, refundFailed: failed.length, unresolved: rescheduled.length, batchStatus };
     return { report, refundFailed: failed };
   });
-}
-
-/**
- * Records these transfers. The items they are for were QUEUED a moment ago: a transfer already in
- * the ledger would mean the item's state and the books disagree. Fail the transaction rather than
- * settle on top of that.
- */
-async function postAll(tx: Tx, planned: PlannedTransfer[], what: string): Promise<PostedTransfer[]> {
-  const posted = await recordTransfers(tx, planned);
-  if (posted.length !== planned.length) throw new Error(`${what}: posted ${posted.length} of ${planned.length} transfers`);
-  return posted;
 }
 
 async function settlementAccounts(tx: Tx, batch: BatchRef, paid: readonly PaidItem[]): Promise<SettlementAccounts> {
