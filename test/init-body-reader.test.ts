@@ -46,6 +46,10 @@ const bodies: Array<string | Buffer> = [
   JSON.stringify({ externalId: 'x' }),
   JSON.stringify({ externalId: 'x', items: [1, 'two', null, true, false, -0.5e3, [], {}, [[1]], { a: { b: [] } }] }),
   JSON.stringify({ externalId: 'esc', items: [{ a: 'q"uo\\te', b: '\u0000\ud800\n\t', c: 'ş ğ € 😀' }], d: '"}]' }),
+  // Runs of backslashes, escaped quotes and quotes right after escapes, which the skip to the next quote must not misread.
+  String.raw`{"items":[{"a":"\\","b":"\\\\","c":"\"","d":"x\\\"y","e":"\u0022\\u005c"},"\\\\\\\""],"f":"\"}"}`,
+  String.raw`{"items":["\"]`,
+  String.raw`{"items":["a\\"b"]}`,
   `  {\n\t"externalId" : "spaced" ,\r\n "items" : [ 1 , 2 ,{ "a" : [ ] } ] }  \n`,
   '{"a":1,"a":2,"items":[1],"a":3}',
   '{"__proto__":{"isAdmin":true},"items":[{"__proto__":1}]}',

@@ -9,9 +9,10 @@ import { limits } from '../limits.ts';
  *
  * Only the structure the items sit in is read here, byte by byte: the top-level object, its member
  * names, and the items array. Inside a member or an item only strings and brackets are tracked, to
- * find where it ends; JSON.parse of its bytes then checks it. Nesting is counted over every byte as
- * scanJsonText (src/api/input-guard.ts) counts it, so a body too deep is refused with the same code
- * whether or not it is also broken elsewhere.
+ * find where it ends (a string is skipped to its closing quote at once); JSON.parse of its bytes
+ * then checks it. Nesting is counted over every byte as scanJsonText (src/api/input-guard.ts)
+ * counts it, so a body too deep is refused with the same code whether or not it is also broken
+ * elsewhere.
  *
  * A body this shape does not fit is still read to its end (its signature covers every byte): after
  * a syntax error only the nesting count goes on; items are no longer handed over.
@@ -25,6 +26,12 @@ const openBrace = 0x7b;
 const closeBrace = 0x7d;
 const openBracket = 0x5b;
 const closeBracket = 0x5d;
+
+/** The index of the first `byte` at or after `from`, or the chunk's length when there is none. */
+function indexOrEnd(chunk: Buffer, byte: number, from: number): number {
+  const at = chunk.indexOf(byte, from);
+  return at === -1 ? chunk.length : at;
+}
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -132,17 +139,31 @@ export class InitBodyReader {
     const n = chunk.length;
     if (n > 0) this.sawBytes = true;
     if (this.capture !== Capture.None) this.captureStart = 0;
+    // Where the next quote and backslash stand, from i on (n: none): found by indexOf, natively, and
+    // again only once passed, so the bytes of strings (most of a body) are not looked at one by one.
+    let nextQuote = -1;
+    let nextBackslash = -1;
     for (let i = 0; i < n; i++) {
-      const byte = chunk[i];
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (byte === backslash) this.escaped = true;
-        else if (byte === quote) {
-          this.inString = false;
-          if (this.capture !== Capture.None && this.captureDepth === 0) this.finishCapture(chunk, i + 1);
+        if (this.escaped) {
+          this.escaped = false;
+          continue;
         }
+        if (nextQuote < i) nextQuote = indexOrEnd(chunk, quote, i);
+        if (nextBackslash < i) nextBackslash = indexOrEnd(chunk, backslash, i);
+        if (nextBackslash < nextQuote) {
+          i = nextBackslash;
+          this.escaped = true;
+          continue;
+        }
+        // The string goes on into the next chunk.
+        if (nextQuote === n) break;
+        i = nextQuote;
+        this.inString = false;
+        if (this.capture !== Capture.None && this.captureDepth === 0) this.finishCapture(chunk, i + 1);
         continue;
       }
+      const byte = chunk[i];
       if (byte === quote) {
         this.inString = true;
       } else if (byte === openBrace || byte === openBracket) {
