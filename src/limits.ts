@@ -41,7 +41,11 @@ export const limits = {
   randomKeyPurgeIntervalMs: 60_000,
   /** A whole request (headers and body) must arrive within this: a 512 MiB init needs ≥ 4.5 MB/s. */
   requestTimeoutMs: 120_000,
-  /** Items per COPY statement of an init (each sent in pieces of 1,000 rows, made as the driver asks). */
+  /**
+   * Items per COPY statement of an init (each sent in pieces of 1,000 rows, made as the driver asks),
+   * and those a streamed init holds in memory before it opens its transaction; its first COPY takes
+   * those and as many more, read as they are written.
+   */
   insertChunkRows: 20_000,
 
   // The SDK (src/client) and the CLI.

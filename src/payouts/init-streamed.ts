@@ -147,7 +147,9 @@ export async function initBatchStreamed(db: Db, input: StreamedInitInput): Promi
       });
     } else {
       outcome = await db.transaction(async (tx) => {
-        let copied = await copyRows(tx, first.pieces);
+        // The spooled rows open the first COPY and the next chunk's follow them in it, read while
+        // PostgreSQL takes those in: copied alone, the body would wait for them.
+        let copied = await copyRows(tx, chunkPieces(intake, feed, new CopyText(first.pieces), limits.insertChunkRows));
         for (;;) {
           const raws = await feed.next(limits.insertChunkRows);
           if (raws === undefined) break;
@@ -217,7 +219,7 @@ class CopyText {
   private scratch = Buffer.allocUnsafe(scratchBytes);
   private used = 0;
   private rows = 0;
-  private pieces: Buffer[] = [];
+  constructor(private pieces: Buffer[] = []) {}
 
   add(line: string): void {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: a line that may not fit goes into the next piece.
