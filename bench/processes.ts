@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +42,10 @@ function startNode(name: string, args: readonly string[], env: Record<string, st
   const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
   const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  // BENCH_CHILD_LOG_DIR=/tmp/logs keeps every line each child prints (with --trace-gc, say), in <dir>/<name>.log.
+  const logDir = process.env.BENCH_CHILD_LOG_DIR;
   const keep = (chunk: Buffer) => {
+    if (logDir) appendFileSync(join(logDir, `${name}.log`), chunk);
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(line);
     if (lines.length > 40) lines.splice(0, lines.length - 40);
   };
