@@ -26,7 +26,7 @@ export interface Child {
 
 /** Starts `masspayout <command> [args]` with `env` on top of a clean environment (no inherited DATABASE_URL …). */
 export function startChild(name: string, command: 'serve' | 'worker' | 'migrate' | 'bank-simulator', env: Record<string, string>, args: readonly string[] = []): Child {
-  return startNode(name, [...serviceNodeFlags, bin, command, ...args], env);
+  return startNode(name, [bin, command, ...args], env, serviceNodeFlags);
 }
 
 /** Starts one of the bench's own TypeScript programs (`file`, next to this one) as a child, registered like the service's. */
@@ -34,13 +34,14 @@ export function startBenchScript(name: string, file: string, env: Record<string,
   return startNode(name, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], env);
 }
 
-function startNode(name: string, args: readonly string[], env: Record<string, string>): Child {
+/** `flags` come before BENCH_CHILD_NODE_ARGS, so that a flag given there overrides the service's own (the last one counts). */
+function startNode(name: string, args: readonly string[], env: Record<string, string>, flags: readonly string[] = []): Child {
   const inherited: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) if (process.env[key] !== undefined) inherited[key] = process.env[key]!;
   // BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service processes
   // (node refuses --cpu-prof in NODE_OPTIONS); a profile is written when the child exits on SIGTERM.
   const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   // BENCH_CHILD_LOG_DIR=/tmp/logs keeps every line each child prints (with --trace-gc, say), in <dir>/<name>.log.
   const logDir = process.env.BENCH_CHILD_LOG_DIR;
