@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditContext } from '../src/audit/append.ts';
 import type { UniformEvents } from '../src/audit/append-uniform.ts';
 import { appendAudit, TransactionEvents } from '../src/audit/transaction-events.ts';
 import { verifyAudit } from '../src/audit/verify.ts';
-import type { Db, Tx } from '../src/db/port.ts';
+import type { Tx } from '../src/db/port.ts';
 import { freshDb } from './support/db.ts';
 
-let db: Db;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, drop } = await freshDb());
-});
-afterAll(async () => {
-  await drop?.();
-});
+const { db, drop } = await freshDb();
+afterAll(drop);
 
 function appendUniformAudit(tx: Tx, context: AuditContext, events: UniformEvents): Promise<void> {
   const collected = new TransactionEvents(context);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/port.ts';
 import { registerMember } from '../src/members/members.ts';
 import type { Rail, RailItem } from '../src/rails/rail.ts';
@@ -11,14 +11,8 @@ import { freshDb } from './support/db.ts';
 import { identityNumber, trIban } from './support/items.ts';
 import { waitFor } from './support/wait.ts';
 
-let db: Db;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, drop } = await freshDb());
-});
-afterAll(async () => {
-  await drop?.();
-});
+const { db, drop } = await freshDb();
+afterAll(drop);
 
 let keys = 0;
 const newKey = () => `00000000-0000-4000-8000-${String(++keys).padStart(12, '0')}`;

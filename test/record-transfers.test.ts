@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../src/db/port.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ensureAccounts } from '../src/ledger/accounts.ts';
 import { recordTransfers, type PlannedTransfer } from '../src/ledger/transfers.ts';
 import { freshDb } from './support/db.ts';
 
-let db: Db;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, drop } = await freshDb());
-});
-afterAll(async () => {
-  await drop?.();
-});
+const { db, drop } = await freshDb();
+afterAll(drop);
 
 describe('recordTransfers', () => {
   it('returns every planned transfer with the id the database gave it, in id order, as stored', async () => {

@@ -1,18 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Db } from '../src/db/port.ts';
+import { afterAll, expect, it } from 'vitest';
 import { dumpSchema } from '../src/db/schema-dump.ts';
 import { freshDb } from './support/db.ts';
 
 /** src/db/schema.sql is what the migrations produce, so a reviewer reads the schema in one file. */
-let db: Db;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, drop } = await freshDb());
-});
-afterAll(async () => {
-  await drop?.();
-});
+const { db, drop } = await freshDb();
+afterAll(drop);
 
 it('src/db/schema.sql is exactly what the migrations produce (fix: npm run db:schema)', async () => {
   const committed = await readFile(new URL('../src/db/schema.sql', import.meta.url), 'utf8');

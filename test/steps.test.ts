@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { inlineParameters } from '../src/db/inline-parameters.ts';
-import type { Db } from '../src/db/port.ts';
 import { noStep, runSteps, type Step } from '../src/db/steps.ts';
 import { ensureAccounts } from '../src/ledger/accounts.ts';
 import { applyIfCoveredStep, applyTransfersStep, type PostedTransfer } from '../src/ledger/transfers.ts';
 import { freshDb } from './support/db.ts';
 
-let db: Db;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, drop } = await freshDb());
-});
-afterAll(async () => {
-  await drop?.();
-});
+const { db, drop } = await freshDb();
+afterAll(drop);
 
 const rowsOf: Step<unknown[]>['read'] = (result) => result.rows;
 const step = (sql: string, params?: unknown[]): Step<unknown[]> => ({ statement: { sql, params }, read: rowsOf });
