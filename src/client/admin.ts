@@ -77,12 +77,6 @@ export interface AuditVerification {
   firstBrokenEventId?: number | string;
 }
 
-/**
- * The operator API (/admin/v1, bearer token), for the CLI's operator commands. Reads are retried,
- * and so is a deposit sent with an idempotency key (the service makes it once per key); creating a
- * merchant is not (a retried POST could make two).
- */
-/** A file exchanged with the bank on the ISO 20022 rail (GET /admin/v1/rails/bank-files). */
 /** A parked work chunk, as the admin API lists it. */
 export interface ParkedChunkView {
   id: string;
@@ -94,6 +88,7 @@ export interface ParkedChunkView {
   parkedAt: string;
 }
 
+/** A file exchanged with the bank on the ISO 20022 rail (GET /admin/v1/rails/bank-files). */
 export interface BankFileView {
   id: string;
   direction: 'OUT' | 'IN';
@@ -149,6 +144,11 @@ export interface WebhookDeliveryView {
   attemptLog: { at: string; durationMs: number; httpStatus: number | null; error: string | null; manual: boolean }[];
 }
 
+/**
+ * The operator API (/admin/v1, bearer token), for the CLI's operator commands. Reads are retried,
+ * and so is a deposit sent with an idempotency key (the service makes it once per key); creating a
+ * merchant is not (a retried POST could make two).
+ */
 export class AdminClient {
   readonly #base: URL;
   readonly #token: string;
