@@ -1,5 +1,5 @@
 import { limits } from '../limits.ts';
-import { toJsonAmount } from '../money.ts';
+import { formatDecimal, toJsonAmount } from '../money.ts';
 import { itemsSettledType, type ItemEventMode, type ItemEventType, type WebhookEventType } from './event-types.ts';
 import type { WebhookChange } from './changes.ts';
 
@@ -25,6 +25,24 @@ export interface EndpointSubscription {
 export interface ItemMention {
   type: ItemEventType;
   code: string;
+  /** The item's row as the transition left it, when the transition returned it (itemJson). */
+  snapshot?: ItemSnapshot;
+}
+
+/**
+ * An item's columns as a settlement's UPDATE returned them (RETURNING, payouts/item-transitions.ts):
+ * what its JSON is built from without reading the row again. Only for an item just settled, which
+ * has never been returned (a return comes after SUCCESS): its returned fields are null.
+ */
+export interface ItemSnapshot {
+  reference_code: string;
+  item_external_id: string;
+  status: string;
+  amount: bigint;
+  commission: bigint;
+  currency: string;
+  error_codes: string[] | null;
+  bank_reason: string | null;
 }
 
 /** Items whose JSON the database writes into a body (itemJsonSql): one `items` array, or one `item`. */
@@ -66,9 +84,10 @@ export const bodyWithSequenceSql = (delivery: string) => `${delivery}.body_head 
 
 /**
  * One item's JSON as an event shows it, built by the database from the `items` row `i` and the
- * outcome type `m.type`, with the error messages of $1 (errorMessages, a JSON object by code):
- * reading a 1,000-item settlement's rows into the process and sending ~330 KB of JSON back cost
- * more than everything else a delivery does. `row_to_json` writes compact JSON with the keys in
+ * outcome type `m.type`, with the error messages of $1 (errorMessages, a JSON object by code), for
+ * items whose rows the process does not have: reading 1,000 rows in only to send ~330 KB of JSON
+ * back cost more than everything else a delivery does (a settlement has its items' rows from its
+ * own UPDATEs, and uses itemJson). `row_to_json` writes compact JSON with the keys in
  * this order; amounts are minor units as decimal numbers (12345 → 123.45, 4000 → 40), as toJsonAmount
  * writes them; returnedDate is ISO 8601 in UTC with milliseconds, as Date.toISOString.
  */
@@ -78,6 +97,22 @@ export const itemJsonSql = `(select row_to_json(x)::text from (select
     i.error_codes as "errorCodes", coalesce($1::jsonb ->> i.error_codes[1], i.error_codes[1]) as "errorMessage",
     i.bank_reason as "bankReasonCode", trim_scale(i.returned_amount / 100.0) as "returnedAmount",
     to_char(i.returned_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "returnedDate") x)`;
+
+/**
+ * The same bytes as itemJsonSql, from a snapshot (test/webhook-item-json.test.ts compares the two):
+ * the settlement's own items, whose rows it has in hand, so the database need not find and
+ * serialise them again inside the settlement's transaction.
+ */
+export function itemJson(type: ItemEventType, item: ItemSnapshot, messages: Readonly<Record<string, string>>): string {
+  const code = item.error_codes?.[0];
+  const message = code === undefined ? null : Object.hasOwn(messages, code) ? messages[code] : code;
+  return (
+    `{"type":${JSON.stringify(type)},"referenceCode":${JSON.stringify(item.reference_code)},"itemExternalId":${JSON.stringify(item.item_external_id)},` +
+    `"itemStatus":${JSON.stringify(item.status)},"totalAmount":${formatDecimal(item.amount)},"commissionAmount":${formatDecimal(item.commission)},` +
+    `"currencyCode":${JSON.stringify(item.currency)},"errorCodes":${JSON.stringify(item.error_codes)},"errorMessage":${JSON.stringify(message)},` +
+    `"bankReasonCode":${JSON.stringify(item.bank_reason)},"returnedAmount":null,"returnedDate":null}`
+  );
+}
 
 /** `{"a":1}` → `{"a":1`: the object still open for more members. */
 function opened(data: Record<string, unknown>): string {
@@ -126,16 +161,16 @@ export function plannedEvents(endpoint: EndpointSubscription, changes: readonly 
       planned.push({ type: change.type, batchId: batch.id, openData: opened(batchData(batch, change.status)) });
       continue;
     }
-    for (const code of change.referenceCodes) {
+    change.referenceCodes.forEach((code, i) => {
       if (endpoint.itemEvents === 'each' || change.type === 'mass_payout.item.returned') {
         const items: ItemGroup = { key: `${change.type} ${code}`, items: [{ type: change.type, code }], single: true };
         planned.push({ type: change.type, batchId: batch.id, openData: opened(batchRef(batch)), items });
       } else {
         const list = grouped.get(batch.id) ?? [];
-        list.push({ type: change.type, code });
+        list.push({ type: change.type, code, snapshot: change.snapshots?.[i] });
         grouped.set(batch.id, list);
       }
-    }
+    });
   }
   // A batch's group holds what this endpoint subscribes to, so that is in its key.
   const subscribed = [...wanted].filter((type) => type.startsWith('mass_payout.item.')).sort().join(',');

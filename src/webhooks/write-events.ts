@@ -6,7 +6,7 @@ import type { Tx } from '../db/port.ts';
 import { limits } from '../limits.ts';
 import { webhookChanges, type WebhookChange } from './changes.ts';
 import type { ItemEventMode } from './event-types.ts';
-import { bodyParts, itemJsonSql, plannedEvents, type BatchRow, type ItemMention, type PlannedEvent } from './payloads.ts';
+import { bodyParts, itemJson, itemJsonSql, plannedEvents, type BatchRow, type ItemMention, type PlannedEvent } from './payloads.ts';
 
 /**
  * The outbox half of webhooks (TransactionEvents' OutboundWriter): the deliveries of a transaction's
@@ -17,7 +17,8 @@ import { bodyParts, itemJsonSql, plannedEvents, type BatchRow, type ItemMention,
  * one indexed read of the merchant's active endpoints otherwise, and, when there are some, one read
  * of the batches, one upsert of the batches' sequence numbers and one INSERT, in which the database
  * writes the items' JSON into the bodies itself (payloads.ts, itemJsonSql): the items' rows never
- * travel to this process and their JSON never travels back.
+ * travel to this process. A settlement's items come with their rows (its UPDATEs return them), so
+ * their JSON is written here instead (itemJson), the same bytes, and sent as one parameter per group.
  * This is the one-step form; a settlement uses WebhookOutbox's two steps.
  */
 export const writeWebhookEvents: OutboundWriter = (tx: Tx, events: readonly OutboundEvent[]) => new WebhookOutbox().write(tx, events);
@@ -146,22 +147,34 @@ interface DeliveryRow {
   after: string;
 }
 
-/** The catalogue's English messages by code, as JSON: the errorMessage of an item's JSON (itemJsonSql). */
-const errorMessages = JSON.stringify(messagesByCode('en'));
+/** The catalogue's English messages by code: the errorMessage of an item's JSON (itemJson; as JSON for itemJsonSql). */
+const messages = messagesByCode('en');
+const errorMessages = JSON.stringify(messages);
 
 /**
  * One INSERT per limits.webhookDeliveriesPerInsertMax deliveries, in their order (their ids are the
  * order a receiver is sent them in). The bodies are put together by the database: each delivery's
- * JSON before and after its items, and each item group's JSON once (itemJsonSql), however many
- * endpoints are sent it. A group whose items are not all there leaves its body null, which the
- * column refuses: the transaction fails rather than send an event short of items.
+ * JSON before and after its items, and each item group's JSON once (itemJson, or itemJsonSql for
+ * items that came without their rows), however many endpoints are sent it. A group whose items are
+ * not all there leaves its body null, which the column refuses: the transaction fails rather than
+ * send an event short of items.
  */
 async function insertDeliveries(tx: Tx, rows: readonly DeliveryRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += limits.webhookDeliveriesPerInsertMax) {
     const slice = rows.slice(start, start + limits.webhookDeliveriesPerInsertMax);
     const groups = new Map<string, readonly ItemMention[]>();
     for (const row of slice) if (row.event.items) groups.set(row.event.items.key, row.event.items.items);
-    const members = [...groups].flatMap(([key, items]) => items.map((item) => [key, item.code, item.type] as const));
+    // A group whose items all came with their rows (a settlement's) is written here, each group a
+    // parameter of its own: as an element of an array literal its every quote would be escaped here
+    // and parsed there. The database builds the others' JSON from the items' rows.
+    const built: [string, readonly ItemMention[]][] = [];
+    const members: (readonly [string, string, string])[] = [];
+    for (const [key, items] of groups) {
+      if (items.every((item) => item.snapshot)) built.push([key, items]);
+      else for (const item of items) members.push([key, item.code, item.type]);
+    }
+    const builtParams = built.flatMap(([key, items]) => [key, String(items.length), items.map((item) => itemJson(item.type, item.snapshot!, messages)).join(',')]);
+    const builtRows = built.map((_, g) => `union all select $${14 + 3 * g}::text, $${15 + 3 * g}::int8, $${16 + 3 * g}::text`);
     await tx.query(
       `with member as (
          select * from unnest($2::text[], $3::uuid[], $4::text[]) with ordinality as m(key, code, type, ord)
@@ -169,6 +182,7 @@ async function insertDeliveries(tx: Tx, rows: readonly DeliveryRow[]): Promise<v
          select m.key, count(*) as found, string_agg(${itemJsonSql}, ',' order by m.ord) as json
          from member m join items i on i.reference_code = m.code
          group by m.key
+         ${builtRows.join(' ')}
        )
        insert into webhook_deliveries (message_id, endpoint_id, batch_id, event_type, sequence, body_head)
        select d.message_id, d.endpoint_id, d.batch_id, d.event_type, d.sequence,
@@ -191,6 +205,7 @@ async function insertDeliveries(tx: Tx, rows: readonly DeliveryRow[]): Promise<v
         textArrayLiteral(slice.map((r) => r.after)),
         textArrayLiteral(slice.map((r) => r.event.items?.key ?? null)),
         int8ArrayLiteral(slice.map((r) => BigInt(r.event.items?.items.length ?? 0))),
+        ...builtParams,
       ],
     );
   }

@@ -80,17 +80,19 @@ async function settleOnce(db: Db, actor: Actor, batch: BatchRef, sorted: SortedO
     const outbox = new WebhookOutbox();
     const events = new TransactionEvents({ chainId: batch.merchantId, actor, requestId: batch.id }, outbox.write);
 
-    const paid = await payItems(tx, events, batch, sorted.paid);
+    // Whether anyone hears of this merchant's changes (one indexed read): then the settled items'
+    // rows come back from their UPDATEs, for their webhook JSON.
+    const silent = await outbox.silentFor(tx, batch.merchantId);
+    const paid = await payItems(tx, events, batch, sorted.paid, !silent);
     const accounts = await settlementAccounts(tx, batch, paid);
     const payouts = await recordTransfers(tx, payoutTransfers(paid, accounts));
     events.audit(transferSetEvent(payouts));
     const rescheduled = await scheduleChecks(tx, events, sorted.unresolved);
-    const refunded = await refundItems(tx, events, batch, sorted.rejected, refund);
+    const refunded = await refundItems(tx, events, batch, sorted.rejected, refund, !silent);
     const releases = refund === 'refund' ? await recordTransfers(tx, releaseTransfers(refunded, accounts)) : [];
     events.audit(transferSetEvent(releases));
     // The settled items' webhook deliveries, written (numbered later) while nobody waits for this transaction.
     await outbox.prepare(tx, events.outbound);
-    const silent = await outbox.silentFor(tx, batch.merchantId);
 
     // Then the rows shared with every other writer of this merchant, held to the commit: what is
     // done under them goes to the server as one round trip, so no settlement waits for another to
