@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
+import { textArrayLiteral } from '../src/db/array-literal.ts';
 import { messagesByCode } from '../src/errors.ts';
-import { itemJson, itemJsonSql, type ItemSnapshot } from '../src/webhooks/payloads.ts';
+import { itemJson, itemJsonSql, itemSnapshotColumns, type ItemSnapshot } from '../src/webhooks/payloads.ts';
 import { freshDb } from './support/db.ts';
 
 const { db, drop } = await freshDb();
@@ -27,12 +28,12 @@ it('itemJson writes an item exactly as itemJsonSql does, awkward values included
       await tx.query(
         `insert into item_rows (batch_id, seq, reference_code, item_external_id, recipient_type, recipient_info, amount, commission, currency, status, error_codes, bank_reason)
          values (gen_random_uuid(), 1, gen_random_uuid(), $1, 'IBAN', 'TR', $2, $3, 'TRY', $4, $5::text[], $6)`,
-        [row.external, row.amount, row.commission, row.status, `{${row.codes.map((c) => `"${c}"`).join(',')}}`, row.bank],
+        [row.external, row.amount, row.commission, row.status, textArrayLiteral(row.codes), row.bank],
       );
     }
     return (
       await tx.query<ItemSnapshot & { sql: string }>(
-        `select i.reference_code, i.item_external_id, i.status, i.amount, i.commission, i.currency, i.error_codes, i.bank_reason, ${itemJsonSql} as sql
+        `select ${itemSnapshotColumns.map((column) => `i.${column}`).join(', ')}, ${itemJsonSql} as sql
          from item_rows i cross join (select $2::text as type) m order by i.item_external_id`,
         [JSON.stringify(messages), 'mass_payout.item.refunded'],
       )

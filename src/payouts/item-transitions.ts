@@ -5,7 +5,7 @@ import type { Tx } from '../db/port.ts';
 import { errors, type ItemReasonName } from '../errors.ts';
 import type { Currency } from '../money.ts';
 import type { BatchKey } from './batch-transitions.ts';
-import type { ItemSnapshot } from '../webhooks/payloads.ts';
+import { itemSnapshotColumns, type ItemSnapshot } from '../webhooks/payloads.ts';
 import { itemMoves } from './transitions.ts';
 
 /** An item as its transitions name it: the row, its seq in the batch (what set-level audit events name) and its reference code (what webhooks name). */
@@ -108,29 +108,29 @@ export async function handOverItems<T extends HandedItem>(tx: Tx, events: Transa
 }
 
 /**
- * What a settlement's UPDATEs return of each item: its id, and with `snapshots` (someone listens
- * for webhooks) the columns its webhook JSON is made of, so that it is not read again for them.
+ * What a settlement's UPDATEs return of each item (`alias` the items table's): its id, and
+ * `withSnapshots` (someone listens for webhooks) the columns its webhook JSON is made of, so that
+ * it is not read again for them.
  */
-const returned = (snapshots: boolean, i = '') =>
-  snapshots ? `${i}id, ${i}reference_code, ${i}item_external_id, ${i}status, ${i}amount, ${i}commission, ${i}currency, ${i}error_codes, ${i}bank_reason` : `${i}id`;
+const returned = (withSnapshots: boolean, alias = '') => ['id', ...(withSnapshots ? itemSnapshotColumns : [])].map((column) => alias + column).join(', ');
 
 type MovedRow = { id: bigint } & Partial<ItemSnapshot>;
 
 /** QUEUED → SUCCESS; returns the items that moved (the others were settled by someone else). */
-export async function payItems<T extends { item: ItemKey; rail: string }>(tx: Tx, events: TransactionEvents, batch: BatchKey, paid: readonly T[], snapshots = false): Promise<T[]> {
+export async function payItems<T extends { item: ItemKey; rail: string }>(tx: Tx, events: TransactionEvents, batch: BatchKey, paid: readonly T[], withSnapshots = false): Promise<T[]> {
   if (paid.length === 0) return [];
   const move = itemMoves.pay;
   const moved = await tx.query<MovedRow>(
     `update items set status = $2, next_attempt_at = null, updated_at = now()
      where id = any($1::int8[]) and status = $3
-     returning ${returned(snapshots)}`,
+     returning ${returned(withSnapshots)}`,
     [paid.map((p) => p.item.id), move.to, move.from[0]],
   );
   const rows = new Map(moved.rows.map((row) => [row.id, row]));
   const done = paid.filter((p) => rows.has(p.item.id));
   for (const rail of [...new Set(done.map((p) => p.rail))].sort()) {
     const group = done.filter((p) => p.rail === rail).map((p) => p.item);
-    record(events, batch, group, { status: move.from[0] }, { status: move.to, rail }, snapshots ? rows : undefined);
+    record(events, batch, group, { status: move.from[0] }, { status: move.to, rail }, withSnapshots ? rows : undefined);
   }
   return done;
 }
@@ -148,7 +148,7 @@ export interface RefusedItem {
  * DEPOSIT_FAIL, REFUND_FAILED after it). Returns the items that moved. Their audit trail shows both
  * steps: QUEUED → FAILED with the reason, then FAILED → DEPOSIT_*, in groups per reason.
  */
-export async function refundItems<T extends RefusedItem>(tx: Tx, events: TransactionEvents, batch: BatchKey, refused: readonly T[], name: 'refund' | 'refundFailed', snapshots = false): Promise<T[]> {
+export async function refundItems<T extends RefusedItem>(tx: Tx, events: TransactionEvents, batch: BatchKey, refused: readonly T[], name: 'refund' | 'refundFailed', withSnapshots = false): Promise<T[]> {
   if (refused.length === 0) return [];
   const move = itemMoves[name];
   const codesOf = (reason: ItemReasonName) => (name === 'refundFailed' ? [errors[reason].code, errors.REFUND_FAILED.code] : [errors[reason].code]);
@@ -156,7 +156,7 @@ export async function refundItems<T extends RefusedItem>(tx: Tx, events: Transac
     `update items i set status = $3, error_codes = i.error_codes || r.codes, bank_reason = r.bank_reason, next_attempt_at = null, updated_at = now()
      from (select id, string_to_array(codes, ',') as codes, bank_reason from unnest($1::int8[], $2::text[], $5::text[]) as u(id, codes, bank_reason)) r
      where i.id = r.id and i.status = $4
-     returning ${returned(snapshots, 'i.')}`,
+     returning ${returned(withSnapshots, 'i.')}`,
     [refused.map((r) => r.item.id), refused.map((r) => codesOf(r.reason).join(',')), move.to, move.from[0], refused.map((r) => r.bankReason ?? null)],
   );
   const rows = new Map(moved.rows.map((row) => [row.id, row]));
@@ -165,7 +165,7 @@ export async function refundItems<T extends RefusedItem>(tx: Tx, events: Transac
     const group = done.filter((r) => r.reason === reason).map((r) => r.item);
     const errorCodes = codesOf(reason);
     record(events, batch, group, { status: move.from[0] }, { status: move.via, errorCodes: [errorCodes[0]] });
-    record(events, batch, group, { status: move.via }, { status: move.to, errorCodes }, snapshots ? rows : undefined);
+    record(events, batch, group, { status: move.via }, { status: move.to, errorCodes }, withSnapshots ? rows : undefined);
   }
   return done;
 }

@@ -45,6 +45,9 @@ export interface ItemSnapshot {
   bank_reason: string | null;
 }
 
+/** The columns of an ItemSnapshot, for a RETURNING or a SELECT that makes one. */
+export const itemSnapshotColumns = ['reference_code', 'item_external_id', 'status', 'amount', 'commission', 'currency', 'error_codes', 'bank_reason'] as const satisfies readonly (keyof ItemSnapshot)[];
+
 /** Items whose JSON the database writes into a body (itemJsonSql): one `items` array, or one `item`. */
 export interface ItemGroup {
   /** The same key for the same items in the same order: endpoints sent the same group share its JSON. */
