@@ -22,22 +22,26 @@ function endpointOf(url: string): { host: string; port: number; username: string
 export async function sftpFolders(options: { url: string; privateKeyFile: string }): Promise<FileFolders> {
   const endpoint = endpointOf(options.url);
   const privateKey = await readFile(options.privateKeyFile);
-  let client: SftpClient | undefined;
-  const connected = async (): Promise<SftpClient> => {
-    if (client) return client;
-    const fresh = new SftpClient('masspayout');
-    await fresh.connect({ ...endpoint, privateKey, readyTimeout: limits.sftpConnectTimeoutMs });
-    client = fresh;
-    return fresh;
-  };
+  // The connection being opened or open, shared: the rail's two loops call at once, and open it once.
+  let client: Promise<SftpClient> | undefined;
+  const connected = (): Promise<SftpClient> =>
+    (client ??= (async () => {
+      const fresh = new SftpClient('masspayout');
+      await fresh.connect({ ...endpoint, privateKey, readyTimeout: limits.sftpConnectTimeoutMs });
+      return fresh;
+    })().catch((error) => {
+      client = undefined;
+      throw error;
+    }));
   const run = async <T>(work: (sftp: SftpClient) => Promise<T>): Promise<T> => {
-    const sftp = await connected();
+    const opening = connected();
+    const sftp = await opening;
     try {
       return await work(sftp);
     } catch (error) {
       // A broken connection is opened again by the next call; an answer from the server is just an error.
       if (!(await sftp.cwd().then(() => true, () => false))) {
-        client = undefined;
+        if (client === opening) client = undefined;
         await sftp.end().catch(() => undefined);
       }
       throw error;
@@ -90,8 +94,9 @@ export async function sftpFolders(options: { url: string; privateKeyFile: string
         throw new Error(`${dir}/${sub} holds 1,000 files named ${name}`);
       }),
     async close() {
-      await client?.end().catch(() => undefined);
+      const closing = client;
       client = undefined;
+      await closing?.then((sftp) => sftp.end()).catch(() => undefined);
     },
   };
 }

@@ -20,10 +20,10 @@ export interface FileRailHooks {
 }
 
 /**
- * The file rail's side of a worker process, beside its worker loops: cut due files, write the
- * recorded ones into the outbox, read the inbox and settle the items its reports made final
- * (`settleReported`, given by the engine, which owns settlement), post the returns whose items are
- * settled — every `inboxPollMs`. An item whose settlement here fails (or a process that died before
+ * The file rail's side of a worker process, beside its worker loops, as two loops each run every
+ * `inboxPollMs`: one cuts due files and writes the recorded ones into the outbox; the other reads
+ * the inbox, settles the items its reports made final (`settleReported`, given by the engine, which
+ * owns settlement) and posts the returns whose items are settled. An item whose settlement here fails (or a process that died before
  * it) is settled by its next status check instead. Each step is safe to run in several processes at once (see each one), and a step
  * that fails is logged and tried again in the next round.
  */
@@ -41,18 +41,29 @@ export function startFileRail(
       log(`bank rail: ${name} failed (tried again next round): ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+  // Sending and receiving are two loops: a report's settlement (thousands of items) then does not
+  // hold back the next file's cut, and the bank sees files at the pace they fall due.
+  const every = async (round: () => Promise<void>) => {
+    while (!stopping.signal.aborted) {
+      await round();
+      await sleep(config.inboxPollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+    }
+  };
   const running = (async () => {
     const folders = await openFolders(config.transport);
     try {
-      while (!stopping.signal.aborted) {
-        await step('cutting files', () => recordDueFiles(db, { intervalMs: config.fileIntervalMs, txsMax: config.fileTxsMax, painVersion: config.painVersion }));
-        await step('writing files', () => writeRecordedFiles(db, folders, config.outboxDir, config.debtor, options.hooks?.afterFileRecorded));
-        let finals: ReportedFinal[] = [];
-        await step('reading the inbox', async () => (finals = (await readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied)).finals));
-        if (finals.length > 0 && options.settleReported) await step('settling reported items', () => options.settleReported!(finals));
-        await step('posting returns', () => applyDueReturns(db, options.actor));
-        await sleep(config.inboxPollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
-      }
+      await Promise.all([
+        every(async () => {
+          await step('cutting files', () => recordDueFiles(db, { intervalMs: config.fileIntervalMs, txsMax: config.fileTxsMax, painVersion: config.painVersion }));
+          await step('writing files', () => writeRecordedFiles(db, folders, config.outboxDir, config.debtor, options.hooks?.afterFileRecorded));
+        }),
+        every(async () => {
+          let finals: ReportedFinal[] = [];
+          await step('reading the inbox', async () => (finals = (await readInbox(db, folders, config.inboxDir, log, options.hooks?.beforeReportApplied)).finals));
+          if (finals.length > 0 && options.settleReported) await step('settling reported items', () => options.settleReported!(finals));
+          await step('posting returns', () => applyDueReturns(db, options.actor));
+        }),
+      ]);
     } finally {
       await folders.close();
     }
