@@ -100,14 +100,17 @@ async function settleOnce(db: Db, actor: Actor, batch: BatchRef, sorted: SortedO
     const done = refund === 'refund' ? refunded : [];
     const failed = refund === 'refundFailed' ? refunded : [];
     const progress = batchProgress(paid, done.length, failed.length);
-    // The audit head comes with them when no webhook delivery is left to number or write (the
-    // merchant has no endpoint): those statements would otherwise come after it, the last lock.
-    const [was, , , covered, advanced, head] = await runSteps(tx, [
+    // The prepared deliveries are numbered in the same round trip, under the batch row. The audit
+    // head comes with them when no webhook delivery can be left to write (the merchant has no
+    // endpoint): a batch's own event, known only once it advanced, would otherwise come after it,
+    // the last lock.
+    const [was, , , covered, advanced, , head] = await runSteps(tx, [
       lockBatchRowStep(batch.id),
       lockAccountsStep([...payouts, ...releases]),
       applyTransfersStep(payouts),
       applyIfCoveredStep(releases),
       progress.finished > 0 ? advanceBatchStep(batch, progress) : noStep(undefined),
+      outbox.numberStep(),
       silent ? events.headStep() : noStep(undefined),
     ]);
     if (!covered) throw new ReleaseNotCovered(`batch ${batch.id}: the reserved account cannot cover ${releases.length} release(s)`);
