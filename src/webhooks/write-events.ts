@@ -160,7 +160,7 @@ interface DeliveryRow {
   messageId: string;
   endpointId: bigint;
   event: PlannedEvent;
-  /** 0 until numberDeliveries gives it the batch's next one. */
+  /** 0 until numberDeliveries gives it the batch's next one (a prepared row's is written by numberPreparedStep, in the database only). */
   sequence: number;
   /** The stored body around its items' JSON (bodyParts). */
   before: string;
@@ -255,10 +255,11 @@ async function numberDeliveries(tx: Tx, rows: DeliveryRow[]): Promise<void> {
 }
 
 /**
- * Gives deliveries `prepare` inserted, in their order, the next sequence numbers of their batches:
- * reserved in the same statement as numberDeliveries reserves them, and written into a small column
- * by message id (the body, stored apart, is not written again). Every one of them must still be
- * there unnumbered; the deferred trigger of migration 028 refuses a commit that leaves one at 0.
+ * Gives deliveries `prepare` inserted, in their order, the next sequence numbers of their batches,
+ * in one statement: reserved by the upsert numberDeliveries makes, then written into a small column
+ * by message id (the body, stored apart, is not written again; the rows in memory keep 0). Every one
+ * of them must still be there unnumbered; the deferred trigger of migration 028 refuses a commit
+ * that leaves one at 0.
  */
 function numberPreparedStep(rows: readonly DeliveryRow[]): Step<void> {
   return {

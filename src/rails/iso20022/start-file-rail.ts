@@ -23,9 +23,10 @@ export interface FileRailHooks {
  * The file rail's side of a worker process, beside its worker loops, as two loops each run every
  * `inboxPollMs`: one cuts due files and writes the recorded ones into the outbox; the other reads
  * the inbox, settles the items its reports made final (`settleReported`, given by the engine, which
- * owns settlement) and posts the returns whose items are settled. An item whose settlement here fails (or a process that died before
- * it) is settled by its next status check instead. Each step is safe to run in several processes at once (see each one), and a step
- * that fails is logged and tried again in the next round.
+ * owns settlement) and posts the returns whose items are settled. An item whose settlement here
+ * fails (or a process that died before it) is settled by its next status check instead. Each step
+ * is safe to run in several processes at once (see each one), and a step that fails is logged and
+ * tried again in the next round.
  */
 export function startFileRail(
   db: Db,
