@@ -232,19 +232,26 @@ async function insertDeliveries(tx: Tx, rows: readonly DeliveryRow[]): Promise<v
 }
 
 /**
- * Gives the deliveries, in their order, the next sequence numbers of their batches: reserved in one
- * upsert, the rows taken in batch-id order, so two transactions touching the same batches cannot
- * deadlock here; a settlement holds its batch row already, so for it this waits on nobody.
+ * Reserves `wanted`'s (batch_id, n) next n sequence numbers of each batch, returning each batch's
+ * last one: the rows taken in batch-id order, so two transactions touching the same batches cannot
+ * deadlock here.
+ */
+const reserveSequencesSql = `insert into webhook_sequences (batch_id, last_sequence)
+  select batch_id, n from wanted order by 1
+  on conflict (batch_id) do update set last_sequence = webhook_sequences.last_sequence + excluded.last_sequence
+  returning batch_id, last_sequence`;
+
+/**
+ * Gives the deliveries, in their order, the next sequence numbers of their batches, reserved in one
+ * upsert (reserveSequencesSql); a settlement holds its batch row already, so for it this waits on
+ * nobody.
  */
 async function numberDeliveries(tx: Tx, rows: DeliveryRow[]): Promise<void> {
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.event.batchId, (counts.get(row.event.batchId) ?? 0) + 1);
   const ids = [...counts.keys()].sort();
   const reserved = await tx.query<{ batch_id: string; last_sequence: bigint }>(
-    `insert into webhook_sequences (batch_id, last_sequence)
-     select * from unnest($1::uuid[], $2::int8[]) order by 1
-     on conflict (batch_id) do update set last_sequence = webhook_sequences.last_sequence + excluded.last_sequence
-     returning batch_id, last_sequence`,
+    `with wanted as (select * from unnest($1::uuid[], $2::int8[]) as w(batch_id, n)) ${reserveSequencesSql}`,
     [textArrayLiteral(ids), ids.map((id) => String(counts.get(id)))],
   );
   const next = new Map(reserved.rows.map((row) => [row.batch_id, Number(row.last_sequence) - counts.get(row.batch_id)! + 1]));
@@ -256,7 +263,7 @@ async function numberDeliveries(tx: Tx, rows: DeliveryRow[]): Promise<void> {
 
 /**
  * Gives deliveries `prepare` inserted, in their order, the next sequence numbers of their batches,
- * in one statement: reserved by the upsert numberDeliveries makes, then written into a small column
+ * in one statement: reserved (reserveSequencesSql), then written into a small column
  * by message id (the body, stored apart, is not written again; the rows in memory keep 0). Every one
  * of them must still be there unnumbered; the deferred trigger of migration 028 refuses a commit
  * that leaves one at 0.
@@ -268,12 +275,7 @@ function numberPreparedStep(rows: readonly DeliveryRow[]): Step<void> {
          select * from unnest($1::text[], $2::uuid[]) with ordinality as d(message_id, batch_id, ord)
        ), wanted as (
          select batch_id, count(*) as n from delivery group by batch_id
-       ), reserved as (
-         insert into webhook_sequences (batch_id, last_sequence)
-         select batch_id, n from wanted order by 1
-         on conflict (batch_id) do update set last_sequence = webhook_sequences.last_sequence + excluded.last_sequence
-         returning batch_id, last_sequence
-       )
+       ), reserved as (${reserveSequencesSql})
        update webhook_deliveries w
        set sequence = n.sequence
        from (
