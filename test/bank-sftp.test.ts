@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBankSimulator } from '../src/bank-simulator/simulator.ts';
 import { endToEndIdOf } from '../src/rails/iso20022/end-to-end-id.ts';
+import { sftpFolders } from '../src/rails/iso20022/sftp-folders.ts';
 import type { FileRailLoop } from '../src/rails/iso20022/start-file-rail.ts';
 import { bankFolders, outboxFiles, startFileRailEngine } from './support/bank-files.ts';
 import { schemaErrors } from './support/iso20022-xsd.ts';
@@ -97,4 +98,23 @@ describe.skipIf(sshdMissing)(`a payout over SFTP (a real OpenSSH server; needs $
     const verified = await service.admin('GET', '/admin/v1/audit/verify');
     expect(verified.json).toEqual({ ok: true });
   }, 90_000);
+
+  it('takes calls made at once (the rail sends and receives in two loops) on one connection, one after another', async () => {
+    const sessions = () => sshd.log().split("Starting session: subsystem 'sftp'").length - 1;
+    const before = sessions();
+    const shared = await sftpFolders({ url: sshd.url, privateKeyFile: sshd.privateKeyFile });
+    const dir = path.join(sshd.dir, 'at-once');
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `file-${String(i).padStart(2, '0')}.xml`);
+      const written = await Promise.all([...names.map((name) => shared.writeNew(dir, name, `<${name}/>`)), shared.list(dir)]);
+      expect(written.slice(0, names.length)).toEqual(names.map(() => 'written'));
+      const [listed, ...contents] = await Promise.all([shared.list(dir), ...names.map((name) => shared.read(dir, name))]);
+      expect(listed.map((entry) => entry.name)).toEqual(names);
+      expect(contents.map((bytes) => bytes.toString('utf8'))).toEqual(names.map((name) => `<${name}/>`));
+      await waitUntil('the server to log the session', async () => sessions() > before, 5_000);
+      expect(sessions() - before).toBe(1);
+    } finally {
+      await shared.close();
+    }
+  }, 60_000);
 });

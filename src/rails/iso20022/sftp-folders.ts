@@ -14,34 +14,38 @@ function endpointOf(url: string): { host: string; port: number; username: string
 
 /**
  * The folders on an SFTP server (a bank's host-to-host endpoint), authenticated by a private key.
- * One connection, opened on first use and again after a failure. A file is uploaded under a
- * temporary dot name, then renamed: SFTP's plain rename fails when the target exists (OpenSSH links,
- * then unlinks), so a file once written is never replaced. Durability on the server's disk is the
+ * One connection, opened on first use and again after a failure, one call on it at a time. A file
+ * is uploaded under a temporary dot name, then renamed: SFTP's plain rename fails when the target
+ * exists (OpenSSH links, then unlinks), so a file once written is never replaced. Durability on the server's disk is the
  * server's: SFTP v3 has no fsync of its own.
  */
 export async function sftpFolders(options: { url: string; privateKeyFile: string }): Promise<FileFolders> {
   const endpoint = endpointOf(options.url);
   const privateKey = await readFile(options.privateKeyFile);
-  // The connection being opened or open, shared: the rail's two loops call at once, and open it once.
-  let client: Promise<SftpClient> | undefined;
-  const connected = (): Promise<SftpClient> =>
-    (client ??= (async () => {
-      const fresh = new SftpClient('masspayout');
-      await fresh.connect({ ...endpoint, privateKey, readyTimeout: limits.sftpConnectTimeoutMs });
-      return fresh;
-    })().catch((error) => {
-      client = undefined;
-      throw error;
-    }));
-  const run = async <T>(work: (sftp: SftpClient) => Promise<T>): Promise<T> => {
-    const opening = connected();
-    const sftp = await opening;
+  let client: SftpClient | undefined;
+  const connected = async (): Promise<SftpClient> => {
+    if (client) return client;
+    const fresh = new SftpClient('masspayout');
+    await fresh.connect({ ...endpoint, privateKey, readyTimeout: limits.sftpConnectTimeoutMs });
+    client = fresh;
+    return fresh;
+  };
+  // One call at a time on the connection: the rail's two loops share it, and ssh2-sftp-client's
+  // per-call error listeners on the one client can take another call's error for their own.
+  let previous: Promise<unknown> = Promise.resolve();
+  const run = <T>(work: (sftp: SftpClient) => Promise<T>): Promise<T> => {
+    const next = previous.then(() => runAlone(work));
+    previous = next.catch(() => undefined);
+    return next;
+  };
+  const runAlone = async <T>(work: (sftp: SftpClient) => Promise<T>): Promise<T> => {
+    const sftp = await connected();
     try {
       return await work(sftp);
     } catch (error) {
       // A broken connection is opened again by the next call; an answer from the server is just an error.
       if (!(await sftp.cwd().then(() => true, () => false))) {
-        if (client === opening) client = undefined;
+        client = undefined;
         await sftp.end().catch(() => undefined);
       }
       throw error;
@@ -94,9 +98,9 @@ export async function sftpFolders(options: { url: string; privateKeyFile: string
         throw new Error(`${dir}/${sub} holds 1,000 files named ${name}`);
       }),
     async close() {
-      const closing = client;
+      await previous;
+      await client?.end().catch(() => undefined);
       client = undefined;
-      await closing?.then((sftp) => sftp.end()).catch(() => undefined);
     },
   };
 }
