@@ -263,10 +263,10 @@ async function numberDeliveries(tx: Tx, rows: DeliveryRow[]): Promise<void> {
 
 /**
  * Gives deliveries `prepare` inserted, in their order, the next sequence numbers of their batches,
- * in one statement: reserved (reserveSequencesSql), then written into a small column
- * by message id (the body, stored apart, is not written again; the rows in memory keep 0). Every one
- * of them must still be there unnumbered; the deferred trigger of migration 028 refuses a commit
- * that leaves one at 0.
+ * in one statement: reserved (reserveSequencesSql), then written into a small column by message id
+ * (the body, stored apart, is not written again; the rows in memory keep 0). Every one of them must
+ * still be there unnumbered; the deferred trigger of migration 028 refuses a commit that leaves one
+ * at 0.
  */
 function numberPreparedStep(rows: readonly DeliveryRow[]): Step<void> {
   return {

@@ -16,8 +16,8 @@ function endpointOf(url: string): { host: string; port: number; username: string
  * The folders on an SFTP server (a bank's host-to-host endpoint), authenticated by a private key.
  * One connection, opened on first use and again after a failure, one call on it at a time. A file
  * is uploaded under a temporary dot name, then renamed: SFTP's plain rename fails when the target
- * exists (OpenSSH links, then unlinks), so a file once written is never replaced. Durability on the server's disk is the
- * server's: SFTP v3 has no fsync of its own.
+ * exists (OpenSSH links, then unlinks), so a file once written is never replaced. Durability on the
+ * server's disk is the server's: SFTP v3 has no fsync of its own.
  */
 export async function sftpFolders(options: { url: string; privateKeyFile: string }): Promise<FileFolders> {
   const endpoint = endpointOf(options.url);
