@@ -186,6 +186,12 @@ export const limits = {
   bankItemCheckMaxMs: 600_000,
   /** Items settled per transaction when a report makes their transactions final. */
   bankSettleItemsPerTx: 1_000,
+  /**
+   * Those transactions in flight at once: while one holds the batch's locks, the next finds its
+   * items and builds its postings, so a report's 10,000 items keep both the process and the
+   * database busy instead of taking turns between them.
+   */
+  bankSettleTxsInFlight: 2,
   /** One SFTP connection attempt (TCP and SSH handshake) gives up after this. */
   sftpConnectTimeoutMs: 10_000,
   /** The bank simulator: how long a transaction to an IBAN ending 98 stays pending, and 97 stays paid before its return. */
