@@ -192,6 +192,8 @@ export const limits = {
    * database busy instead of taking turns between them.
    */
   bankSettleTxsInFlight: 2,
+  /** Items of applied reports still to settle past which the inbox is not read again until they are (start-file-rail.ts). */
+  bankSettleBacklogItemsMax: 50_000,
   /** One SFTP connection attempt (TCP and SSH handshake) gives up after this. */
   sftpConnectTimeoutMs: 10_000,
   /** The bank simulator: how long a transaction to an IBAN ending 98 stays pending, and 97 stays paid before its return. */
